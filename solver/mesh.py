@@ -265,3 +265,24 @@ def _radius_ratio(msh: dolfinx.mesh.Mesh, cells: np.ndarray) -> np.ndarray:
     )
     r_out = num / (12 * vol + 1e-300)
     return 3 * r_in / r_out
+
+
+def restrict(tagged: TaggedMesh, region_names: list[str]) -> TaggedMesh:
+    """The sub-mesh made of the named regions, with cell and facet tags carried over.
+
+    Facets between a kept and a dropped region (e.g. Li | interphase) become exterior
+    facets of the sub-mesh and keep their boundary names.
+    """
+    if set(region_names) >= set(tagged.regions):
+        return tagged
+    msh = tagged.mesh
+    tdim = msh.topology.dim
+    cells = np.sort(np.concatenate([tagged.cells(n) for n in region_names])).astype(np.int32)
+    sub, cell_map, vertex_map, _ = dolfinx.mesh.create_submesh(msh, tdim, cells)
+    msh.topology.create_connectivity(tdim - 1, tdim)
+    cell_tags = dolfinx.mesh.transfer_meshtags_to_submesh(tagged.cell_tags, sub, vertex_map, cell_map)
+    facet_tags = dolfinx.mesh.transfer_meshtags_to_submesh(tagged.facet_tags, sub, vertex_map, cell_map)
+    sub.topology.create_connectivity(tdim - 1, tdim)
+    regions = {n: t for n, t in tagged.regions.items() if n in region_names}
+    stats = dict(tagged.statistics, **{k: v for k, v in mesh_statistics(sub).items() if k != "mpi_ranks"})
+    return TaggedMesh(sub, cell_tags, facet_tags, regions, dict(tagged.boundaries), dict(tagged.metadata), stats)

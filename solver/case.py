@@ -1,0 +1,252 @@
+"""The case file: YAML -> validated :class:`Case` with SI floats, at the edge of the program.
+
+Every quantity may carry units ("0.69 mA/cm^2", "300 nm"); it is converted to SI once,
+here. Any error becomes one :class:`CaseError` line naming the YAML key. See
+``docs/case_reference.md`` for every key, its unit and default.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+import meshes
+from meshes import GeometryParameters, MeshSettings
+from solver.errors import CaseError
+from solver.kinetics import kinetics_laws
+from solver.materials import Material, material
+from solver.units import Quantity
+
+__all__ = ["Case", "load_case", "parse_case", "MAX_CASE_BYTES"]
+
+MAX_CASE_BYTES = 1_000_000  # a case is a few kB; anything larger is a mistake or an attack
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Kinetics(_Section):
+    law: str = Field("butler_volmer", description="kinetics law: " + ", ".join(kinetics_laws))
+    exchange_current_density: Quantity("A/m^2") | None = Field(
+        None, gt=0, description="i0 [A/m^2]; default: from the material at the anode interface"
+    )
+    anodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_a [-]")
+    cathodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_c [-]")
+
+    @field_validator("law")
+    @classmethod
+    def _known(cls, v):
+        if v not in kinetics_laws:
+            raise ValueError(f"unknown law {v!r}; allowed: {', '.join(kinetics_laws)}")
+        return v
+
+
+class Electrochemistry(_Section):
+    mode: Literal["galvanostatic", "potentiostatic"] = Field("galvanostatic", description="operating mode")
+    direction: Literal["plating", "stripping"] = Field(
+        "plating", description="plating deposits Li on the anode; stripping removes it"
+    )
+    applied_current_density: Quantity("A/m^2") | None = Field(
+        None, gt=0, le=1e5, description="magnitude of the current density through the counter electrode [A/m^2]"
+    )
+    applied_potential: Quantity("V") | None = Field(
+        None, gt=0, le=10, description="magnitude of the electrolyte potential at the counter vs the anode [V]"
+    )
+    temperature: Quantity("K") = Field(298.15, gt=0, le=2000, description="temperature [K]")
+    equilibrium_potential: Quantity("V") = Field(0.0, description="U_ref of the anode reaction [V]")
+    kinetics: Kinetics = Field(default_factory=Kinetics)
+    anode_interface: str = Field("anode_interface", description="boundary where charge transfer happens")
+    counter_electrode: str = Field("counter_electrode", description="boundary carrying the applied load")
+
+    @model_validator(mode="after")
+    def _load_given(self):
+        if self.mode == "galvanostatic" and self.applied_current_density is None:
+            raise ValueError("applied_current_density is required in galvanostatic mode")
+        if self.mode == "potentiostatic" and self.applied_potential is None:
+            raise ValueError("applied_potential is required in potentiostatic mode")
+        return self
+
+    @property
+    def sign(self) -> float:
+        return 1.0 if self.direction == "plating" else -1.0
+
+
+class Solver(_Section):
+    element_degree: int = Field(1, ge=1, le=3, description="Lagrange degree of the potential [-]")
+    linear_solver: Literal["auto", "direct", "iterative"] = Field("auto", description="MUMPS LU or CG+GAMG")
+    newton_rtol: float = Field(1e-10, gt=0, lt=1, description="relative Newton tolerance [-]")
+    newton_max_iterations: int = Field(50, ge=1, le=1000)
+
+
+class Outputs(_Section):
+    directory: str = Field("results", description="parent folder of the run folders")
+    png: bool = Field(True, description="write PNG pictures")
+    fields: bool = Field(True, description="write XDMF fields for ParaView")
+    percentile: float = Field(99.0, gt=50, lt=100, description="percentile of the robust focusing factor [%]")
+    mesh_cache: str | None = Field(".cache/meshes", description="mesh cache folder (null: no cache)")
+
+
+class GeometrySection(BaseModel):
+    """``type`` picks the generator; every other key is one of its parameters."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str
+
+
+class CaseModel(_Section):
+    name: str | None = Field(None, description="run name (default: file name)")
+    description: str = ""
+    geometry: GeometrySection
+    mesh: MeshSettings = Field(default_factory=MeshSettings)
+    materials: dict[str, Any] = Field(min_length=1, description="region name -> material (name or mapping)")
+    electrochemistry: Electrochemistry
+    solver: Solver = Field(default_factory=Solver)
+    outputs: Outputs = Field(default_factory=Outputs)
+
+
+class Case:
+    """A validated case: the raw mapping, the pydantic model, and resolved objects (SI)."""
+
+    def __init__(self, raw: dict, model: CaseModel, geometry: GeometryParameters, materials: dict[str, Material], name: str):
+        self.raw = raw
+        self.model = model
+        self.geometry = geometry
+        self.materials = materials
+        self.name = name
+
+    @property
+    def electrochemistry(self) -> Electrochemistry:
+        return self.model.electrochemistry
+
+    def exchange_current_density(self) -> tuple[float, str]:
+        """i0 [A/m^2] and where it comes from (the case, or a material at the interface)."""
+        kin = self.electrochemistry.kinetics
+        if kin.exchange_current_density is not None:
+            return kin.exchange_current_density, "case"
+        for region in ("interphase", "electrolyte", "grains", *self.materials):
+            mat = self.materials.get(region)
+            if mat is not None and "exchange_current_density" in mat.values:
+                return mat.values["exchange_current_density"], f"material {mat.name}: {mat.sources['exchange_current_density']}"
+        raise CaseError(
+            "electrochemistry.kinetics.exchange_current_density",
+            "required: no material of the case provides one (e.g. '0.69 mA/cm^2')",
+        )
+
+    def resolved(self) -> dict:
+        """The case in SI units, as JSON-ready data."""
+        i0, i0_source = self.exchange_current_density()
+        return {
+            "name": self.name,
+            "units": "SI (m, V, A/m^2, S/m, K, Pa)",
+            "case": self.model.model_dump(mode="json"),
+            "geometry_parameters": self.geometry.model_dump(mode="json"),
+            "exchange_current_density": {"value": i0, "source": i0_source},
+            "materials": {
+                region: {"material": m.name, "values": m.values, "sources": m.sources, "reference_temperature": m.reference_temperature}
+                for region, m in self.materials.items()
+            },
+        }
+
+
+def _one_line(exc: ValidationError, prefix: str = "") -> CaseError:
+    """The first pydantic error as 'key.path: message' (+ how many more)."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-union")))
+    key = ".".join(k for k in (prefix, loc) if k)
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key (misspelt?)"
+    elif first["type"] == "missing":
+        msg = "required key is missing"
+    if "input" in first and first["type"] not in ("missing", "extra_forbidden") and not isinstance(first["input"], dict):
+        msg += f" (got {first['input']!r})"[:120]
+    if len(errors) > 1:
+        msg += f" [and {len(errors) - 1} more error(s)]"
+    return CaseError(key, msg)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader (no object construction) that rejects duplicate keys."""
+
+
+def _no_duplicates(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise CaseError(str(key), f"duplicate key (line {key_node.start_mark.line + 1})")
+        try:
+            seen.add(key)
+        except TypeError:
+            raise CaseError(str(key), "keys must be plain names") from None
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def _check_finite(obj, path=""):
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise CaseError(path, f"must be finite, got {obj}")
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _check_finite(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _check_finite(v, f"{path}.{i}")
+
+
+def parse_case(raw: Any, name: str = "case") -> Case:
+    """Validate a case mapping (already parsed from YAML)."""
+    if not isinstance(raw, dict):
+        raise CaseError("", "a case must be a mapping of sections (geometry, materials, electrochemistry, ...)")
+    _check_finite(raw)
+    try:
+        model = CaseModel.model_validate(raw)
+    except ValidationError as exc:
+        raise _one_line(exc) from None
+    gtype = model.geometry.type
+    if gtype not in meshes.registry:
+        raise CaseError("geometry.type", f"unknown geometry {gtype!r}; allowed: {', '.join(sorted(meshes.registry))}")
+    try:
+        geometry = meshes.get(gtype).parameters.model_validate(model.geometry.model_extra or {})
+    except ValidationError as exc:
+        raise _one_line(exc, "geometry") from None
+    mats = {region: material(spec, f"materials.{region}") for region, spec in model.materials.items()}
+    case = Case(raw, model, geometry, mats, model.name or name)
+    case.exchange_current_density()  # fail early when i0 has no source
+    return case
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a YAML case file (safe loader, size-limited, duplicate keys rejected)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_CASE_BYTES:
+            raise CaseError("", f"{path} is {size} bytes; a case file is limited to {MAX_CASE_BYTES} bytes")
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseError("", f"cannot read case file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CaseError("", f"{path} is not UTF-8 text") from None
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+    except CaseError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CaseError("", f"{path} is not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise CaseError("", f"{path} nests too deeply") from None
+    case = parse_case(raw, name=path.stem)
+    case.source_text = text
+    return case

@@ -1,0 +1,114 @@
+"""The ``dendrite`` command line: thin, it parses, calls the library and prints.
+
+Exit codes: 0 success, 2 invalid input (case, geometry), 3 solver failure,
+130 interrupted, 1 internal error (a bug: rerun with --debug for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import typing
+
+from pydantic import BaseModel
+
+__all__ = ["main"]
+
+
+def _cmd_run(args) -> int:
+    from solver.case import load_case
+    from solver.run import run_case
+
+    case = load_case(args.case)
+    run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from mpi4py import MPI
+
+    from solver.case import load_case
+
+    case = load_case(args.case)
+    if MPI.COMM_WORLD.rank == 0:
+        i0, source = case.exchange_current_density()
+        print(f"{args.case}: valid (geometry {case.model.geometry.type}, regions {', '.join(case.materials)}, "
+              f"i0 = {i0:.4g} A/m^2 from {source})")
+    return 0
+
+
+def _describe_fields(model: type[BaseModel], indent: str = "  ") -> list[str]:
+    lines = []
+    for name, field in model.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "required" if field.is_required() else f"default {default!r}"
+        if isinstance(default, BaseModel):
+            shown = "default " + ", ".join(f"{k}={v!r}" for k, v in default.model_dump().items())
+        lines.append(f"{indent}{name}: {field.description or ''} ({shown})")
+        sub_models = [a for a in typing.get_args(field.annotation) or (field.annotation,)
+                      if isinstance(a, type) and issubclass(a, BaseModel)]
+        for inner in typing.get_args(field.annotation):
+            sub_models += [a for a in typing.get_args(inner) if isinstance(a, type) and issubclass(a, BaseModel)]
+        for sub in sub_models:
+            doc = (sub.__doc__ or "").strip().splitlines()
+            lines.append(f"{indent}  - {sub.__name__}" + (f": {doc[0]}" if doc else ""))
+            lines += _describe_fields(sub, indent + "      ")
+    return lines
+
+
+def _cmd_geometries(args) -> int:
+    import meshes
+
+    for name, gen in sorted(meshes.registry.items()):
+        print(f"{name}: {gen.description}")
+        print("\n".join(_describe_fields(gen.parameters)))
+        print()
+    print("Quantities take units ('2 um', '300 nm'); bare numbers are SI (m).")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dendrite", description=__doc__.splitlines()[0])
+    p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a case and write a result folder")
+    r.add_argument("case", help="case file (YAML)")
+    r.add_argument("--out", help="result folder (default: outputs.directory/NAME-TIMESTAMP)")
+    r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    r.add_argument("--quiet", action="store_true", help="print only the final report")
+    r.set_defaults(func=_cmd_run)
+    v = sub.add_parser("validate", help="check a case without solving")
+    v.add_argument("case")
+    v.set_defaults(func=_cmd_validate)
+    g = sub.add_parser("geometries", help="list geometry generators with parameters, defaults and units")
+    g.set_defaults(func=_cmd_geometries)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from mpi4py import MPI
+
+    from solver.errors import DendriteError
+    from solver.parallel import RemoteError
+
+    rank = MPI.COMM_WORLD.rank
+    try:
+        return args.func(args)
+    except DendriteError as exc:
+        if rank == 0 or not isinstance(exc, RemoteError) and MPI.COMM_WORLD.size == 1:
+            print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        if rank == 0:
+            print("interrupted: no result folder was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user error
+        if args.debug:
+            raise
+        print(f"internal error on rank {rank}: {type(exc).__name__}: {exc} (rerun with --debug)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,232 @@
+"""Steady ionic conduction in the electrolyte with charge-transfer kinetics at the anode.
+
+In every ionic region (conductivity sigma [S/m], piecewise constant by region)
+
+    div(sigma grad phi) = 0,        i = -sigma grad phi  [A/m^2],
+
+with phi [V] the electrolyte potential against the Li anode (phi_s = 0). Boundaries:
+
+- ``anode_interface``: the kinetics law, sigma grad phi . n = i_ct(eta), eta = -phi - U_ref,
+  or phi = -U_ref for the primary distribution (n points out of the electrolyte);
+- ``contact_voids``, ``sides`` and any other boundary: insulating;
+- ``counter_electrode``: galvanostatic, sigma grad phi . n = i_app (the applied current
+  density enters here; i_app > 0 plates Li on the anode), or potentiostatic, phi = V_app.
+
+Weak form: find phi with
+    (sigma grad phi, grad v) - <i_ct(-phi - U), v>_anode - <i_app, v>_counter = 0.
+The problem is solved by Newton (PETSc SNES, backtracking line search) with continuation
+in the applied load when a full step fails. Forms are compiled once: the applied current
+or potential is a ``Constant`` so that sweeps reuse them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import ufl
+from mpi4py import MPI
+from petsc4py import PETSc
+
+import dolfinx
+import dolfinx.fem.petsc
+from dolfinx import fem
+
+from solver.errors import CaseError, SolverError
+from solver.kinetics import KineticsLaw
+from solver.mesh import TaggedMesh, restrict
+
+__all__ = ["ConductionSettings", "ConductionProblem", "ConductionFields"]
+
+
+@dataclasses.dataclass
+class ConductionSettings:
+    """Operating conditions and numerics (SI units).
+
+    applied_current_density [A/m^2] (galvanostatic; > 0 plates Li on the anode);
+    applied_potential [V] (potentiostatic: phi at the counter boundary vs the anode);
+    equilibrium_potential U_ref [V]; degree of the Lagrange elements.
+    """
+
+    kinetics: KineticsLaw
+    mode: str = "galvanostatic"
+    applied_current_density: float = 0.0
+    applied_potential: float = 0.0
+    equilibrium_potential: float = 0.0
+    degree: int = 1
+    anode_interface: str = "anode_interface"
+    counter_electrode: str = "counter_electrode"
+    linear_solver: str = "auto"  # auto | direct | iterative
+    newton_rtol: float = 1e-10
+    newton_atol: float = 1e-14
+    newton_max_iterations: int = 50
+    max_continuation_halvings: int = 12
+
+
+@dataclasses.dataclass
+class ConductionFields:
+    """A solved state: the potential and what is needed to post-process it."""
+
+    tagged: TaggedMesh
+    potential: fem.Function  # V
+    conductivity: fem.Function  # S/m, DG0
+    settings: ConductionSettings
+    load: float  # applied current density [A/m^2] or potential [V], as solved
+    solver_info: dict
+
+    @property
+    def current_density(self):
+        """UFL expression of the current density vector i = -sigma grad phi [A/m^2]."""
+        return -self.conductivity * ufl.grad(self.potential)
+
+    @property
+    def overpotential(self):
+        """UFL expression of the charge-transfer overpotential eta = -phi - U_ref [V]."""
+        return -self.potential - self.settings.equilibrium_potential
+
+
+class ConductionProblem:
+    """Ionic conduction on the regions that have a conductivity.
+
+    Args:
+        tagged: the mesh with named regions and boundaries.
+        conductivity: region name -> ionic conductivity [S/m]. Regions left out (Li metal,
+            skeleton particles) are not ionic and are cut away (sub-mesh).
+        settings: operating conditions and numerics.
+    """
+
+    def __init__(self, tagged: TaggedMesh, conductivity: dict[str, float], settings: ConductionSettings):
+        missing = [r for r in conductivity if r not in tagged.regions]
+        if missing:
+            raise CaseError("materials", f"regions {missing} are not in the mesh; it has {sorted(tagged.regions)}")
+        self.settings = settings
+        self.tagged = restrict(tagged, list(conductivity))
+        t = self.tagged
+        msh = t.mesh
+        self.comm = msh.comm
+        t.boundary_tag(settings.anode_interface)  # early, clear error if missing
+        t.boundary_tag(settings.counter_electrode)
+
+        self.V = fem.functionspace(msh, ("Lagrange", settings.degree))
+        Q = fem.functionspace(msh, ("DG", 0))
+        self.sigma = fem.Function(Q, name="ionic_conductivity_S_m")
+        for region, value in conductivity.items():
+            self.sigma.x.array[t.cells(region)] = value
+        self.sigma.x.scatter_forward()
+
+        self.phi = fem.Function(self.V, name="potential_V")
+        v = ufl.TestFunction(self.V)
+        ds = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)
+        self.ds_anode = ds(t.boundary_tag(settings.anode_interface))
+        self.ds_counter = ds(t.boundary_tag(settings.counter_electrode))
+        self.load = fem.Constant(msh, PETSc.ScalarType(0.0))
+        kin = settings.kinetics
+        eta = -self.phi - settings.equilibrium_potential
+
+        F = ufl.inner(self.sigma * ufl.grad(self.phi), ufl.grad(v)) * ufl.dx
+        bcs = []
+        fdim = msh.topology.dim - 1
+        if kin.fixes_potential:
+            dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(settings.anode_interface))
+            bcs.append(fem.dirichletbc(PETSc.ScalarType(-settings.equilibrium_potential), dofs, self.V))
+        else:
+            F -= kin.current_density(eta, exp=ufl.exp) * v * self.ds_anode
+        if settings.mode == "galvanostatic":
+            F -= self.load * v * self.ds_counter
+        elif settings.mode == "potentiostatic":
+            dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(settings.counter_electrode))
+            bcs.append(fem.dirichletbc(self.load, dofs, self.V))
+        else:
+            raise CaseError("electrochemistry.mode", f"unknown mode {settings.mode!r}; allowed: galvanostatic, potentiostatic")
+        self.residual_form = F
+        self.bcs = bcs
+
+        n_dofs = self.V.dofmap.index_map.size_global
+        direct = settings.linear_solver == "direct" or (
+            settings.linear_solver == "auto" and msh.topology.dim == 2 and n_dofs < 300_000
+        )
+        ksp = (
+            {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+            if direct
+            else {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-12, "pc_gamg_threshold": 0.02}
+        )
+        options = {
+            "snes_type": "newtonls",
+            "snes_linesearch_type": "bt",
+            "snes_rtol": settings.newton_rtol,
+            "snes_atol": settings.newton_atol,
+            "snes_stol": 0.0,
+            "snes_max_it": settings.newton_max_iterations,
+            **ksp,
+        }
+        t0 = time.perf_counter()
+        self.problem = dolfinx.fem.petsc.NonlinearProblem(
+            F, self.phi, bcs=bcs, petsc_options_prefix=f"conduction_{id(self)}_", petsc_options=options
+        )
+        self.problem.solver.setConvergenceHistory()
+        self.compile_seconds = time.perf_counter() - t0
+        self.info = {"dofs": n_dofs, "degree": settings.degree, "linear_solver": "direct (MUMPS LU)" if direct else "CG + GAMG"}
+
+    def _target(self) -> float:
+        s = self.settings
+        return s.applied_current_density if s.mode == "galvanostatic" else s.applied_potential
+
+    def _try(self, load: float) -> tuple[bool, list[float]]:
+        self.load.value = load
+        snes = self.problem.solver
+        snes.setConvergenceHistory()  # reset
+        self.problem.solve()
+        history = [float(r) for r in snes.getConvergenceHistory()[0]]
+        ok = snes.getConvergedReason() > 0 and np.all(np.isfinite(self.phi.x.array))
+        ok = self.comm.allreduce(bool(ok), MPI.LAND)
+        return ok, history
+
+    def solve(self, load: float | None = None, progress=None) -> ConductionFields:
+        """Solve at ``load`` (applied current density [A/m^2] or potential [V]; default: settings).
+
+        Starts from the current state (the previous solution in a sweep). If Newton fails,
+        walks to the load in smaller steps (continuation), halving a failed step.
+        """
+        target = self._target() if load is None else float(load)
+        t0 = time.perf_counter()
+        start = float(self.load.value)
+        saved = self.phi.x.array.copy()
+        ok, history = self._try(target)
+        iterations, steps, log = self.problem.solver.getIterationNumber(), 1, [(target, history)]
+        if not ok:
+            self.phi.x.array[:] = saved
+            current, step, halvings = start, (target - start) / 4, 0
+            while current != target:
+                trial = target if abs(target - current) <= abs(step) else current + step
+                backup = self.phi.x.array.copy()
+                ok, history = self._try(trial)
+                log.append((trial, history))
+                steps += 1
+                iterations += self.problem.solver.getIterationNumber()
+                if ok:
+                    current = trial
+                    step *= 1.5
+                    if progress:
+                        progress(current, target)
+                    continue
+                self.phi.x.array[:] = backup
+                step /= 2
+                halvings += 1
+                if halvings > self.settings.max_continuation_halvings:
+                    last = ", ".join(f"{r:.3e}" for r in history[:8])
+                    raise SolverError(
+                        f"Newton failed to converge at load {trial:.6g} (reached {current:.6g} of {target:.6g} "
+                        f"by continuation; last residual history: {last}). Try a smaller applied current, "
+                        "linear kinetics to start, or a finer interface mesh."
+                    )
+        self.phi.x.scatter_forward()
+        info = dict(
+            self.info,
+            newton_iterations=int(iterations),
+            load_steps=steps,
+            solve_seconds=time.perf_counter() - t0,
+            compile_seconds=self.compile_seconds,
+            final_residual=log[-1][1][-1] if log[-1][1] else None,
+        )
+        return ConductionFields(self.tagged, self.phi, self.sigma, self.settings, target, info)

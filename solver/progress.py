@@ -1,0 +1,38 @@
+"""Progress display: named stages with timings, printed once (rank 0) with rich."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from mpi4py import MPI
+from rich.console import Console
+
+__all__ = ["Stages", "console"]
+
+console = Console(stderr=True, highlight=False)
+
+
+class Stages:
+    """Show each stage with a spinner while it runs and its time when done (rank 0 only)."""
+
+    def __init__(self, comm: MPI.Comm = MPI.COMM_WORLD, quiet: bool = False):
+        self.show = comm.rank == 0 and not quiet
+
+    @contextlib.contextmanager
+    def stage(self, label: str, timings: dict | None = None, key: str | None = None):
+        t0 = time.perf_counter()
+        if self.show:
+            with console.status(f"{label} ..."):
+                yield
+        else:
+            yield
+        seconds = time.perf_counter() - t0
+        if timings is not None and key:
+            timings[key] = timings.get(key, 0.0) + seconds
+        if self.show:
+            console.print(f"[green]done[/green] {label} ({seconds:.2f} s)")
+
+    def done(self, text: str) -> None:
+        if self.show:
+            console.print(text)

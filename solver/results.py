@@ -1,0 +1,132 @@
+"""Result folders: written in full under a temporary name, then renamed (atomic).
+
+A run folder holds the case as given, its resolved SI form, fields (XDMF), pictures,
+``summary.json`` and ``checksums.sha256`` (SHA-256 of every other file). It appears only
+when complete: an interrupted run leaves at most a hidden ``.*.partial`` folder, which
+later runs ignore (and ``dendrite clean`` removes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from mpi4py import MPI
+
+from solver.errors import CaseError
+from solver.parallel import broadcast_errors
+
+__all__ = ["run_folder", "software_versions", "write_json", "write_checksums"]
+
+
+def software_versions() -> dict:
+    """Versions of the software that produced a result (and the git commit if known)."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for dist in ("dendrite", "fenics-dolfinx", "dolfinx-solver-real", "fenics-basix", "fenics-ffcx",
+                 "fenics-ufl", "gmsh", "numpy", "petsc4py", "mpi4py", "pyvista", "pydantic", "pint", "meshio"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            out[dist] = importlib.metadata.version(dist)
+    with contextlib.suppress(Exception):
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        if commit:
+            out["git_commit"] = commit
+    return out
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        if isinstance(o, Path):
+            return str(o)
+        return super().default(o)
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2, cls=_Encoder, allow_nan=True) + "\n")
+
+
+def write_checksums(folder: Path) -> None:
+    lines = []
+    for f in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "checksums.sha256"):
+        lines.append(f"{hashlib.sha256(f.read_bytes()).hexdigest()}  {f.relative_to(folder)}")
+    (folder / "checksums.sha256").write_text("\n".join(lines) + "\n")
+
+
+def _final_path(parent: Path, name: str) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = parent / f"{name}-{stamp}"
+    path, n = base, 1
+    while path.exists():
+        n += 1
+        path = Path(f"{base}-{n}")
+    return path
+
+
+@contextlib.contextmanager
+def run_folder(name: str, parent: str | Path = "results", out: str | Path | None = None,
+               overwrite: bool = False, comm: MPI.Comm = MPI.COMM_WORLD):
+    """Yield a temporary folder (same path on all ranks); rename it into place on success.
+
+    ``out`` names the final folder exactly (an error if it exists, unless ``overwrite``);
+    otherwise the folder is ``parent/name-YYYYmmdd-HHMMSS`` (never an existing one).
+    On any error the temporary folder is removed and nothing appears. On success the
+    final path is stored in the yielded object's ``.final`` attribute after the block.
+    """
+    with broadcast_errors(comm):
+        if comm.rank == 0:
+            if out is not None:
+                final = Path(out)
+                if final.exists() and not overwrite:
+                    raise CaseError("--out", f"{final} exists; choose another folder or pass --overwrite")
+                parent_dir = final.parent
+            else:
+                parent_dir = Path(parent)
+                final = None
+            parent_dir.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".partial", dir=parent_dir))
+            info = (str(tmp), str(final) if final else None)
+        else:
+            info = None
+    tmp_s, final_s = comm.bcast(info, root=0)
+    holder = _Folder(tmp_s)
+    try:
+        with broadcast_errors(comm):
+            yield holder
+        with broadcast_errors(comm):
+            if comm.rank == 0:
+                write_checksums(holder)
+                final = Path(final_s) if final_s else _final_path(Path(parent), name)
+                if final.exists():  # only with overwrite: swap, then delete the old one
+                    trash = final.with_name(f".{final.name}.old")
+                    os.replace(final, trash)
+                    os.replace(holder, final)
+                    shutil.rmtree(trash, ignore_errors=True)
+                else:
+                    os.rename(holder, final)
+                holder.final = final
+        holder.final = Path(comm.bcast(str(holder.final) if comm.rank == 0 else None, root=0))
+    except BaseException:
+        if comm.rank == 0:
+            shutil.rmtree(tmp_s, ignore_errors=True)
+        raise
+
+
+class _Folder(type(Path())):
+    """A Path that can also carry the final location once the run is complete."""
+
+    final: Path | None = None

@@ -1,0 +1,165 @@
+"""One run of a case: case -> geometry -> mesh -> problem -> fields -> metrics -> report.
+
+Everything the CLI's ``dendrite run`` does is reachable from Python:
+
+    from solver.case import load_case
+    from solver.run import run_case
+    result = run_case(load_case("cases/default.yaml"))
+    print(result.folder, result.summary["metrics"]["focusing_factor"])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+
+import yaml
+from mpi4py import MPI
+
+from solver.case import Case
+from solver.conduction import ConductionFields, ConductionProblem, ConductionSettings
+from solver.kinetics import make_kinetics
+from solver.mesh import TaggedMesh, build_mesh
+from solver.metrics import conduction_metrics
+from solver.progress import Stages
+from solver.report import gather_grid, plot_cell_field, plot_interface, summary_text
+from solver.results import run_folder, software_versions, write_json
+from solver.writers import FIELD_UNITS, cell_current_density, write_fields, write_interface
+
+__all__ = ["RunResult", "build_case_mesh", "conduction_problem", "run_case", "METRIC_UNITS"]
+
+METRIC_UNITS = {
+    "interface_area": "m^2 (m per unit depth in 2D)",
+    "counter_area": "m^2 (m per unit depth in 2D)",
+    "applied_current": "A (A/m per unit depth in 2D)",
+    "interface_current": "A (A/m per unit depth in 2D)",
+    "applied_current_density_projected": "A/m^2",
+    "mean_interface_current_density": "A/m^2",
+    "max_interface_current_density": "A/m^2",
+    "min_interface_current_density": "A/m^2",
+    "p_interface_current_density": "A/m^2 (the percentile given by 'percentile')",
+    "focusing_factor": "-",
+    "focusing_factor_percentile": "-",
+    "charge_balance_error": "- (relative)",
+    "hot_spot": "m",
+    "mean_overpotential": "V",
+    "max_abs_overpotential": "V",
+    "min_overpotential": "V",
+    "max_overpotential": "V",
+    "counter_potential": "V (mean electrolyte potential on the counter boundary vs the anode)",
+    "charge_transfer_resistance": "ohm m^2",
+    "polarisation_length": "m (sigma * R_ct per region)",
+}
+
+
+@dataclasses.dataclass
+class RunResult:
+    folder: Path
+    summary: dict
+    fields: ConductionFields
+
+
+def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
+    """The mesh of a case (from the cache when it was built before with the same parameters)."""
+    cache = case.model.outputs.mesh_cache
+    return build_mesh(case.model.geometry.type, case.geometry, case.model.mesh, comm, Path(cache) if cache else None)
+
+
+def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
+    """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
+    ec = case.electrochemistry
+    temperature = ec.temperature
+    conductivity = {}
+    for region, mat in case.materials.items():
+        if mat.role == "electrode":  # electronic conductor: equipotential, cut from the ionic domain
+            continue
+        conductivity[region] = mat.ionic_conductivity_at(temperature, f"materials.{region}")
+    i0, _ = case.exchange_current_density()
+    kinetics = make_kinetics(
+        ec.kinetics.law,
+        direction=ec.direction,
+        exchange_current_density=i0,
+        temperature=temperature,
+        anodic_transfer_coefficient=ec.kinetics.anodic_transfer_coefficient,
+        cathodic_transfer_coefficient=ec.kinetics.cathodic_transfer_coefficient,
+    )
+    settings = ConductionSettings(
+        kinetics=kinetics,
+        mode=ec.mode,
+        applied_current_density=ec.sign * (ec.applied_current_density or 0.0),
+        applied_potential=ec.sign * (ec.applied_potential or 0.0),
+        equilibrium_potential=ec.equilibrium_potential,
+        degree=case.model.solver.element_degree,
+        anode_interface=ec.anode_interface,
+        counter_electrode=ec.counter_electrode,
+        linear_solver=case.model.solver.linear_solver,
+        newton_rtol=case.model.solver.newton_rtol,
+        newton_max_iterations=case.model.solver.newton_max_iterations,
+    )
+    return ConductionProblem(tagged, conductivity, settings)
+
+
+def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
+             comm: MPI.Comm = MPI.COMM_WORLD, quiet: bool = False) -> RunResult:
+    """Run a case end to end and write its result folder (atomically)."""
+    t_start = time.perf_counter()
+    timings = {}
+    stages = Stages(comm, quiet=quiet)
+    with stages.stage("meshing", timings, "mesh_s"):
+        tagged = build_case_mesh(case, comm)
+    with stages.stage("compiling forms", timings, "setup_s"):
+        problem = conduction_problem(case, tagged)
+    with stages.stage(f"solving ({problem.info['dofs']} DOFs)", timings, "solve_s"):
+        fields = problem.solve()
+    with stages.stage("post-processing", timings, "postprocess_s"):
+        metrics, flux, samples = conduction_metrics(fields, case.model.outputs.percentile)
+
+    outputs = case.model.outputs
+    with stages.stage("writing results", timings, "write_s"):
+        with run_folder(case.name, outputs.directory, out, overwrite, comm) as folder:
+            if comm.rank == 0:
+                (folder / "case.yaml").write_text(getattr(case, "source_text", None) or yaml.safe_dump(case.raw))
+                write_json(folder / "case_resolved.json", case.resolved())
+            if outputs.fields:
+                write_fields(folder, fields)
+            i_vec, i_mag = cell_current_density(fields)
+            grid = gather_grid(fields.tagged.mesh, {"current_density_magnitude_A_m2": i_mag.x.array}) if outputs.png else None
+            if comm.rank == 0:
+                write_interface(folder, samples)
+                if outputs.png:
+                    plot_cell_field(grid, "current_density_magnitude_A_m2", folder / "current_density.png",
+                                    "|i| [A/m^2]")
+                    plot_interface(samples, folder / "interface_current.png", f"{case.name}: interface")
+            timings["total_s"] = time.perf_counter() - t_start
+            summary = {
+                "case": case.name,
+                "description": case.model.description,
+                "metrics": metrics,
+                "metric_units": METRIC_UNITS,
+                "field_units": FIELD_UNITS,
+                "mesh": dict(tagged.statistics, regions=tagged.regions, boundaries=tagged.boundaries),
+                "solver": fields.solver_info,
+                "timings": timings,
+                "seeds": _seeds(case.raw.get("geometry", {})),
+                "versions": software_versions(),
+                "mpi_ranks": comm.size,
+            }
+            if comm.rank == 0:
+                write_json(folder / "summary.json", summary)
+                (folder / "report.txt").write_text(summary_text(summary) + "\n")
+    stages.done(summary_text(summary) + f"\nresults: {folder.final}")
+    return RunResult(folder.final, summary, fields)
+
+
+def _seeds(geometry: dict, prefix: str = "geometry") -> dict:
+    """Every ``seed`` value in the geometry section, by key path."""
+    found = {}
+    if isinstance(geometry, dict):
+        for k, v in geometry.items():
+            if k == "seed":
+                found[f"{prefix}.seed"] = v
+            elif isinstance(v, dict):
+                found.update(_seeds(v, f"{prefix}.{k}"))
+    return found

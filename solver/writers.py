@@ -1,0 +1,92 @@
+"""Field writers: XDMF for ParaView (volume fields), VTU + CSV for the interface.
+
+Field names carry their units, because ParaView shows names, not metadata:
+``potential_V`` [V], ``current_density_A_m2`` [A/m^2] (vector, cell-wise),
+``current_density_magnitude_A_m2``, ``ionic_conductivity_S_m`` [S/m], ``region`` (cell
+tags), and on the interface ``interface_current_density_A_m2`` (into the anode, positive
+for plating) and ``overpotential_V``. ParaView 5.11 reads the XDMF (HDF5 beside it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import ufl
+
+import dolfinx
+from dolfinx import fem
+
+from solver.conduction import ConductionFields
+
+__all__ = ["FIELD_UNITS", "write_fields", "write_interface"]
+
+FIELD_UNITS = {
+    "potential_V": "V (electrolyte potential vs the Li anode)",
+    "current_density_A_m2": "A/m^2 (ionic current density vector, cell average)",
+    "current_density_magnitude_A_m2": "A/m^2",
+    "ionic_conductivity_S_m": "S/m",
+    "region": "cell tag; names in summary.json mesh.regions",
+    "interface_current_density_A_m2": "A/m^2 (normal, electrolyte -> anode; > 0 plating)",
+    "overpotential_V": "V (eta = phi_s - phi_e - U_ref)",
+}
+
+
+def cell_current_density(fields: ConductionFields) -> tuple[fem.Function, fem.Function]:
+    """Cell-average current density vector and its magnitude (DG0) [A/m^2]."""
+    msh = fields.tagged.mesh
+    gdim = msh.geometry.dim
+    W = fem.functionspace(msh, ("DG", 0, (gdim,)))
+    Q = fem.functionspace(msh, ("DG", 0))
+    i_vec = fem.Function(W, name="current_density_A_m2")
+    i_mag = fem.Function(Q, name="current_density_magnitude_A_m2")
+    i = fields.current_density
+    i_vec.interpolate(fem.Expression(i, W.element.interpolation_points))
+    i_mag.interpolate(fem.Expression(ufl.sqrt(ufl.inner(i, i)), Q.element.interpolation_points))
+    return i_vec, i_mag
+
+
+def write_fields(folder: Path, fields: ConductionFields) -> Path:
+    """Write mesh, region tags and fields to ``folder/fields.xdmf`` (collective)."""
+    msh = fields.tagged.mesh
+    path = Path(folder) / "fields.xdmf"
+    P1 = fem.functionspace(msh, ("Lagrange", 1))
+    phi = fields.potential
+    if phi.function_space.element.basix_element.degree != 1:  # XDMF stores P1 on the mesh nodes
+        phi1 = fem.Function(P1, name="potential_V")
+        phi1.interpolate(phi)
+        phi = phi1
+    phi.name = "potential_V"
+    i_vec, i_mag = cell_current_density(fields)
+    sigma = fields.conductivity
+    sigma.name = "ionic_conductivity_S_m"
+    tags = fields.tagged.cell_tags
+    tags.name = "region"
+    with dolfinx.io.XDMFFile(msh.comm, path, "w") as xdmf:
+        xdmf.write_mesh(msh)
+        xdmf.write_meshtags(tags, msh.geometry)
+        for f in (phi, i_vec, i_mag, sigma):
+            xdmf.write_function(f)
+    return path
+
+
+def write_interface(folder: Path, samples: dict) -> None:
+    """Interface facets as ``interface.vtu`` (ParaView) and ``interface.csv`` (rank 0 only)."""
+    import meshio
+
+    pts = samples["points"]  # (n, nv, gdim)
+    n, nv, gdim = pts.shape
+    points = np.zeros((n * nv, 3))
+    points[:, :gdim] = pts.reshape(-1, gdim)
+    cells = [("line" if nv == 2 else "triangle", np.arange(n * nv).reshape(n, nv))]
+    point_data = {
+        "interface_current_density_A_m2": samples["current_density"].ravel(),
+        "overpotential_V": samples["overpotential"].ravel(),
+    }
+    meshio.Mesh(points, cells, point_data=point_data).write(Path(folder) / "interface.vtu")
+    mid = pts.mean(axis=1)
+    header = ",".join(["x_m", "y_m", "z_m"][:gdim] + ["facet_area_m" + ("" if gdim == 2 else "2"),
+                      "interface_current_density_A_m2", "overpotential_V"])
+    order = np.lexsort(mid.T[::-1])
+    table = np.column_stack([mid, samples["area"], samples["current_density"].mean(1), samples["overpotential"].mean(1)])
+    np.savetxt(Path(folder) / "interface.csv", table[order], delimiter=",", header=header, comments="")
