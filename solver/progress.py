@@ -11,13 +11,15 @@ from rich.console import Console
 __all__ = ["Stages", "console"]
 
 console = Console(stderr=True, highlight=False)
+report_console = Console(highlight=False, soft_wrap=True)
 
 
 class Stages:
     """Show each stage with a spinner while it runs and its time when done (rank 0 only)."""
 
     def __init__(self, comm: MPI.Comm = MPI.COMM_WORLD, quiet: bool = False):
-        self.show = comm.rank == 0 and not quiet
+        self.rank0 = comm.rank == 0
+        self.show = self.rank0 and not quiet
 
     @contextlib.contextmanager
     def stage(self, label: str, timings: dict | None = None, key: str | None = None):
@@ -34,5 +36,6 @@ class Stages:
             console.print(f"[green]done[/green] {label} ({seconds:.2f} s)")
 
     def done(self, text: str) -> None:
-        if self.show:
-            console.print(text)
+        """The final report: printed on rank 0 even when quiet."""
+        if self.rank0:
+            report_console.print(text, markup=False)
