@@ -19,6 +19,7 @@ import yaml
 from mpi4py import MPI
 
 from solver.case import Case
+from solver.errors import CaseError
 from solver.conduction import ConductionFields, ConductionProblem, ConductionSettings
 from solver.kinetics import make_kinetics
 from solver.mesh import TaggedMesh, build_mesh
@@ -105,6 +106,8 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
              comm: MPI.Comm = MPI.COMM_WORLD, quiet: bool = False) -> RunResult:
     """Run a case end to end and write its result folder (atomically)."""
     t_start = time.perf_counter()
+    if out is not None and not overwrite and Path(out).exists():  # fail before any work
+        raise CaseError("--out", f"{out} exists; choose another folder or pass --overwrite")
     timings = {}
     stages = Stages(comm, quiet=quiet)
     with stages.stage("meshing", timings, "mesh_s"):
