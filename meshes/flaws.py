@@ -1,0 +1,198 @@
+"""Li-filled surface flaws: an electrolyte slab on a flat anode with pits reaching into it.
+
+The electrolyte fills ``0 < x < width``, ``0 < y < thickness`` minus the flaws. The Li
+anode lies below ``y = 0`` and fills every flaw (Li plated into surface pits, Porz et al.
+2017), so the flaw faces belong to the anode side: together with the flat part of
+``y = 0`` they form the boundary ``anode_interface``. Counter electrode: ``y = thickness``;
+``sides``: ``x = 0, width``. Li is not meshed (equipotential conductor).
+
+Each flaw opens at its mouth ``(x_c, 0)`` with opening width ``w`` and reaches depth ``a``
+along +y (direction (0, 1)):
+
+* ``notch``: straight flanks from ``(x_c -+ w/2, 0)`` tangent to a tip circle of radius
+  ``rho`` centred at ``(x_c, a - rho)`` (``rho = w/2`` gives a U-notch with parallel flanks);
+* ``semi_ellipse``: the half ellipse ``((x - x_c)/(w/2))^2 + (y/a)^2 = 1, y > 0``; its tip
+  radius is ``rho = (w/2)^2 / a`` (the ``tip_radius`` parameter is ignored).
+
+The mesh is refined strongly at each tip (size ``interface_size`` or ``rho / 8`` within
+``rho`` of the tip, growing to the far size over the depth ``a``). The metadata lists
+each flaw's tip, direction, depth and mouth for the fracture post-processor.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from meshes import GeometryParameters, MeshSettings, register
+from meshes._tools import min_field, threshold_field
+from solver.units import Quantity
+
+Length = Quantity("m")
+
+
+class Flaw(BaseModel):
+    """One Li-filled pit opening at the anode interface."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    position: Length = Field(description="x of the flaw mouth centre [m]")
+    depth: Length = Field(1e-6, gt=0, description="flaw depth a into the electrolyte [m]")
+    width: Length = Field(0.4e-6, gt=0, description="opening width w at the mouth [m]")
+    tip_radius: Length = Field(0.05e-6, gt=0, description="tip radius rho of a notch [m]")
+    shape: Literal["notch", "semi_ellipse"] = Field("notch", description="flaw shape")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.shape == "notch":
+            if self.tip_radius > 0.5 * self.width * (1 + 1e-12):
+                raise ValueError(
+                    f"notch tip_radius {self.tip_radius:.3g} m exceeds half the opening width "
+                    f"{0.5 * self.width:.3g} m (the flanks would close)"
+                )
+            if self.tip_radius >= self.depth:
+                raise ValueError("notch tip_radius must be smaller than its depth")
+        return self
+
+    def radius(self) -> float:
+        """Tip radius [m] (derived for a semi-ellipse: (w/2)^2 / a)."""
+        return self.tip_radius if self.shape == "notch" else (0.5 * self.width) ** 2 / self.depth
+
+
+class Flaw2D(GeometryParameters):
+    width: Length = Field(20e-6, gt=0, description="slab width along the interface [m]")
+    thickness: Length = Field(10e-6, gt=0, description="electrolyte thickness L [m]")
+    flaws: list[Flaw] = Field(
+        default_factory=lambda: [Flaw(position=10e-6)], min_length=1, description="the flaws (Li-filled pits)"
+    )
+
+    @model_validator(mode="after")
+    def _check(self):
+        spans = sorted((f.position - f.width / 2, f.position + f.width / 2, f) for f in self.flaws)
+        for lo, hi, f in spans:
+            if lo <= 0 or hi >= self.width:
+                raise ValueError(f"flaw at x = {f.position:.3g} m does not fit inside the width {self.width:.3g} m")
+            if f.depth >= 0.8 * self.thickness:
+                raise ValueError(
+                    f"flaw depth {f.depth:.3g} m must stay below 80 % of the thickness {self.thickness:.3g} m"
+                )
+        for (_, hi, f), (lo, _, g) in zip(spans, spans[1:]):
+            if lo - hi < 0.1 * min(f.width, g.width):
+                raise ValueError(
+                    f"flaws at x = {f.position:.3g} m and {g.position:.3g} m overlap or touch; "
+                    "keep their mouths apart"
+                )
+        return self
+
+
+def _tangent_point(p: np.ndarray, c: np.ndarray, r: float, left: bool) -> np.ndarray:
+    """Point of the circle (c, r) touched by the tangent from p (left- or rightmost one)."""
+    v = p - c
+    d = np.linalg.norm(v)
+    phi, alpha = np.arctan2(v[1], v[0]), np.arccos(min(1.0, r / d))
+    cand = [c + r * np.array([np.cos(phi + s * alpha), np.sin(phi + s * alpha)]) for s in (1, -1)]
+    return min(cand, key=lambda t: t[0]) if left else max(cand, key=lambda t: t[0])
+
+
+def _draw_flaw(geo, f: Flaw, left_pt: int, right_pt: int) -> tuple[list[int], int]:
+    """Curves of one flaw from its left to its right mouth point; returns (curves, tip point)."""
+    x0, a, b = f.position, f.depth, f.width / 2
+    tip = geo.addPoint(x0, a, 0.0)
+    if f.shape == "semi_ellipse":
+        centre = geo.addPoint(x0, 0.0, 0.0)
+        if abs(a - b) < 1e-12 * a:
+            return [geo.addCircleArc(left_pt, centre, tip), geo.addCircleArc(tip, centre, right_pt)], tip
+        major = tip if a > b else right_pt
+        return [geo.addEllipseArc(left_pt, centre, major, tip), geo.addEllipseArc(tip, centre, major, right_pt)], tip
+    rho = f.tip_radius
+    c = np.array([x0, a - rho])
+    tl = _tangent_point(np.array([x0 - b, 0.0]), c, rho, left=True)
+    tr = np.array([2 * x0 - tl[0], tl[1]])
+    centre = geo.addPoint(c[0], c[1], 0.0)
+    p_tl, p_tr = geo.addPoint(tl[0], tl[1], 0.0), geo.addPoint(tr[0], tr[1], 0.0)
+    curves = [
+        geo.addLine(left_pt, p_tl),
+        geo.addCircleArc(p_tl, centre, tip),
+        geo.addCircleArc(tip, centre, p_tr),
+        geo.addLine(p_tr, right_pt),
+    ]
+    return curves, tip
+
+
+def flaw_area(f: Flaw) -> float:
+    """Area of the flaw cross-section [m^2] (removed from the electrolyte)."""
+    a, b = f.depth, f.width / 2
+    if f.shape == "semi_ellipse":
+        return 0.5 * np.pi * a * b
+    rho = f.tip_radius
+    c = np.array([0.0, a - rho])
+    tl = _tangent_point(np.array([-b, 0.0]), c, rho, left=True)
+    # polygon mouth-left, tangent-left, tangent-right, mouth-right plus the circular cap above
+    poly = np.array([[-b, 0.0], tl, [-tl[0], tl[1]], [b, 0.0]])
+    x, y = poly[:, 0], poly[:, 1]
+    area = 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+    half_angle = np.arctan2(-tl[0], tl[1] - c[1])  # angle of the cap from the axis
+    theta = 2 * half_angle
+    return float(area + 0.5 * rho**2 * (theta - np.sin(theta)))
+
+
+@register("flaw_2d", Flaw2D)
+def build(model, p: Flaw2D, mesh: MeshSettings) -> dict:
+    """2D electrolyte slab with Li-filled surface flaws (notches, semi-elliptical pits)."""
+    geo = model.geo  # the geo kernel: OCC's 1e-7 tolerance merges sub-100 nm features
+    flaws = sorted(p.flaws, key=lambda f: f.position)
+    rho_min = min(f.radius() for f in flaws)
+    h_tip = mesh.scaled(mesh.interface_size or rho_min / 8)
+    h_int = mesh.scaled(max(h_tip, min(min(f.width for f in flaws) / 8, p.width / 100)))
+    h_far = mesh.scaled(mesh.size or max(h_int, p.thickness / 15))
+
+    chain, tips = [], []
+    start = geo.addPoint(0.0, 0.0, 0.0)
+    prev = start
+    for f in flaws:
+        lp = geo.addPoint(f.position - f.width / 2, 0.0, 0.0)
+        rp = geo.addPoint(f.position + f.width / 2, 0.0, 0.0)
+        chain.append(geo.addLine(prev, lp))
+        curves, tip = _draw_flaw(geo, f, lp, rp)
+        chain += curves
+        tips.append(tip)
+        prev = rp
+    br = geo.addPoint(p.width, 0.0, 0.0)
+    chain.append(geo.addLine(prev, br))
+    tr, tl = geo.addPoint(p.width, p.thickness, 0.0), geo.addPoint(0.0, p.thickness, 0.0)
+    right, top, left = geo.addLine(br, tr), geo.addLine(tr, tl), geo.addLine(tl, start)
+    surface = geo.addPlaneSurface([geo.addCurveLoop(chain + [right, top, left])])
+    geo.synchronize()
+
+    model.addPhysicalGroup(2, [surface], name="electrolyte")
+    model.addPhysicalGroup(1, chain, name="anode_interface")
+    model.addPhysicalGroup(1, [top], name="counter_electrode")
+    model.addPhysicalGroup(1, [left, right], name="sides")
+
+    fields = [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 3, curves=chain, sampling=200)]
+    for f, tip in zip(flaws, tips):
+        h = mesh.scaled(mesh.interface_size or f.radius() / 8)
+        fields.append(threshold_field(model, h, h_far, f.radius(), 2 * f.depth, points=[tip]))
+    min_field(model, fields)
+
+    return {
+        "gdim": 2,
+        "flaws": [
+            {
+                "tip": [f.position, f.depth],
+                "direction": [0.0, 1.0],
+                "depth": f.depth,
+                "mouth": [f.position, 0.0],
+                "width": f.width,
+                "tip_radius": f.radius(),
+                "shape": f.shape,
+                "area_m2": flaw_area(f),
+            }
+            for f in flaws
+        ],
+        "electrolyte_thickness_m": p.thickness,
+        "projected_interface_area_m": p.width,
+        "electrolyte_area_m2": p.width * p.thickness - sum(flaw_area(f) for f in flaws),
+    }
