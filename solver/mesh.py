@@ -241,7 +241,7 @@ def _radius_ratio(msh: dolfinx.mesh.Mesh, cells: np.ndarray) -> np.ndarray:
     if cells.size == 0 or msh.topology.cell_type.name not in ("triangle", "tetrahedron"):
         return np.ones(0)
     x = msh.geometry.x
-    dofs = msh.geometry.dofmap[cells][:, : msh.topology.dim + 1]
+    dofs = msh.geometry.dofmaps[0][cells][:, : msh.topology.dim + 1]
     p = x[dofs]
     if msh.topology.dim == 2:
         a = np.linalg.norm(p[:, 1] - p[:, 2], axis=1)
