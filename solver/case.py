@@ -91,6 +91,39 @@ class Outputs(_Section):
     mesh_cache: str | None = Field(".cache/meshes", description="mesh cache folder (null: no cache)")
 
 
+class Mechanics(_Section):
+    """Linear elasticity of the electrolyte (plane strain in 2D) for flaw stress intensity."""
+
+    element_degree: int = Field(2, ge=1, le=2, description="Lagrange degree of the displacement [-]")
+    stack_pressure: Quantity("Pa") = Field(0.0, ge=0, le=1e9, description="stack pressure on the cell [Pa]")
+
+
+class Risk(_Section):
+    """Dendrite risk of Li-filled flaws and the critical current density search."""
+
+    criterion: str = Field("fracture_toughness", description="fracture_toughness | critical_overpotential | "
+                           "critical_local_current_density")
+    fracture_toughness: Quantity("Pa*m^0.5") | None = Field(
+        None, gt=0, description="K_IC [Pa m^0.5]; default: the electrolyte material's value")
+    critical_overpotential: Quantity("V") | None = Field(None, gt=0, description="eta_crit [V]")
+    critical_local_current_density: Quantity("A/m^2") | None = Field(None, gt=0, description="i_crit [A/m^2]")
+    pressure_cap: Quantity("Pa") | None = Field(
+        None, gt=0, description="upper bound of the Porz pressure in a flaw [Pa] (Li flow/yield); none: uncapped")
+    molar_volume: Quantity("m^3/mol") = Field(1.30e-5, gt=0, description="V_m of Li [m^3/mol] (Porz et al. 2017)")
+    ccd: bool = Field(True, description="search the critical current density")
+    ccd_start: Quantity("A/m^2") = Field(1.0, gt=0, description="first current density of the CCD search [A/m^2]")
+    ccd_maximum: Quantity("A/m^2") = Field(1000.0, gt=0, description="give up above this current density [A/m^2]")
+    ccd_rtol: float = Field(2e-3, gt=0, lt=0.5, description="relative precision of the CCD [-]")
+
+    @model_validator(mode="after")
+    def _threshold_given(self):
+        needed = {"critical_overpotential": self.critical_overpotential,
+                  "critical_local_current_density": self.critical_local_current_density}
+        if self.criterion in needed and needed[self.criterion] is None:
+            raise ValueError(f"criterion {self.criterion} needs risk.{self.criterion}")
+        return self
+
+
 class GeometrySection(BaseModel):
     """``type`` picks the generator; every other key is one of its parameters."""
 
@@ -107,6 +140,8 @@ class CaseModel(_Section):
     electrochemistry: Electrochemistry
     solver: Solver = Field(default_factory=Solver)
     outputs: Outputs = Field(default_factory=Outputs)
+    mechanics: Mechanics = Field(default_factory=Mechanics)
+    risk: Risk | None = Field(None, description="flaw risk and CCD (needs a geometry with flaws for K_I)")
 
 
 class Case:

@@ -37,6 +37,23 @@ def _cmd_validate(args) -> int:
     return 0
 
 
+def _cmd_compare(args) -> int:
+    from pathlib import Path
+
+    from solver.case import load_case
+    from solver.compare import Study, compare, load_study
+
+    if len(args.cases) == 1:
+        study, cases = load_study(Path(args.cases[0]))
+        if args.seeds:
+            study = study.model_copy(update={"seeds": args.seeds})
+    else:
+        cases = [load_case(c) for c in args.cases]
+        study = Study(name=args.name, cases=args.cases, seeds=args.seeds or 1)
+    compare(cases, study.seeds, args.out, study)
+    return 0
+
+
 def _describe_fields(model: type[BaseModel], indent: str = "  ") -> list[str]:
     lines = []
     for name, field in model.model_fields.items():
@@ -80,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a case without solving")
     v.add_argument("case")
     v.set_defaults(func=_cmd_validate)
+    c = sub.add_parser("compare", help="run designs side by side over random seeds and write one report")
+    c.add_argument("cases", nargs="+", help="two or more case files, or one study file")
+    c.add_argument("--seeds", type=int, help="realisations of each random geometry (default 1, or the study's)")
+    c.add_argument("--name", default="comparison", help="name of the comparison folder")
+    c.add_argument("--out", help="comparison folder (default: results/NAME-TIMESTAMP)")
+    c.set_defaults(func=_cmd_compare)
     g = sub.add_parser("geometries", help="list geometry generators with parameters, defaults and units")
     g.set_defaults(func=_cmd_geometries)
     return p

@@ -1,0 +1,185 @@
+"""Dendrite risk of Li-filled flaws and the critical current density (CCD).
+
+Chain of the estimate (Porz et al., Adv. Energy Mater. 7 (2017) 1701003):
+
+1. conduction: the local overpotential eta_k [V] at the tip of flaw k at applied current i;
+2. Li plated into the flaw builds a pressure p_k = F |eta_k| / V_m [Pa]
+   (V_m = 1.30e-5 m^3/mol: 1 mV ~ 7.4 MPa), optionally capped (Li can flow or yield);
+3. elasticity: the mode-I stress intensity of every flaw tip is linear in the face
+   pressures, K_j = sum_k G_jk p_k + K_j^stack [Pa m^0.5], with the influence matrix G
+   computed once from one unit-pressure solve per flaw (and one for the stack pressure);
+4. a criterion turns the state into a ratio per flaw (>= 1: a filament propagates):
+   K_I / K_IC, |eta_tip| / eta_crit, or i_tip / i_crit (criteria are picked by name);
+5. the CCD is the smallest applied current density with a worst ratio >= 1, found by
+   expanding a bracket and bisecting; every evaluation reuses the mesh and the compiled
+   conduction forms, and is recorded as a sweep point.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, ClassVar
+
+import numpy as np
+
+from solver.kinetics import FARADAY
+
+__all__ = ["FlawState", "RiskCriterion", "risk_criteria", "make_criterion", "porz_pressure",
+           "tip_samples", "critical_current_density", "SweepPoint"]
+
+LI_MOLAR_VOLUME = 1.30e-5  # m^3/mol, Porz et al. 2017
+
+
+def porz_pressure(overpotential: float, molar_volume: float = LI_MOLAR_VOLUME, cap: float | None = None) -> float:
+    """Pressure of Li plated into a closed flaw, p = F |eta| / V_m [Pa], optionally capped."""
+    p = FARADAY * abs(overpotential) / molar_volume
+    return min(p, cap) if cap is not None else p
+
+
+@dataclasses.dataclass
+class FlawState:
+    """One flaw at one applied current: tip overpotential [V], tip current density [A/m^2]
+    (into the anode, > 0 plating), pressure [Pa], K_I [Pa m^0.5] and the criterion ratio."""
+
+    index: int
+    tip: list[float]
+    overpotential: float
+    current_density: float
+    pressure: float = 0.0
+    stress_intensity: float = 0.0
+    ratio: float = 0.0
+
+
+risk_criteria: dict[str, type["RiskCriterion"]] = {}
+
+
+class RiskCriterion:
+    """Turns flaw states into ratios (>= 1 means a filament propagates)."""
+
+    name: ClassVar[str] = ""
+    needs_mechanics: ClassVar[bool] = False
+    description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            risk_criteria[cls.name] = cls
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+
+    def ratio(self, state: FlawState) -> float:
+        raise NotImplementedError
+
+
+class FractureToughness(RiskCriterion):
+    """K_I / K_IC at the flaw tip (threshold: fracture toughness K_IC [Pa m^0.5])."""
+
+    name = "fracture_toughness"
+    needs_mechanics = True
+    description = "worst K_I / K_IC"
+
+    def ratio(self, state: FlawState) -> float:
+        return max(state.stress_intensity, 0.0) / self.threshold
+
+
+class CriticalOverpotential(RiskCriterion):
+    """|eta_tip| / eta_crit (threshold: critical local overpotential [V])."""
+
+    name = "critical_overpotential"
+    description = "worst |eta_tip| / eta_crit"
+
+    def ratio(self, state: FlawState) -> float:
+        return abs(state.overpotential) / self.threshold
+
+
+class CriticalLocalCurrentDensity(RiskCriterion):
+    """i_tip / i_crit (threshold: critical local current density [A/m^2])."""
+
+    name = "critical_local_current_density"
+    description = "worst i_tip / i_crit"
+
+    def ratio(self, state: FlawState) -> float:
+        return abs(state.current_density) / self.threshold
+
+
+def make_criterion(name: str, threshold: float) -> RiskCriterion:
+    from solver.errors import CaseError
+
+    if name not in risk_criteria:
+        raise CaseError("risk.criterion", f"unknown criterion {name!r}; allowed: {', '.join(risk_criteria)}")
+    return risk_criteria[name](threshold)
+
+
+def tip_samples(samples: dict, tips: list[list[float]], radius: float) -> list[tuple[float, float]]:
+    """(overpotential [V], current density [A/m^2]) at each tip, from interface samples.
+
+    The value is the one of largest magnitude among sample vertices within ``radius`` of
+    the tip (the nearest vertex if none is that close): the tip of a rounded notch is where
+    both peak, and a vertex value is the finite-element value there.
+    """
+    pts = samples["points"].reshape(-1, samples["points"].shape[-1])
+    eta = samples["overpotential"].ravel()
+    cur = samples["current_density"].ravel()
+    out = []
+    for tip in tips:
+        d = np.linalg.norm(pts - np.asarray(tip)[: pts.shape[1]], axis=1)
+        near = np.flatnonzero(d <= radius)
+        if near.size == 0:
+            near = np.array([int(np.argmin(d))])
+        k_eta = near[np.argmax(np.abs(eta[near]))]
+        k_cur = near[np.argmax(np.abs(cur[near]))]
+        out.append((float(eta[k_eta]), float(cur[k_cur])))
+    return out
+
+
+@dataclasses.dataclass
+class SweepPoint:
+    """One evaluation of the CCD search: applied current density [A/m^2] and the outcome."""
+
+    applied_current_density: float
+    worst_ratio: float
+    worst_flaw: int | None
+    flaws: list[FlawState]
+    failed: str | None = None
+
+
+def critical_current_density(
+    evaluate: Callable[[float], SweepPoint],
+    start: float,
+    maximum: float,
+    rtol: float = 1e-3,
+    progress: Callable[[SweepPoint], None] | None = None,
+) -> tuple[float | None, list[SweepPoint]]:
+    """Smallest applied current density [A/m^2] with worst ratio >= 1.
+
+    Doubles from ``start`` until the ratio reaches 1 (or ``maximum`` is passed: returns
+    None, no CCD in range), then bisects to relative width ``rtol``. Assumes the worst
+    ratio grows with the current (true for every criterion here: |eta| grows with i).
+    """
+    points: list[SweepPoint] = []
+
+    def run(i: float) -> SweepPoint:
+        point = evaluate(i)
+        points.append(point)
+        if progress:
+            progress(point)
+        return point
+
+    lo, hi = 0.0, start
+    while True:
+        point = run(hi)
+        if point.worst_ratio >= 1.0:
+            break
+        lo = hi
+        if hi >= maximum:
+            return None, points
+        hi = min(2.0 * hi, maximum)
+    while hi - lo > rtol * hi:
+        mid = 0.5 * (lo + hi)
+        point = run(mid)
+        if point.worst_ratio >= 1.0:
+            hi = mid
+        else:
+            lo = mid
+    return hi, points
