@@ -1,0 +1,386 @@
+"""dendrite benchmark: the one documented command (see bench/README.md).
+
+    python bench/run.py [--sizes 1e4 1e5 1e6] [--problems potential bv elasticity sweep plain skfem]
+                        [--ranks 1 2] [--quick] [--out bench/results/bench.csv]
+
+Every (problem, size, ranks) case runs in its own process (under ``mpiexec -n R`` for R > 1)
+so that the peak memory (``getrusage`` maxrss, MPI-max and sum) belongs to that case alone.
+The driver collects one JSON row per case, prints a table and writes a CSV.
+
+Problems
+  potential   3D P1 potential, polycrystal with GB phase (conductivity contrast 1e3), primary
+              (Dirichlet) anode + galvanostatic counter, through solver.conduction (the tool)
+  bv          the same with Butler-Volmer kinetics at a rough anode interface (Newton)
+  elasticity  3D P1 linear elasticity (rigid-body near-nullspace, CG + GAMG) via solver.elasticity
+  sweep       CCD-like sweep: 20 applied currents, 2D rough interface (Gmsh, ~1e5 DOFs; the
+              --sizes do not apply), one ConductionProblem reused (problem.solve(load=...))
+  plain       peer: plain DOLFINx LinearProblem + CG/GAMG on the `potential` mesh
+  skfem       peer: scikit-fem + pyamg (SA + CG) on the same mesh exported as arrays (1 rank only)
+
+Phases (seconds, MPI-max): mesh = create_box (generation + partition + distribution) or Gmsh;
+tag = cell/facet tagging (Voronoi distance) or Gmsh-to-DOLFINx import; setup = function spaces,
+form compilation (JIT, cached after the first run) and matrix allocation; assembly = residual +
+Jacobian/matrix assembly; pcsetup = GAMG set-up; krylov = CG iterations; solve = the whole solve
+call (assembly + pcsetup + krylov + SNES overhead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ALL_PROBLEMS = ["potential", "plain", "skfem", "bv", "elasticity", "sweep"]
+DEFAULT_SIZES = ["1e4", "1e5", "1e6"]
+QUICK_SIZES = ["3e3"]
+
+COLUMNS = [
+    "problem", "target_dofs", "ranks", "dofs", "t_mesh", "t_tag", "t_setup", "t_compile", "t_assembly",
+    "t_pcsetup", "t_krylov", "t_solve", "newton_its", "krylov_its", "maxrss_mb_max", "maxrss_mb_sum",
+    "kb_per_dof", "qoi", "qoi_name", "load_points", "converged", "note",
+]
+
+# Physical set-up (SI units; unit cube [m] so the numbers are nondimensional in practice).
+SIGMA = {"grains": 1.0, "grain_boundaries": 1e-3}  # S/m, contrast 1e3
+I_APP = 1.0  # A/m^2
+TEMPERATURE = 298.15  # K
+
+
+# ----------------------------------------------------------------------------------------------
+# single cases (run inside the worker process, possibly under mpiexec)
+# ----------------------------------------------------------------------------------------------
+def _maxrss(comm, row: dict) -> None:
+    from mpi4py import MPI
+
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    row["maxrss_mb_max"] = comm.allreduce(kb, MPI.MAX) / 1024
+    row["maxrss_mb_sum"] = comm.allreduce(kb, MPI.SUM) / 1024
+    if row.get("dofs"):
+        row["kb_per_dof"] = row["maxrss_mb_sum"] * 1024 / row["dofs"]
+
+
+def _mesh(dofs: float, comm, rough: bool = False, block_size: int = 1):
+    from bench.cases import cells_per_side, polycrystal_box
+
+    n = cells_per_side(dofs, block_size)
+    tagged = polycrystal_box(n, comm, rough_amplitude=0.05 if rough else 0.0)
+    return tagged, {"t_mesh": tagged.statistics["create_box_seconds"], "t_tag": tagged.statistics["tag_seconds"]}
+
+
+def _counter_mean(tagged, phi) -> float:
+    import ufl
+    from dolfinx import fem
+    from mpi4py import MPI
+
+    comm = tagged.mesh.comm
+    ds = ufl.Measure("ds", domain=tagged.mesh, subdomain_data=tagged.facet_tags)(
+        tagged.boundary_tag("counter_electrode")
+    )
+    area = comm.allreduce(fem.assemble_scalar(fem.form(1.0 * ds)), MPI.SUM)
+    return comm.allreduce(fem.assemble_scalar(fem.form(phi * ds)), MPI.SUM) / area
+
+
+def case_conduction(dofs: float, comm, bv: bool) -> dict:
+    from mpi4py import MPI
+
+    from bench.petsclog import EventTimer
+    from solver.conduction import ConductionProblem, ConductionSettings
+    from solver.kinetics import make_kinetics
+
+    tagged, row = _mesh(dofs, comm, rough=bv)
+    if bv:
+        kin = make_kinetics("butler_volmer", exchange_current_density=0.1, temperature=TEMPERATURE)
+    else:
+        kin = make_kinetics("primary", exchange_current_density=1.0, temperature=TEMPERATURE)
+    settings = ConductionSettings(
+        kinetics=kin, mode="galvanostatic", applied_current_density=I_APP, linear_solver="iterative"
+    )
+    t0 = time.perf_counter()
+    problem = ConductionProblem(tagged, dict(SIGMA), settings)
+    row["t_setup"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
+    row["t_compile"] = comm.allreduce(problem.compile_seconds, MPI.MAX)
+    timer = EventTimer(comm)
+    t0 = time.perf_counter()
+    fields = problem.solve()
+    row["t_solve"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
+    ev = timer.delta()
+    snes = problem.problem.solver
+    row.update(
+        dofs=problem.V.dofmap.index_map.size_global,
+        t_assembly=ev["SNESFunctionEval"] + ev["SNESJacobianEval"],
+        t_pcsetup=ev["PCSetUp"],
+        t_krylov=ev["KSPSolve"],
+        newton_its=fields.solver_info["newton_iterations"],
+        krylov_its=snes.getLinearSolveIterations(),
+        converged=int(snes.getConvergedReason()),
+        load_points=fields.solver_info["load_steps"],
+        qoi=_counter_mean(tagged, fields.potential),
+        qoi_name="mean counter potential [V]",
+        note=f"GB cell fraction {tagged.statistics['gb_cell_fraction']:.3f}",
+    )
+    return row
+
+
+def case_plain(dofs: float, comm) -> dict:
+    from bench.plain_dolfinx import solve_plain
+
+    tagged, row = _mesh(dofs, comm)
+    out = solve_plain(tagged, dict(SIGMA), I_APP)
+    row.update(out, t_setup=out["t_compile"], qoi_name="mean counter potential [V]", load_points=1)
+    return row
+
+
+def case_skfem(dofs: float, comm) -> dict:
+    import gc
+
+    from bench.cases import serial_arrays
+    from bench.skfem_peer import solve_skfem
+
+    if comm.size != 1:
+        return {"note": "skfem peer is serial only", "dofs": 0}
+    tagged, row = _mesh(dofs, comm)
+    arrays = serial_arrays(tagged, dict(SIGMA))
+    del tagged
+    gc.collect()
+    out = solve_skfem(arrays, I_APP, rtol=1e-12)
+    row.update(out, t_setup=out.pop("t_mesh_import"), qoi_name="mean counter potential [V]", load_points=1)
+    row["note"] = "maxrss includes the DOLFINx mesh used to export the arrays"
+    return row
+
+
+def case_elasticity(dofs: float, comm) -> dict:
+    import numpy as np
+    import ufl
+    from dolfinx import fem
+    from mpi4py import MPI
+
+    from bench.petsclog import EventTimer
+    from solver.elasticity import ElasticityProblem
+
+    tagged, row = _mesh(dofs, comm, block_size=3)
+    t0 = time.perf_counter()
+    problem = ElasticityProblem(
+        tagged,
+        {"grains": (150e9, 0.25), "grain_boundaries": (50e9, 0.3)},
+        pressures={"counter_electrode": 1e6},
+        constraints={"anode_interface": "fixed"},
+        degree=1,
+        solver="cg_gamg",
+        rtol=1e-8,
+    )
+    t_init = time.perf_counter() - t0
+    timer = EventTimer(comm)
+    t0 = time.perf_counter()
+    fields = problem.solve()
+    t_total = time.perf_counter() - t0
+    ev = timer.delta()
+    t_solve = comm.allreduce(getattr(fields, "solve_seconds", t_total), MPI.MAX)
+    t_total = comm.allreduce(t_total, MPI.MAX)
+    u = fields.displacement if hasattr(fields, "displacement") else fields.u
+    ds = problem.ds("counter_electrode")
+    area = comm.allreduce(fem.assemble_scalar(fem.form(1.0 * ds)), MPI.SUM)
+    uz = comm.allreduce(fem.assemble_scalar(fem.form(u[2] * ds)), MPI.SUM) / area
+    row.update(
+        dofs=problem.V.dofmap.index_map.size_global * 3,
+        t_setup=comm.allreduce(t_init, MPI.MAX) + (t_total - t_solve),
+        t_compile=t_total - t_solve,
+        t_assembly=t_solve - ev["KSPSolve"] - ev["PCSetUp"],
+        t_pcsetup=ev["PCSetUp"],
+        t_krylov=ev["KSPSolve"],
+        t_solve=t_solve,
+        newton_its=0,
+        krylov_its=int(getattr(fields, "iterations", -1)),
+        load_points=1,
+        converged=1,
+        qoi=uz,
+        qoi_name="mean counter uz [m]",
+        note="solver.elasticity.ElasticityProblem P1, cg_gamg rtol 1e-8",
+    )
+    return row
+
+
+def case_sweep(dofs: float, comm, points: int = 20) -> dict:
+    import numpy as np
+    from mpi4py import MPI
+
+    from bench.petsclog import EventTimer
+    from meshes import MeshSettings
+    from meshes.rough import RandomProfile, RoughInterface2D
+    from solver.conduction import ConductionProblem, ConductionSettings
+    from solver.kinetics import make_kinetics
+    from solver.mesh import build_mesh
+
+    # element size for ~dofs P1 DOFs on a 20 um x 20 um cell (area / (0.433 h^2) / 2 vertices)
+    area = 20e-6 * 20e-6
+    h = float(np.sqrt(area / (0.866 * dofs)))
+    params = RoughInterface2D(profile=RandomProfile(kind="random", rms_height=1e-6, correlation_length=3e-6, seed=3))
+    t0 = time.perf_counter()
+    tagged = build_mesh("rough_interface_2d", params, MeshSettings(size=h, interface_size=h), comm)
+    t_mesh = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
+    row = {
+        "t_mesh": tagged.statistics.get("gmsh_seconds") or 0.0,
+        "t_tag": tagged.statistics.get("import_seconds") or 0.0,
+    }
+    row["t_mesh"] = comm.bcast(row["t_mesh"], root=0)
+    kin = make_kinetics("butler_volmer", exchange_current_density=10.0, temperature=TEMPERATURE)
+    settings = ConductionSettings(kinetics=kin, mode="galvanostatic", applied_current_density=1.0)
+    t0 = time.perf_counter()
+    problem = ConductionProblem(tagged, {"electrolyte": 0.05}, settings)
+    row["t_setup"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
+    row["t_compile"] = comm.allreduce(problem.compile_seconds, MPI.MAX)
+    loads = np.linspace(5.0, 100.0, points)  # A/m^2
+    timer = EventTimer(comm)
+    newton = krylov = steps = 0
+    ok = 1
+    t0 = time.perf_counter()
+    for load in loads:
+        fields = problem.solve(load=float(load))
+        newton += fields.solver_info["newton_iterations"]
+        steps += fields.solver_info["load_steps"]
+        krylov += problem.problem.solver.getLinearSolveIterations()
+        ok = min(ok, int(problem.problem.solver.getConvergedReason() > 0))
+    row["t_solve"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
+    ev = timer.delta()
+    row.update(
+        dofs=problem.V.dofmap.index_map.size_global,
+        t_assembly=ev["SNESFunctionEval"] + ev["SNESJacobianEval"],
+        t_pcsetup=ev["PCSetUp"],
+        t_krylov=ev["KSPSolve"],
+        newton_its=newton,
+        krylov_its=krylov,
+        load_points=points,
+        converged=ok,
+        qoi=_counter_mean(tagged, fields.potential),
+        qoi_name="mean counter potential at the last load [V]",
+        note=f"{problem.info['linear_solver']}; {steps} SNES solves for {points} loads; mesh+import {t_mesh:.2f}s",
+    )
+    return row
+
+
+def run_case(problem: str, dofs: float, json_path: str, sweep_points: int) -> None:
+    import solver  # noqa: F401  (before dolfinx)
+    from mpi4py import MPI
+
+    comm = MPI.COMM_WORLD
+    t0 = time.perf_counter()
+    try:
+        if problem == "potential":
+            row = case_conduction(dofs, comm, bv=False)
+        elif problem == "bv":
+            row = case_conduction(dofs, comm, bv=True)
+        elif problem == "plain":
+            row = case_plain(dofs, comm)
+        elif problem == "skfem":
+            row = case_skfem(dofs, comm)
+        elif problem == "elasticity":
+            row = case_elasticity(dofs, comm)
+        elif problem == "sweep":
+            row = case_sweep(dofs, comm, sweep_points)
+        else:
+            raise SystemExit(f"unknown problem {problem!r}")
+        _maxrss(comm, row)
+    except Exception as exc:  # report the failure as a row, keep the benchmark going
+        import traceback
+
+        traceback.print_exc()
+        row = {"note": f"FAILED: {type(exc).__name__}: {exc}"[:300], "converged": -1}
+    row.update(problem=problem, target_dofs=dofs, ranks=comm.size, wall=time.perf_counter() - t0)
+    if comm.rank == 0:
+        Path(json_path).write_text(json.dumps(row, default=float))
+
+
+# ----------------------------------------------------------------------------------------------
+# driver
+# ----------------------------------------------------------------------------------------------
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.0f}"
+    return str(v)
+
+
+def print_row(row: dict) -> None:
+    keys = ["problem", "ranks", "dofs", "t_mesh", "t_tag", "t_setup", "t_assembly", "t_pcsetup", "t_krylov",
+            "t_solve", "newton_its", "krylov_its", "maxrss_mb_max", "kb_per_dof", "qoi"]
+    print("  ".join(f"{k}={_fmt(row.get(k, ''))}" for k in keys) + (f"  [{row['note']}]" if row.get("note") else ""),
+          flush=True)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", default=None, help="target DOF counts (default 1e4 1e5 1e6)")
+    ap.add_argument("--problems", nargs="+", default=None, choices=ALL_PROBLEMS)
+    ap.add_argument("--ranks", nargs="+", type=int, default=[1, 2])
+    ap.add_argument("--quick", action="store_true", help="smallest size, sweep on a small mesh (smoke test)")
+    ap.add_argument("--sweep-dofs", type=float, default=None, help="DOFs of the 2D sweep (default 1e5)")
+    ap.add_argument("--sweep-points", type=int, default=20)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bench.csv"))
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds per case")
+    ap.add_argument("--case", help=argparse.SUPPRESS)
+    ap.add_argument("--dofs", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("--json", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.case:  # worker
+        run_case(args.case, args.dofs, args.json, args.sweep_points)
+        return 0
+
+    sizes = [float(s) for s in (args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))]
+    problems = args.problems or ALL_PROBLEMS
+    sweep_dofs = args.sweep_dofs or (5e3 if args.quick else 1e5)
+    env = dict(os.environ, UCX_TLS=os.environ.get("UCX_TLS", "self,sm,tcp"), OMP_NUM_THREADS="1")
+    mpiexec = str(Path(sys.executable).parent / "mpiexec")
+    rows = []
+    print(f"# dendrite bench  {time.strftime('%Y-%m-%d %H:%M:%S')}  load: {os.getloadavg()}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for ranks in args.ranks:
+            for problem in problems:
+                if problem == "skfem" and ranks != 1:
+                    continue
+                for dofs in [sweep_dofs] if problem == "sweep" else sizes:
+                    out = Path(tmp) / f"{problem}-{dofs:g}-{ranks}.json"
+                    cmd = [sys.executable, str(Path(__file__).resolve()), "--case", problem, "--dofs", str(dofs),
+                           "--json", str(out), "--sweep-points", str(args.sweep_points)]
+                    if ranks > 1:
+                        cmd = [mpiexec, "-n", str(ranks)] + cmd
+                    try:
+                        proc = subprocess.run(cmd, env=env, cwd=str(ROOT), timeout=args.timeout,
+                                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                        if out.exists():
+                            row = json.loads(out.read_text())
+                        else:
+                            row = {"problem": problem, "target_dofs": dofs, "ranks": ranks, "converged": -1,
+                                   "note": f"FAILED (exit {proc.returncode}): {proc.stdout[-300:]}"}
+                        if "FAILED" in str(row.get("note", "")):
+                            print(proc.stdout[-3000:], file=sys.stderr)
+                    except subprocess.TimeoutExpired:
+                        row = {"problem": problem, "target_dofs": dofs, "ranks": ranks, "converged": -1,
+                               "note": f"TIMEOUT after {args.timeout}s"}
+                    row["load_avg_1min"] = os.getloadavg()[0]
+                    rows.append(row)
+                    print_row(row)
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    cols = COLUMNS + ["wall", "load_avg_1min"]
+    with out_path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in cols})
+    print(f"# wrote {out_path}", flush=True)
+    failed = [r for r in rows if r.get("converged", 1) is not None and int(r.get("converged", 1) or 0) < 0]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
