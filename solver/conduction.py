@@ -17,12 +17,19 @@ Weak form: find phi with
 The problem is solved by Newton (PETSc SNES, backtracking line search) with continuation
 in the applied load when a full step fails. Forms are compiled once: the applied current
 or potential is a ``Constant`` so that sweeps reuse them.
+
+Options: ``grain_boundary`` (a :class:`~solver.grain_boundaries.GrainBoundaryModel`)
+switches to a discontinuous (SIPG) space with lumped zero-thickness GBs (Dirichlet data
+then imposed by Nitsche); ``counter_kinetics`` gives the counter electrode its own law
+for the cell voltage (see :mod:`solver.metrics`); ``source`` (verification only) adds
+manufactured volume/boundary sources.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
+from typing import Callable
 
 import numpy as np
 import ufl
@@ -34,6 +41,7 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import CaseError, SolverError
+from solver.grain_boundaries import GrainBoundaryModel, dg_operator, nitsche_dirichlet
 from solver.kinetics import KineticsLaw
 from solver.mesh import TaggedMesh, restrict
 
@@ -47,6 +55,9 @@ class ConductionSettings:
     applied_current_density [A/m^2] (galvanostatic; > 0 plates Li on the anode);
     applied_potential [V] (potentiostatic: phi at the counter boundary vs the anode);
     equilibrium_potential U_ref [V]; degree of the Lagrange elements.
+    counter_kinetics: the law of the counter electrode (e.g. Li in a symmetric Li | SE | Li
+    cell), used for the cell voltage; None = ideal non-polarisable counter.
+    grain_boundary: lumped zero-thickness GBs on interior facets (DG formulation).
     """
 
     kinetics: KineticsLaw
@@ -62,6 +73,8 @@ class ConductionSettings:
     newton_atol: float = 1e-14
     newton_max_iterations: int = 50
     max_continuation_halvings: int = 12
+    counter_kinetics: KineticsLaw | None = None
+    grain_boundary: GrainBoundaryModel | None = None
 
 
 @dataclasses.dataclass
@@ -74,6 +87,10 @@ class ConductionFields:
     settings: ConductionSettings
     load: float  # applied current density [A/m^2] or potential [V], as solved
     solver_info: dict
+    # boundary name -> UFL current density leaving the electrolyte [A/m^2], where the
+    # discrete scheme imposes it weakly (DG); the CG scheme uses the residual instead.
+    weak_fluxes: dict = dataclasses.field(default_factory=dict)
+    grain_boundary_dissipation: object = None  # UFL form [W, or W/m in 2D] (DG only)
 
     @property
     def current_density(self):
@@ -94,9 +111,19 @@ class ConductionProblem:
         conductivity: region name -> ionic conductivity [S/m]. Regions left out (Li metal,
             skeleton particles) are not ionic and are cut away (sub-mesh).
         settings: operating conditions and numerics.
+        source: verification hook, ``source(v, dx, ds) -> UFL form`` added to the right-hand
+            side: int f v dx + <g, v>_boundaries for a volume source f [A/m^3] and extra
+            boundary current densities g [A/m^2] into the electrolyte (dx, ds carry the
+            region and boundary tags).
     """
 
-    def __init__(self, tagged: TaggedMesh, conductivity: dict[str, float], settings: ConductionSettings):
+    def __init__(
+        self,
+        tagged: TaggedMesh,
+        conductivity: dict[str, float],
+        settings: ConductionSettings,
+        source: Callable | None = None,
+    ):
         missing = [r for r in conductivity if r not in tagged.regions]
         if missing:
             raise CaseError("materials", f"regions {missing} are not in the mesh; it has {sorted(tagged.regions)}")
@@ -108,7 +135,9 @@ class ConductionProblem:
         t.boundary_tag(settings.anode_interface)  # early, clear error if missing
         t.boundary_tag(settings.counter_electrode)
 
-        self.V = fem.functionspace(msh, ("Lagrange", settings.degree))
+        gb = settings.grain_boundary
+        family = "DG" if gb is not None else "Lagrange"
+        self.V = fem.functionspace(msh, (family, settings.degree))
         Q = fem.functionspace(msh, ("DG", 0))
         self.sigma = fem.Function(Q, name="ionic_conductivity_S_m")
         for region, value in conductivity.items():
@@ -123,22 +152,39 @@ class ConductionProblem:
         self.load = fem.Constant(msh, PETSc.ScalarType(0.0))
         kin = settings.kinetics
         eta = -self.phi - settings.equilibrium_potential
+        if settings.mode not in ("galvanostatic", "potentiostatic"):
+            raise CaseError("electrochemistry.mode", f"unknown mode {settings.mode!r}; allowed: galvanostatic, potentiostatic")
 
-        F = ufl.inner(self.sigma * ufl.grad(self.phi), ufl.grad(v)) * ufl.dx
+        self.weak_fluxes, self.gb_dissipation = {}, None
+        if gb is None:
+            F = ufl.inner(self.sigma * ufl.grad(self.phi), ufl.grad(v)) * ufl.dx
+        else:
+            F, self.gb_dissipation = dg_operator(self.phi, v, self.sigma, t, gb, settings.degree)
         bcs = []
         fdim = msh.topology.dim - 1
+        dirichlet = []  # (boundary, measure, value)
         if kin.fixes_potential:
-            dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(settings.anode_interface))
-            bcs.append(fem.dirichletbc(PETSc.ScalarType(-settings.equilibrium_potential), dofs, self.V))
+            dirichlet.append((settings.anode_interface, self.ds_anode, -settings.equilibrium_potential))
         else:
             F -= kin.current_density(eta, exp=ufl.exp) * v * self.ds_anode
+            self.weak_fluxes[settings.anode_interface] = -kin.current_density(eta, exp=ufl.exp)
         if settings.mode == "galvanostatic":
             F -= self.load * v * self.ds_counter
-        elif settings.mode == "potentiostatic":
-            dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(settings.counter_electrode))
-            bcs.append(fem.dirichletbc(self.load, dofs, self.V))
+            self.weak_fluxes[settings.counter_electrode] = -self.load
         else:
-            raise CaseError("electrochemistry.mode", f"unknown mode {settings.mode!r}; allowed: galvanostatic, potentiostatic")
+            dirichlet.append((settings.counter_electrode, self.ds_counter, self.load))
+        for boundary, measure, value in dirichlet:
+            if gb is None:
+                dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(boundary))
+                bcs.append(fem.dirichletbc(value if isinstance(value, fem.Constant) else PETSc.ScalarType(value), dofs, self.V))
+            else:
+                form, flux = nitsche_dirichlet(self.phi, v, self.sigma, value, measure, gb.penalty, settings.degree)
+                F += form
+                self.weak_fluxes[boundary] = flux
+        if gb is None:
+            self.weak_fluxes = {}  # the CG flux is recovered from the residual (solver.metrics)
+        if source is not None:
+            F -= source(v, ufl.Measure("dx", domain=msh, subdomain_data=t.cell_tags), ds)
         self.residual_form = F
         self.bcs = bcs
 
@@ -229,4 +275,6 @@ class ConductionProblem:
             compile_seconds=self.compile_seconds,
             final_residual=log[-1][1][-1] if log[-1][1] else None,
         )
-        return ConductionFields(self.tagged, self.phi, self.sigma, self.settings, target, info)
+        return ConductionFields(
+            self.tagged, self.phi, self.sigma, self.settings, target, info, self.weak_fluxes, self.gb_dissipation
+        )

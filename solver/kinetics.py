@@ -6,6 +6,11 @@ overpotential ``eta = phi_s - phi_e - U_ref`` [V]. Plating (Li deposition) has e
 
 Each law works on UFL expressions (for the weak form) and on numpy arrays (for checks):
 pass ``exp=ufl.exp`` or ``exp=numpy.exp``.
+
+An interphase film too thin to mesh is lumped as an area-specific resistance R_f
+[ohm m^2] in series with the law (:class:`FilmResistance`, via
+``make_kinetics(..., film_resistance=R_f)``): i = i_ct(eta - R_f i), solved exactly at
+every quadrature point.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 
 from solver.errors import CaseError
 
-__all__ = ["FARADAY", "GAS_CONSTANT", "KineticsLaw", "kinetics_laws", "make_kinetics"]
+__all__ = ["FARADAY", "GAS_CONSTANT", "KineticsLaw", "FilmResistance", "kinetics_laws", "make_kinetics"]
 
 FARADAY = 96485.33212  # C/mol (CODATA 2018, exact)
 GAS_CONSTANT = 8.314462618  # J/(mol K) (CODATA 2018, exact)
@@ -34,6 +39,7 @@ class KineticsLaw:
     name: ClassVar[str] = ""
     fixes_potential: ClassVar[bool] = False
     direction: str = "plating"  # operating direction: "plating" or "stripping"
+    film_resistance: float = 0.0  # lumped interphase ASR in series [ohm m^2]
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -61,6 +67,11 @@ class KineticsLaw:
     def charge_transfer_resistance(self) -> float:
         """Linearised area-specific resistance R_ct = R T / ((alpha_a + alpha_c) F i0) [ohm m^2]."""
         return 1.0 / ((self.alpha_a + self.alpha_c) * self.f * self.exchange_current_density)
+
+    @property
+    def interface_resistance(self) -> float:
+        """Linearised ASR of the whole interface, R_ct + R_f [ohm m^2]."""
+        return self.charge_transfer_resistance + self.film_resistance
 
     def current_density(self, eta, exp=np.exp):
         raise NotImplementedError
@@ -145,8 +156,87 @@ class Primary(ButlerVolmer):
         return 0.0
 
 
-def make_kinetics(law: str, direction: str = "plating", **parameters) -> KineticsLaw:
-    """Instantiate the law registered as ``law`` (CaseError listing the allowed names)."""
+class FilmResistance(KineticsLaw):
+    """A law in series with a film of area-specific resistance R_f [ohm m^2].
+
+    The total overpotential eta = phi_s - phi_e - U_ref [V] splits into the film drop
+    R_f i and the charge-transfer overpotential x:
+
+        eta = x + R_f i_ct(x),      i = i_ct(x) = (eta - x) / R_f.
+
+    x is found by Newton iterations unrolled in the expression (UFL differentiates them,
+    so the Jacobian is exact). h(x) = x + R_f i_ct(x) - eta is increasing with h' >= 1 and
+    convex on the branch that carries the current, and both starting values below are
+    upper bounds of |x|, so Newton converges monotonically: x_lin = eta R_ct/(R_ct + R_f)
+    (i_ct is steeper than linear) and the Tafel bound x_T = ln(1 + |eta|/(R_f i0))/(alpha f)
+    (from i0 (exp(alpha f x) - 1) <= |i_ct(x)|). Linear kinetics needs one iteration
+    (exact: i = eta / (R_ct + R_f)); the primary distribution becomes i = eta / R_f.
+    """
+
+    iterations_nonlinear: ClassVar[int] = 8
+
+    def __init__(self, law: KineticsLaw, film_resistance: float):
+        if not film_resistance > 0:
+            raise CaseError("electrochemistry.kinetics.film_resistance", f"must be > 0 ohm m^2, got {film_resistance}")
+        self.law = law
+        self.film_resistance = float(film_resistance)
+        self.exchange_current_density = law.exchange_current_density
+        self.temperature = law.temperature
+        self.alpha_a, self.alpha_c = law.alpha_a, law.alpha_c
+
+    @property
+    def direction(self) -> str:
+        return self.law.direction
+
+    @direction.setter
+    def direction(self, value: str) -> None:
+        self.law.direction = value
+
+    @property
+    def charge_transfer_resistance(self) -> float:
+        return self.law.charge_transfer_resistance
+
+    def charge_transfer_overpotential(self, eta, exp=np.exp):
+        """x [V] solving x + R_f i_ct(x) = eta (UFL expression or numpy array)."""
+        law, rf = self.law, self.film_resistance
+        if law.fixes_potential:
+            return 0 * eta
+        rct = law.charge_transfer_resistance
+        x = eta * rct / (rct + rf)
+        if isinstance(law, Linear):
+            return x
+        if exp is np.exp:
+            sign, absolute, smaller, log = np.sign, np.abs, np.minimum, np.log
+        else:
+            import ufl
+
+            sign, absolute, smaller, log = ufl.sign, abs, ufl.min_value, ufl.ln
+        alpha = (self.alpha_a + self.alpha_c) / 2 + sign(eta) * (self.alpha_a - self.alpha_c) / 2
+        tafel = log(1 + absolute(eta) / (rf * self.exchange_current_density)) / (alpha * self.f)
+        x = sign(eta) * smaller(absolute(x), tafel)
+        for _ in range(self.iterations_nonlinear):
+            x = x - (x + rf * law.current_density(x, exp) - eta) / (1 + rf * law.d_current_density(x, exp))
+        return x
+
+    def current_density(self, eta, exp=np.exp):
+        return (eta - self.charge_transfer_overpotential(eta, exp)) / self.film_resistance
+
+    def d_current_density(self, eta, exp=np.exp):
+        if self.law.fixes_potential:
+            return 1.0 / self.film_resistance + 0 * eta
+        slope = self.law.d_current_density(self.charge_transfer_overpotential(eta, exp), exp)
+        return slope / (1 + self.film_resistance * slope)
+
+    def overpotential(self, current_density: float) -> float:
+        """Exact inverse: eta = eta_ct(i) + R_f i [V]."""
+        return self.law.overpotential(current_density) + self.film_resistance * current_density
+
+
+def make_kinetics(law: str, direction: str = "plating", film_resistance: float = 0.0, **parameters) -> KineticsLaw:
+    """Instantiate the law registered as ``law`` (CaseError listing the allowed names).
+
+    ``film_resistance`` [ohm m^2] > 0 puts a lumped interphase in series (:class:`FilmResistance`).
+    """
     try:
         cls = kinetics_laws[law]
     except KeyError:
@@ -155,4 +245,4 @@ def make_kinetics(law: str, direction: str = "plating", **parameters) -> Kinetic
         ) from None
     obj = cls(**parameters)
     obj.direction = direction
-    return obj
+    return FilmResistance(obj, film_resistance) if film_resistance else obj

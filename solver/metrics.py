@@ -7,6 +7,10 @@ the discrete equations (so it conserves charge to solver tolerance) and, unlike 
 projected gradient, is not noisy on curved or rough boundaries. It works for every
 kinetics law, including the primary distribution where the flux is a reaction.
 
+With the discontinuous (lumped grain-boundary) formulation the boundary flux is the one
+the scheme imposes weakly (kinetics law, applied current or Nitsche flux), projected on
+the boundary by the same mass solve.
+
 Sign: ``interface_current_density`` is the normal current density from the electrolyte
 into the anode [A/m^2], positive for plating. In 2D every integrated quantity is per unit
 depth (areas in m, currents in A/m).
@@ -24,7 +28,7 @@ from dolfinx import fem
 
 from solver.conduction import ConductionFields
 
-__all__ = ["boundary_flux", "interface_samples", "conduction_metrics"]
+__all__ = ["boundary_flux", "interface_samples", "conduction_metrics", "asr_split", "hot_spots", "cell_voltage"]
 
 
 def _integral(expr, measure, comm) -> float:
@@ -34,20 +38,25 @@ def _integral(expr, measure, comm) -> float:
 def boundary_flux(fields: ConductionFields, boundary: str) -> fem.Function:
     """Consistent normal current density leaving the electrolyte through ``boundary`` [A/m^2]."""
     t = fields.tagged
-    V = fields.potential.function_space
-    msh = V.mesh
-    v, u = ufl.TestFunction(V), ufl.TrialFunction(V)
+    msh = fields.potential.function_space.mesh
     ds = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)
     ds_b = ds(t.boundary_tag(boundary))
-    # Residual of the bulk operator, plus any prescribed flux on other boundaries.
-    residual = ufl.inner(fields.conductivity * ufl.grad(fields.potential), ufl.grad(v)) * ufl.dx
-    s = fields.settings
-    if s.mode == "galvanostatic" and boundary != s.counter_electrode:
-        residual -= fields.load * v * ds(t.boundary_tag(s.counter_electrode))
-    kin = s.kinetics
-    if not kin.fixes_potential and boundary != s.anode_interface:
-        eta = fields.overpotential
-        residual -= kin.current_density(eta, exp=ufl.exp) * v * ds(t.boundary_tag(s.anode_interface))
+    if boundary in fields.weak_fluxes:  # DG: the flux the scheme imposes, on a continuous space
+        V = fem.functionspace(msh, ("Lagrange", max(fields.settings.degree, 1)))
+        v, u = ufl.TestFunction(V), ufl.TrialFunction(V)
+        residual = -fields.weak_fluxes[boundary] * v * ds_b
+    else:
+        V = fields.potential.function_space
+        v, u = ufl.TestFunction(V), ufl.TrialFunction(V)
+        # Residual of the bulk operator, plus any prescribed flux on other boundaries.
+        residual = ufl.inner(fields.conductivity * ufl.grad(fields.potential), ufl.grad(v)) * ufl.dx
+        s = fields.settings
+        if s.mode == "galvanostatic" and boundary != s.counter_electrode:
+            residual -= fields.load * v * ds(t.boundary_tag(s.counter_electrode))
+        kin = s.kinetics
+        if not kin.fixes_potential and boundary != s.anode_interface:
+            eta = fields.overpotential
+            residual -= kin.current_density(eta, exp=ufl.exp) * v * ds(t.boundary_tag(s.anode_interface))
     fdim = msh.topology.dim - 1
     on_boundary = fem.locate_dofs_topological(V, fdim, t.facets(boundary))
     n_local = V.dofmap.index_map.size_local + V.dofmap.index_map.num_ghosts
@@ -120,6 +129,104 @@ def _weighted_percentile(values: np.ndarray, weights: np.ndarray, q: float) -> f
     return float(np.interp(q / 100.0 * cdf[-1], cdf, values[order]))
 
 
+def _anode_conductivity(fields: ConductionFields) -> float:
+    """Largest conductivity of the cells touching the anode interface [S/m] (MPI-reduced)."""
+    t = fields.tagged
+    msh = t.mesh
+    tdim = msh.topology.dim
+    f2c = msh.topology.connectivity(tdim - 1, tdim)
+    facets = t.facets(fields.settings.anode_interface)
+    cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int32)
+    local = float(fields.conductivity.x.array[cells].max()) if cells.size else 0.0
+    return msh.comm.allreduce(local, MPI.MAX)
+
+
+def cell_voltage(fields: ConductionFields, counter_potential: float, counter_current_density: float) -> float:
+    """Cell voltage phi_s(counter) - phi_s(anode) [V].
+
+    phi_s(counter) = phi_e(counter) + U_ref + eta_c with eta_c the counter law's
+    overpotential at the mean counter current density i_c (from the counter electrode into
+    the electrolyte, > 0 when the anode plates). The galvanostatic counter boundary carries
+    a uniform current density by construction, and an equipotential electrode with uniform
+    kinetics and uniform current has a uniform eta_c: so this is exact whenever phi_e is
+    uniform on the counter (a flat cell; for a rough anode up to exp(-2 pi L / lambda)).
+    Without ``counter_kinetics`` the counter is ideal (eta_c = 0, U_ref not added).
+    """
+    law = fields.settings.counter_kinetics
+    if law is None:
+        return counter_potential
+    return counter_potential + fields.settings.equilibrium_potential + law.overpotential(counter_current_density)
+
+
+def asr_split(fields: ConductionFields, applied_current: float, counter_area: float) -> dict:
+    """Area-specific resistance of each loss [ohm m^2], from the dissipated power P_k [W].
+
+    ASR_k = P_k / (I^2 / A) with I the cell current [A] and A the projected (counter)
+    area [m^2] (per unit depth in 2D). Volume losses per region: P = int sigma |grad phi|^2;
+    ``charge_transfer``: int i_ct x ds with x the charge-transfer overpotential; ``film``:
+    int R_f i^2 ds; ``lumped_grain_boundaries``: int [phi]^2/R_gb + sheet term over the GB
+    facets (DG); ``counter_charge_transfer``: eta_c / i_c of the counter law. ``total`` is the
+    sum; for linear kinetics and U_ref = 0 it equals V A / I.
+    """
+    t = fields.tagged
+    comm = t.mesh.comm
+    s = fields.settings
+    dx = ufl.Measure("dx", domain=t.mesh, subdomain_data=t.cell_tags)
+    ds = ufl.Measure("ds", domain=t.mesh, subdomain_data=t.facet_tags)
+    ds_a = ds(t.boundary_tag(s.anode_interface))
+    grad = ufl.grad(fields.potential)
+    scale = counter_area / applied_current**2 if applied_current else float("nan")
+    split = {
+        region: scale * _integral(fields.conductivity * ufl.inner(grad, grad), dx(tag), comm)
+        for region, tag in t.regions.items()
+    }
+    kin = s.kinetics
+    if not kin.fixes_potential:
+        eta = fields.overpotential
+        i = kin.current_density(eta, exp=ufl.exp)
+        x = kin.charge_transfer_overpotential(eta, exp=ufl.exp) if kin.film_resistance else eta
+        split["charge_transfer"] = scale * _integral(i * x, ds_a, comm)
+        if kin.film_resistance:
+            split["film"] = scale * _integral(kin.film_resistance * i * i, ds_a, comm)
+    if fields.grain_boundary_dissipation is not None:
+        split["lumped_grain_boundaries"] = scale * comm.allreduce(
+            fem.assemble_scalar(fem.form(fields.grain_boundary_dissipation)), MPI.SUM
+        )
+    if s.counter_kinetics is not None and applied_current:
+        i_c = applied_current / counter_area
+        split["counter_charge_transfer"] = s.counter_kinetics.overpotential(i_c) / i_c
+    split["total"] = sum(split.values())
+    return split
+
+
+def hot_spots(samples: dict, count: int = 5, sign: float = 1.0) -> list[dict]:
+    """The ``count`` largest local maxima of sign * i along the interface (rank-0 samples).
+
+    A vertex is a local maximum when its value (mean over the facets that share it) is
+    >= that of every interface neighbour and > at least one. Returns dicts with
+    ``position`` [m] and ``current_density`` [A/m^2], largest first.
+    """
+    pts = samples["points"]
+    nv = pts.shape[1]
+    flat = pts.reshape(-1, pts.shape[-1])
+    scale = max(float(np.ptp(flat, axis=0).max()), 1e-300)
+    keys = np.round(flat / (scale * 1e-9)).astype(np.int64)
+    unique, index = np.unique(keys, axis=0, return_inverse=True)
+    index = index.reshape(-1, nv)
+    values = np.bincount(index.ravel(), samples["current_density"].ravel() * sign, unique.shape[0])
+    values /= np.bincount(index.ravel(), minlength=unique.shape[0])
+    position = np.zeros((unique.shape[0], flat.shape[1]))
+    position[index.ravel()] = flat
+    pairs = np.concatenate([index[:, [a, b]] for a in range(nv) for b in range(nv) if a != b])
+    neighbour_max = np.full(unique.shape[0], -np.inf)
+    neighbour_min = np.full(unique.shape[0], np.inf)
+    np.maximum.at(neighbour_max, pairs[:, 0], values[pairs[:, 1]])
+    np.minimum.at(neighbour_min, pairs[:, 0], values[pairs[:, 1]])
+    peaks = np.flatnonzero((values >= neighbour_max) & (values > neighbour_min))
+    peaks = peaks[np.argsort(-values[peaks])][:count]
+    return [{"position": position[k].tolist(), "current_density": float(values[k] * sign)} for k in peaks]
+
+
 def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tuple[dict, fem.Function, dict | None]:
     """Scalar metrics of a solution, the consistent interface flux, and the interface samples.
 
@@ -127,9 +234,12 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
     interface_area, applied_current, interface_current (integral of the kinetics current
     over the interface, A or A/m), charge_balance_error (relative), mean/max/min/p99
     interface current density [A/m^2], focusing_factor = max/mean and its percentile
-    version [-], hot_spot location [m], overpotential mean/min/max [V], counter potential
-    (mean electrolyte potential on the counter boundary) [V], polarisation lengths
-    sigma * R_ct [m] per region.
+    version [-], hot_spot location [m] and ``hot_spots`` (top local maxima, see
+    :func:`hot_spots`), overpotential mean/min/max/std/percentiles [V], counter potential
+    (mean electrolyte potential on the counter boundary) [V], cell_voltage [V] (see
+    :func:`cell_voltage`), asr_split [ohm m^2] (see :func:`asr_split`), polarisation
+    lengths L_p = sigma (R_ct + R_f) [m] per region and polarisation_length_ratio =
+    L_p(anode side) / interface_length_scale_m [-] when the geometry gives that scale.
     """
     s = fields.settings
     t = fields.tagged
@@ -150,6 +260,7 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
         applied_current = -_integral(boundary_flux(fields, s.counter_electrode), ds_c, comm)
     counter_potential = _integral(fields.potential, ds_c, comm) / counter_area
     samples = interface_samples(fields, flux, s.anode_interface)
+    resistance = s.kinetics.interface_resistance
 
     m = {
         "interface_area": area,
@@ -159,14 +270,20 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
         "interface_current": interface_current,
         "charge_balance_error": abs(interface_current - applied_current) / max(abs(applied_current), 1e-300),
         "counter_potential": counter_potential,
+        "cell_voltage": cell_voltage(fields, counter_potential, applied_current / counter_area),
         "charge_transfer_resistance": s.kinetics.charge_transfer_resistance,
+        "film_resistance": s.kinetics.film_resistance,
+        "asr_split": asr_split(fields, applied_current, counter_area),
     }
     sigma = fields.conductivity.x.array
     m["polarisation_length"] = {
         region: comm.allreduce(float(sigma[t.cells(region)].max()) if t.cells(region).size else 0.0, MPI.MAX)
-        * s.kinetics.charge_transfer_resistance
+        * resistance
         for region in t.regions
     }
+    scale = t.metadata.get("interface_length_scale_m")
+    if scale:
+        m["polarisation_length_ratio"] = _anode_conductivity(fields) * resistance / scale
     if comm.rank == 0:
         sign = 1.0 if applied_current >= 0 else -1.0  # metrics along the operating direction
         i = samples["current_density"] * sign
@@ -174,6 +291,7 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
         mean = sign * interface_current / area
         k = int(np.argmax(i.ravel()))
         eta = samples["overpotential"]
+        eta_mean = float(np.sum(eta.mean(axis=1) * samples["area"]) / samples["area"].sum())
         m.update(
             mean_interface_current_density=sign * mean,
             max_interface_current_density=float(i.max()) * sign,
@@ -183,10 +301,15 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
             focusing_factor_percentile=_weighted_percentile(i.ravel(), w, percentile) / mean if mean else float("nan"),
             percentile=percentile,
             hot_spot=samples["points"].reshape(-1, samples["points"].shape[-1])[k].tolist(),
-            mean_overpotential=float(np.sum(eta.mean(axis=1) * samples["area"]) / samples["area"].sum()),
+            hot_spots=hot_spots(samples, sign=sign),
+            mean_overpotential=eta_mean,
             max_abs_overpotential=float(np.abs(eta).max()),
             min_overpotential=float(eta.min()),
             max_overpotential=float(eta.max()),
+            overpotential_std=float(np.sqrt(np.sum(w * (eta.ravel() - eta_mean) ** 2) / w.sum())),
+            overpotential_percentiles={
+                str(q): _weighted_percentile(eta.ravel(), w, q) for q in (1, 5, 50, 95, 99)
+            },
         )
     m = comm.bcast(m if comm.rank == 0 else None, root=0)
     return m, flux, samples
