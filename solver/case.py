@@ -8,6 +8,7 @@ here. Any error becomes one :class:`CaseError` line naming the YAML key. See
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,10 @@ from solver.units import Quantity
 __all__ = ["Case", "load_case", "parse_case", "MAX_CASE_BYTES"]
 
 MAX_CASE_BYTES = 1_000_000  # a case is a few kB; anything larger is a mistake or an attack
+MAX_CASE_NODES = 100_000  # values after expanding YAML aliases (a "billion laughs" file stops here)
+MAX_CELLS_PER_LENGTH = 1e4  # largest geometry length / smallest element size
+MIN_SIZE_FACTOR = 0.01
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$"  # a run name is part of a folder name
 
 
 class _Section(BaseModel):
@@ -132,7 +137,8 @@ class GeometrySection(BaseModel):
 
 
 class CaseModel(_Section):
-    name: str | None = Field(None, description="run name (default: file name)")
+    name: str | None = Field(None, pattern=NAME_PATTERN, description="run name (default: file name); letters, "
+                             "digits and _ . + - only, as it names the result folder")
     description: str = ""
     geometry: GeometrySection
     mesh: MeshSettings = Field(default_factory=MeshSettings)
@@ -199,7 +205,8 @@ def _one_line(exc: ValidationError, prefix: str = "") -> CaseError:
         msg = "unknown key (misspelt?)"
     elif first["type"] == "missing":
         msg = "required key is missing"
-    if "input" in first and first["type"] not in ("missing", "extra_forbidden") and not isinstance(first["input"], dict):
+    if ("input" in first and first["type"] not in ("missing", "extra_forbidden")
+            and not isinstance(first["input"], dict) and repr(first["input"]) not in msg):
         msg += f" (got {first['input']!r})"[:120]
     if len(errors) > 1:
         msg += f" [and {len(errors) - 1} more error(s)]"
@@ -214,34 +221,40 @@ def _no_duplicates(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise CaseError(f"(line {key_node.start_mark.line + 1})", "keys must be plain names")
         if key in seen:
             raise CaseError(str(key), f"duplicate key (line {key_node.start_mark.line + 1})")
-        try:
-            seen.add(key)
-        except TypeError:
-            raise CaseError(str(key), "keys must be plain names") from None
+        seen.add(key)
     return loader.construct_mapping(node, deep)
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
 
 
-def _check_finite(obj, path=""):
+def _check_values(obj, path="", budget=None, ancestors=()):
+    """Reject non-finite floats (naming the key) and alias bombs or self-references."""
+    budget = budget if budget is not None else [MAX_CASE_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise CaseError(path or "(case)", f"the case expands to more than {MAX_CASE_NODES} values (YAML aliases?)")
     if isinstance(obj, float) and not math.isfinite(obj):
         raise CaseError(path, f"must be finite, got {obj}")
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            _check_finite(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            _check_finite(v, f"{path}.{i}")
+    if isinstance(obj, (dict, list)):
+        if id(obj) in ancestors:
+            raise CaseError(path, "refers to itself (recursive YAML alias)")
+        ancestors = (*ancestors, id(obj))
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj)
+        for k, v in items:
+            _check_values(v, f"{path}.{k}" if path else str(k), budget, ancestors)
 
 
 def parse_case(raw: Any, name: str = "case") -> Case:
     """Validate a case mapping (already parsed from YAML)."""
     if not isinstance(raw, dict):
-        raise CaseError("", "a case must be a mapping of sections (geometry, materials, electrochemistry, ...)")
-    _check_finite(raw)
+        raise CaseError("(case)", "must be a mapping of sections (geometry, materials, electrochemistry, ...), "
+                        f"got {type(raw).__name__}")
+    _check_values(raw)
     try:
         model = CaseModel.model_validate(raw)
     except ValidationError as exc:
@@ -254,34 +267,63 @@ def parse_case(raw: Any, name: str = "case") -> Case:
     except ValidationError as exc:
         raise _one_line(exc, "geometry") from None
     mats = {region: material(spec, f"materials.{region}") for region, spec in model.materials.items()}
-    case = Case(raw, model, geometry, mats, model.name or name)
+    _check_mesh_budget(model.mesh, geometry)
+    case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
     case.exchange_current_density()  # fail early when i0 has no source
     return case
 
 
+def _safe_name(stem: str) -> str:
+    """A file name turned into a run name that matches ``NAME_PATTERN``."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.+-]", "_", stem).lstrip("._+-")[:100]
+    return cleaned or "case"
+
+
+def _check_mesh_budget(settings: MeshSettings, geometry: GeometryParameters) -> None:
+    """Refuse element sizes that would make Gmsh run for hours (before any meshing)."""
+    if settings.size_factor < MIN_SIZE_FACTOR:
+        raise CaseError("mesh.size_factor", f"{settings.size_factor:g} is below {MIN_SIZE_FACTOR}: the mesh would "
+                        f"have over {(1 / settings.size_factor) ** 2:.0e} times more cells than the default")
+    lengths = [getattr(geometry, n) for n, f in type(geometry).model_fields.items()
+               if any(getattr(m, "unit", None) == "m" for m in f.metadata)]
+    extent = max((abs(v) for v in lengths if isinstance(v, float)), default=None)
+    for key in ("size", "interface_size"):
+        value = getattr(settings, key)
+        if extent is not None and value is not None and extent / settings.scaled(value) > MAX_CELLS_PER_LENGTH:
+            raise CaseError(f"mesh.{key}", f"{settings.scaled(value):.3g} m is too small for a geometry "
+                            f"{extent:.3g} m across (over {MAX_CELLS_PER_LENGTH:.0e} elements along it)")
+
+
 def load_case(path: str | Path) -> Case:
-    """Read and validate a YAML case file (safe loader, size-limited, duplicate keys rejected)."""
+    """Read and validate a YAML case file (safe loader, size-limited, duplicate keys rejected).
+
+    Every problem becomes one :class:`CaseError`; errors about the file as a whole are
+    keyed by its path.
+    """
     path = Path(path)
+    where = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_CASE_BYTES:
-            raise CaseError("", f"{path} is {size} bytes; a case file is limited to {MAX_CASE_BYTES} bytes")
+            raise CaseError(where, f"{size} bytes; a case file is limited to {MAX_CASE_BYTES} bytes")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CaseError("", f"cannot read case file {path}: {exc.strerror}") from None
+        raise CaseError(where, f"cannot read the case file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise CaseError("", f"{path} is not UTF-8 text") from None
+        raise CaseError(where, "not UTF-8 text") from None
     try:
         raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except CaseError:
         raise
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CaseError("", f"{path} is not valid YAML{where}: {problem}") from None
+        raise CaseError(where, f"not valid YAML{at}: {problem}") from None
     except RecursionError:
-        raise CaseError("", f"{path} nests too deeply") from None
+        raise CaseError(where, "nests too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a 5000-digit integer
+        raise CaseError(where, f"unreadable value: {str(exc).splitlines()[0][:100]}") from None
     case = parse_case(raw, name=path.stem)
     case.source_text = text
     return case
