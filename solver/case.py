@@ -129,6 +129,14 @@ class Risk(_Section):
         return self
 
 
+class Study(_Section):
+    """A sweep of one key over values, run by ``dendrite sweep`` (``dendrite run`` ignores it)."""
+
+    parameter: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$",
+                           description="dotted key, e.g. electrochemistry.applied_current_density")
+    values: list[Any] = Field(min_length=1, max_length=1000, description="values of the key, with units")
+
+
 class GeometrySection(BaseModel):
     """``type`` picks the generator; every other key is one of its parameters."""
 
@@ -148,6 +156,7 @@ class CaseModel(_Section):
     outputs: Outputs = Field(default_factory=Outputs)
     mechanics: Mechanics = Field(default_factory=Mechanics)
     risk: Risk | None = Field(None, description="flaw risk and CCD (needs a geometry with flaws for K_I)")
+    study: Study | None = Field(None, description="parameter sweep for `dendrite sweep`")
 
 
 class Case:

@@ -84,6 +84,32 @@ def _cmd_geometries(args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from mpi4py import MPI
+
+    from solver.case import load_case
+    from solver.sweep import describe, parse_values, run_sweep
+
+    case = load_case(args.case)
+    values = parse_values(args.values) if args.values is not None else None
+    rank0 = MPI.COMM_WORLD.rank == 0
+    result = run_sweep(case, args.param, values, args.out,
+                       progress=None if args.quiet else lambda record: print(describe(record), flush=True))
+    if rank0:
+        print(f"sweep: {len(result.records)} points, {len(result.failed)} failed; table: {result.folder / 'results.csv'}")
+        for record in result.failed:
+            print(f"failed: {describe(record)}", file=sys.stderr)
+    return 3 if result.failed else 0
+
+
+def _cmd_clean(args) -> int:
+    from solver.results import clean
+
+    for path in clean(args.directory):
+        print(f"removed {path}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dendrite", description=__doc__.splitlines()[0])
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -103,6 +129,16 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--name", default="comparison", help="name of the comparison folder")
     c.add_argument("--out", help="comparison folder (default: results/NAME-TIMESTAMP)")
     c.set_defaults(func=_cmd_compare)
+    s = sub.add_parser("sweep", help="run a case over values of one key (resumable; see docs/reliability.md)")
+    s.add_argument("case", help="case file (YAML); without --param, its 'study:' section is swept")
+    s.add_argument("--param", help="dotted key, e.g. electrochemistry.applied_current_density")
+    s.add_argument("--values", help="comma-separated values, e.g. '0.5 mA/cm^2,1 mA/cm^2'")
+    s.add_argument("--out", help="sweep folder (default: outputs.directory/sweep-NAME); rerun to resume")
+    s.add_argument("--quiet", action="store_true", help="print only the final line")
+    s.set_defaults(func=_cmd_sweep)
+    k = sub.add_parser("clean", help="remove hidden .partial folders left by interrupted runs")
+    k.add_argument("directory", nargs="?", default="results", help="results folder (default: results)")
+    k.set_defaults(func=_cmd_clean)
     g = sub.add_parser("geometries", help="list geometry generators with parameters, defaults and units")
     g.set_defaults(func=_cmd_geometries)
     return p

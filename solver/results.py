@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import hashlib
 import importlib.metadata
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,10 +25,10 @@ from pathlib import Path
 import numpy as np
 from mpi4py import MPI
 
-from solver.errors import CaseError
+from solver.errors import CaseError, DendriteError
 from solver.parallel import broadcast_errors
 
-__all__ = ["run_folder", "software_versions", "write_json", "write_checksums"]
+__all__ = ["run_folder", "software_versions", "write_json", "write_checksums", "verify_checksums", "clean"]
 
 
 def software_versions() -> dict:
@@ -67,14 +69,78 @@ def write_checksums(folder: Path) -> None:
     (folder / "checksums.sha256").write_text("\n".join(lines) + "\n")
 
 
-def _final_path(parent: Path, name: str) -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = parent / f"{name}-{stamp}"
-    path, n = base, 1
-    while path.exists():
-        n += 1
-        path = Path(f"{base}-{n}")
-    return path
+def verify_checksums(folder: str | Path) -> list[str]:
+    """Files of ``folder`` whose SHA-256 differs from ``checksums.sha256`` or that are missing or unlisted."""
+    folder = Path(folder)
+    listed = {}
+    for line in (folder / "checksums.sha256").read_text().splitlines():
+        digest, _, rel = line.partition("  ")
+        listed[rel] = digest
+    present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "checksums.sha256"}
+    bad = [rel for rel, digest in listed.items()
+           if rel not in present or hashlib.sha256((folder / rel).read_bytes()).hexdigest() != digest]
+    return sorted(bad + list(present - set(listed)))
+
+
+def _claim(tmp: Path, parent: Path, name: str) -> Path:
+    """Rename ``tmp`` to ``parent/name-YYYYmmdd-HHMMSS[-N]``: the first name nobody holds.
+
+    ``os.rename`` onto an existing non-empty folder fails, so two runs finishing in the
+    same second with the same name get distinct folders (no check-then-act race).
+    """
+    base = parent / f"{name}-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    for n in range(1, 10_000):
+        final = base if n == 1 else Path(f"{base}-{n}")
+        try:
+            os.rename(tmp, final)
+            return final
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+    raise DendriteError(f"more than 10000 result folders named {base}-N")
+
+
+def _place(tmp: Path, final: Path, overwrite: bool) -> None:
+    """Rename ``tmp`` to the folder ``--out`` named (swapping out the old one with overwrite)."""
+    if overwrite and final.exists():
+        trash = final.with_name(f".{final.name}.old")
+        os.replace(final, trash)
+        os.replace(tmp, final)
+        shutil.rmtree(trash, ignore_errors=True)
+        return
+    try:
+        os.rename(tmp, final)
+    except OSError as exc:
+        if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+        raise CaseError("--out", f"{final} was written by another run meanwhile; nothing was replaced") from None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        pass
+    return True
+
+
+def clean(parent: str | Path) -> list[Path]:
+    """Remove what interrupted runs left in ``parent``; returns the removed paths.
+
+    Temporary run folders are named ``.NAME-PID-XXXX.partial``; those of a process still
+    alive on this machine are kept (that run is still writing).
+    """
+    removed = []
+    parent = Path(parent)
+    for path in sorted(parent.glob(".*.partial")) + sorted(parent.glob(".*.old")):
+        pid = re.search(r"-(\d+)-[^-]*\.partial$", path.name)
+        if pid and _pid_alive(int(pid.group(1))):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager
@@ -98,7 +164,7 @@ def run_folder(name: str, parent: str | Path = "results", out: str | Path | None
                 parent_dir = Path(parent)
                 final = None
             parent_dir.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", suffix=".partial", dir=parent_dir))
+            tmp = Path(tempfile.mkdtemp(prefix=f".{name}-{os.getpid()}-", suffix=".partial", dir=parent_dir))
             info = (str(tmp), str(final) if final else None)
         else:
             info = None
@@ -110,15 +176,11 @@ def run_folder(name: str, parent: str | Path = "results", out: str | Path | None
         with broadcast_errors(comm):
             if comm.rank == 0:
                 write_checksums(holder)
-                final = Path(final_s) if final_s else _final_path(Path(parent), name)
-                if final.exists():  # only with overwrite: swap, then delete the old one
-                    trash = final.with_name(f".{final.name}.old")
-                    os.replace(final, trash)
-                    os.replace(holder, final)
-                    shutil.rmtree(trash, ignore_errors=True)
+                if final_s:
+                    _place(Path(holder), Path(final_s), overwrite)
+                    holder.final = Path(final_s)
                 else:
-                    os.rename(holder, final)
-                holder.final = final
+                    holder.final = _claim(Path(holder), Path(parent), name)
         holder.final = Path(comm.bcast(str(holder.final) if comm.rank == 0 else None, root=0))
     except BaseException:
         if comm.rank == 0:

@@ -1,0 +1,235 @@
+"""Resumable parameter sweeps: one case, a list of values of one key, one JSON per point.
+
+A sweep folder holds ``sweep.json`` (what is swept and a fingerprint of it),
+``points/NNNN.json`` (one per finished point, written atomically) and ``results.csv``
+(rewritten after every point). Rerunning the same sweep into the same folder skips the
+points that finished; failed points are tried again. A point that fails (solver or
+geometry error) is recorded with its error and the sweep goes on.
+
+Every point's case is validated before anything is meshed. Points that differ only in
+the applied load reuse the mesh and the compiled forms (``ConductionProblem.solve(load=)``,
+starting from the previous solution); points with the same geometry reuse the mesh.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from mpi4py import MPI
+
+from solver.case import Case, parse_case
+from solver.errors import CaseError, DendriteError
+from solver.mesh import mesh_key
+from solver.metrics import conduction_metrics
+from solver.parallel import broadcast_errors
+from solver.results import software_versions, write_json
+from solver.run import build_case_mesh, conduction_problem
+
+__all__ = ["SweepPoint", "SweepResult", "describe", "parse_values", "sweep_points", "run_sweep"]
+
+_LOAD_KEYS = {"galvanostatic": "applied_current_density", "potentiostatic": "applied_potential"}
+
+
+@dataclasses.dataclass
+class SweepPoint:
+    index: int
+    value: Any  # as written by the user ("1 mA/cm^2", 7)
+    case: Case
+
+
+@dataclasses.dataclass
+class SweepResult:
+    folder: Path
+    records: list[dict]  # one per point, in order
+    meshes_built: int  # meshes built or read from the cache in this call
+    problems_built: int  # conduction problems (form compilations) in this call
+
+    @property
+    def failed(self) -> list[dict]:
+        return [r for r in self.records if r["status"] != "ok"]
+
+
+def parse_values(text: str) -> list:
+    """``"0.5 mA/cm^2, 1 mA/cm^2"`` or ``"1,2,3"`` -> list of YAML scalars."""
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise CaseError("--values", f"expected comma-separated values, got {text!r}")
+    try:
+        return [yaml.safe_load(t) for t in items]
+    except yaml.YAMLError:
+        raise CaseError("--values", f"cannot read {text!r}") from None
+
+
+def describe(record: dict) -> str:
+    """One line about a point: its value and the focusing factor, or its error."""
+    head = f"point {record['index']} {record['parameter']} = {record['value']}"
+    if record["status"] != "ok":
+        return f"{head}: {record['error']}"
+    ff = record["metrics"].get("focusing_factor")
+    resumed = " (finished earlier)" if record.get("resumed") else ""
+    return f"{head}: focusing factor {ff:.4g}, {record['seconds']:.2f} s{resumed}"
+
+
+def _set(raw: dict, dotted: str, value) -> None:
+    node = raw
+    *parents, last = dotted.split(".")
+    for i, key in enumerate(parents):
+        child = node.get(key) if isinstance(node, dict) else None
+        if child is None:
+            child = node[key] = {}
+        if not isinstance(child, dict):
+            raise CaseError(dotted, f"{'.'.join(parents[: i + 1])} is not a section")
+        node = child
+    node[last] = value
+
+
+def sweep_points(case: Case, parameter: str | None = None, values: list | None = None) -> tuple[str, list[SweepPoint]]:
+    """The validated case of every point: from ``parameter``/``values`` or the case's ``study:``."""
+    if parameter is None:
+        study = case.model.study
+        if study is None:
+            raise CaseError("study", "no sweep given: add a 'study:' section or pass --param and --values")
+        parameter, values = study.parameter, list(study.values)
+    elif not values:
+        raise CaseError("--values", "give at least one value")
+    base = {k: v for k, v in case.raw.items() if k != "study"}
+    points = []
+    for i, value in enumerate(values):
+        raw = copy.deepcopy(base)
+        _set(raw, parameter, value)
+        try:
+            points.append(SweepPoint(i, value, parse_case(raw, name=case.name)))
+        except CaseError as exc:
+            raise CaseError(f"sweep value {i} ({value!r})", str(exc)) from None
+    return parameter, points
+
+
+def _fingerprint(case: Case, parameter: str, values: list) -> str:
+    text = getattr(case, "source_text", None) or json.dumps(case.raw, sort_keys=True, default=str)
+    blob = json.dumps({"case": text, "parameter": parameter, "values": [str(v) for v in values]})
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _csv(records: list[dict]) -> str:
+    scalar = []
+    for r in records:
+        scalar += [k for k, v in r.get("metrics", {}).items() if isinstance(v, (int, float)) and k not in scalar]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["index", "parameter", "value", "status", *scalar, "newton_iterations", "seconds", "error"])
+    for r in records:
+        m = r.get("metrics", {})
+        writer.writerow([r["index"], r["parameter"], r["value"], r["status"], *(m.get(k, "") for k in scalar),
+                         r.get("solver", {}).get("newton_iterations", ""), f"{r['seconds']:.3f}", r.get("error", "")])
+    return out.getvalue()
+
+
+def _open_folder(folder: Path, fingerprint: str, header: dict) -> dict[int, dict]:
+    """Create or reopen a sweep folder (rank 0); the finished records by index."""
+    meta = folder / "sweep.json"
+    if meta.exists():
+        old = json.loads(meta.read_text())
+        if old.get("fingerprint") != fingerprint:
+            raise CaseError("--out", f"{folder} holds a different sweep (case, parameter or values changed); "
+                            "choose another folder")
+    else:
+        if folder.exists() and any(folder.iterdir()):
+            raise CaseError("--out", f"{folder} exists and is not a sweep folder")
+        (folder / "points").mkdir(parents=True, exist_ok=True)
+        _write_atomic(meta, json.dumps(dict(header, fingerprint=fingerprint), indent=2) + "\n")
+    (folder / "points").mkdir(exist_ok=True)
+    done = {}
+    for f in sorted((folder / "points").glob("[0-9]*.json")):
+        record = json.loads(f.read_text())
+        if record.get("status") == "ok":
+            done[record["index"]] = record
+    return done
+
+
+def _reusable(problem_case: Case | None, case: Case) -> bool:
+    """True when ``case`` differs from ``problem_case`` only in the applied load."""
+    if problem_case is None:
+        return False
+    a, b = problem_case.model.model_dump(), case.model.model_dump()
+    for dump in (a, b):
+        for key in _LOAD_KEYS.values():
+            dump["electrochemistry"].pop(key)
+        dump.pop("study", None)
+    return a == b
+
+
+def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
+    case = point.case
+    key = mesh_key(case.model.geometry.type, case.geometry, case.model.mesh)
+    if state.get("mesh_key") != key:
+        state.update(mesh_key=key, tagged=build_case_mesh(case, comm), problem=None, problem_case=None)
+        state["meshes_built"] += 1
+    if not _reusable(state.get("problem_case"), case):
+        state.update(problem=conduction_problem(case, state["tagged"]), problem_case=case)
+        state["problems_built"] += 1
+    ec = case.electrochemistry
+    load = ec.sign * getattr(ec, _LOAD_KEYS[ec.mode])
+    try:
+        fields = state["problem"].solve(load=load)
+    except DendriteError:
+        state.update(problem=None, problem_case=None)  # do not start the next point from a failed state
+        raise
+    metrics, _, _ = conduction_metrics(fields, case.model.outputs.percentile)
+    return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
+
+
+def run_sweep(case: Case, parameter: str | None = None, values: list | None = None, out: str | Path | None = None,
+              comm: MPI.Comm = MPI.COMM_WORLD, progress=None) -> SweepResult:
+    """Run (or resume) a sweep; ``progress(record)`` is called on rank 0 after each point."""
+    parameter, points = sweep_points(case, parameter, values)
+    folder = Path(out) if out else Path(case.model.outputs.directory) / f"sweep-{case.name}"
+    fingerprint = _fingerprint(case, parameter, [p.value for p in points])
+    header = {"case": case.name, "parameter": parameter, "values": [str(p.value) for p in points],
+              "versions": software_versions(), "mpi_ranks": comm.size}
+    done = None
+    with broadcast_errors(comm):
+        if comm.rank == 0:
+            done = _open_folder(folder, fingerprint, header)
+    done = comm.bcast(done, root=0)
+    state = {"meshes_built": 0, "problems_built": 0}
+    records = []
+    for point in points:
+        if point.index in done:
+            records.append(dict(done[point.index], resumed=True))
+            if comm.rank == 0 and progress:
+                progress(records[-1])
+            continue
+        t0 = time.perf_counter()
+        record = {"index": point.index, "parameter": parameter, "value": str(point.value)}
+        try:
+            record.update(status="ok", **_solve_point(point, state, comm))
+        except DendriteError as exc:
+            record.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=exc.exit_code)
+        record["seconds"] = time.perf_counter() - t0
+        records.append(record)
+        if comm.rank == 0:
+            tmp = folder / "points" / f".{point.index:04d}.json.tmp"
+            write_json(tmp, record)
+            os.replace(tmp, folder / "points" / f"{point.index:04d}.json")
+            _write_atomic(folder / "results.csv", _csv(records))
+            if progress:
+                progress(record)
+    if comm.rank == 0:
+        _write_atomic(folder / "results.csv", _csv(records))  # also when every point was resumed
+    return SweepResult(folder, records, state["meshes_built"], state["problems_built"])
