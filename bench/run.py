@@ -48,7 +48,7 @@ QUICK_SIZES = ["3e3"]
 COLUMNS = [
     "problem", "target_dofs", "ranks", "dofs", "t_mesh", "t_tag", "t_setup", "t_compile", "t_assembly",
     "t_pcsetup", "t_krylov", "t_solve", "newton_its", "krylov_its", "maxrss_mb_max", "maxrss_mb_sum",
-    "kb_per_dof", "qoi", "qoi_name", "load_points", "converged", "note",
+    "kb_per_dof", "qoi", "qoi_name", "load_points", "converged", "note", "options",
 ]
 
 # Physical set-up (SI units; unit cube [m] so the numbers are nondimensional in practice).
@@ -91,6 +91,23 @@ def _counter_mean(tagged, phi) -> float:
     return comm.allreduce(fem.assemble_scalar(fem.form(phi * ds)), MPI.SUM) / area
 
 
+def _apply_tool_options(snes, row: dict) -> None:
+    """Measurement hook: extra PETSc options (JSON in $BENCH_TOOL_OPTIONS, set by --tool-options)
+    put on the tool's SNES prefix after construction, to try recommended settings through the
+    unchanged tool. Empty by default."""
+    extra = json.loads(os.environ.get("BENCH_TOOL_OPTIONS") or "{}")
+    if not extra:
+        return
+    from petsc4py import PETSc
+
+    opts = PETSc.Options()
+    prefix = snes.getOptionsPrefix()
+    for k, v in extra.items():
+        opts[prefix + k] = "" if v is None else v
+    snes.setFromOptions()
+    row["options"] = json.dumps(extra, sort_keys=True)
+
+
 def case_conduction(dofs: float, comm, bv: bool) -> dict:
     from mpi4py import MPI
 
@@ -110,6 +127,7 @@ def case_conduction(dofs: float, comm, bv: bool) -> dict:
     problem = ConductionProblem(tagged, dict(SIGMA), settings)
     row["t_setup"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
     row["t_compile"] = comm.allreduce(problem.compile_seconds, MPI.MAX)
+    _apply_tool_options(problem.problem.solver, row)
     timer = EventTimer(comm)
     t0 = time.perf_counter()
     fields = problem.solve()
@@ -239,6 +257,7 @@ def case_sweep(dofs: float, comm, points: int = 20) -> dict:
     problem = ConductionProblem(tagged, {"electrolyte": 0.05}, settings)
     row["t_setup"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
     row["t_compile"] = comm.allreduce(problem.compile_seconds, MPI.MAX)
+    _apply_tool_options(problem.problem.solver, row)
     loads = np.linspace(5.0, 100.0, points)  # A/m^2
     timer = EventTimer(comm)
     newton = krylov = steps = 0
@@ -325,6 +344,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sweep-dofs", type=float, default=None, help="DOFs of the 2D sweep (default 1e5)")
     ap.add_argument("--sweep-points", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bench.csv"))
+    ap.add_argument("--tool-options", default="", help="JSON dict of extra PETSc options for the tool's "
+                    "SNES/KSP/PC (measurement of recommendations; applied to potential, bv, sweep)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per case")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--dofs", type=float, help=argparse.SUPPRESS)
@@ -338,7 +359,8 @@ def main(argv=None) -> int:
     sizes = [float(s) for s in (args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))]
     problems = args.problems or ALL_PROBLEMS
     sweep_dofs = args.sweep_dofs or (5e3 if args.quick else 1e5)
-    env = dict(os.environ, UCX_TLS=os.environ.get("UCX_TLS", "self,sm,tcp"), OMP_NUM_THREADS="1")
+    env = dict(os.environ, UCX_TLS=os.environ.get("UCX_TLS", "self,sm,tcp"), OMP_NUM_THREADS="1",
+               BENCH_TOOL_OPTIONS=args.tool_options)
     mpiexec = str(Path(sys.executable).parent / "mpiexec")
     rows = []
     print(f"# dendrite bench  {time.strftime('%Y-%m-%d %H:%M:%S')}  load: {os.getloadavg()}", flush=True)
