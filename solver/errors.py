@@ -2,7 +2,14 @@
 
 The CLI turns :class:`DendriteError` into that line on stderr and exit code 2 (input
 errors) or 3 (run-time failures such as a diverged solver). Anything else is a bug.
+Messages often quote user input; control characters in it (newlines, carriage returns,
+terminal escapes) are shown escaped so that the message stays one harmless line.
 """
+
+
+def one_line(text: str) -> str:
+    """``text`` with every non-printable character escaped (``\\n``, ``\\x1b``, ...)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 class DendriteError(Exception):
@@ -10,12 +17,15 @@ class DendriteError(Exception):
 
     exit_code = 2
 
+    def __init__(self, message: str = ""):
+        super().__init__(one_line(message))
+
 
 class CaseError(DendriteError):
     """The case file is invalid: names the YAML key and what is allowed."""
 
     def __init__(self, key: str, message: str):
-        self.key = key
+        self.key = one_line(key)
         super().__init__(f"{key}: {message}" if key else message)
 
 

@@ -123,6 +123,7 @@ def test_wrong_unit(tmp_path):
         ("name", 5, "name", "string"),
         ("geometry.profile.seed", -1, "geometry.profile.random.seed", "greater than or equal"),
         ("solver", [], "solver", "dictionary"),
+        ("geometry.profile.kind", "x\r\n\x1b[31m", "geometry.profile", "'x\\r\\n\\x1b[31m'"),  # found by fuzzing
     ],
 )
 def test_hostile_value_names_the_key(path, value, key, words):
