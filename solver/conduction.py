@@ -41,7 +41,14 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import CaseError, SolverError
-from solver.grain_boundaries import GrainBoundaryModel, dg_operator, nitsche_dirichlet
+from solver.grain_boundaries import (
+    GrainBoundaryModel,
+    dg_operator,
+    nitsche_dirichlet,
+    potential_space,
+    sheet_constraints,
+    sheet_end_currents,
+)
 from solver.kinetics import KineticsLaw
 from solver.mesh import TaggedMesh, restrict
 
@@ -91,6 +98,9 @@ class ConductionFields:
     # discrete scheme imposes it weakly (DG); the CG scheme uses the residual instead.
     weak_fluxes: dict = dataclasses.field(default_factory=dict)
     grain_boundary_dissipation: object = None  # UFL form [W, or W/m in 2D] (DG only)
+    # boundary name -> current [A, or A/m in 2D] leaving through it along GB sheets (the
+    # lumped layer's end: a point/line contribution not in the boundary flux density)
+    sheet_currents: dict = dataclasses.field(default_factory=dict)
 
     @property
     def current_density(self):
@@ -136,30 +146,38 @@ class ConductionProblem:
         t.boundary_tag(settings.counter_electrode)
 
         gb = settings.grain_boundary
-        family = "DG" if gb is not None else "Lagrange"
-        self.V = fem.functionspace(msh, (family, settings.degree))
+        self.V = fem.functionspace(msh, ("Lagrange", settings.degree)) if gb is None else potential_space(
+            msh, gb, settings.degree
+        )
         Q = fem.functionspace(msh, ("DG", 0))
         self.sigma = fem.Function(Q, name="ionic_conductivity_S_m")
         for region, value in conductivity.items():
             self.sigma.x.array[t.cells(region)] = value
         self.sigma.x.scatter_forward()
 
-        self.phi = fem.Function(self.V, name="potential_V")
-        v = ufl.TestFunction(self.V)
+        # The unknown: phi, or (phi, psi) with the GB sheet potential psi (solver.grain_boundaries).
+        self.unknown = fem.Function(self.V, name="potential_V")
+        self.sheet = gb is not None and gb.conductance > 0
+        if self.sheet:
+            unknown, test = ufl.split(self.unknown), ufl.TestFunctions(self.V)
+            phi, v = unknown[0], test[0]
+        else:
+            unknown = phi = self.unknown
+            test = v = ufl.TestFunction(self.V)
         ds = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)
         self.ds_anode = ds(t.boundary_tag(settings.anode_interface))
         self.ds_counter = ds(t.boundary_tag(settings.counter_electrode))
         self.load = fem.Constant(msh, PETSc.ScalarType(0.0))
         kin = settings.kinetics
-        eta = -self.phi - settings.equilibrium_potential
+        eta = -phi - settings.equilibrium_potential
         if settings.mode not in ("galvanostatic", "potentiostatic"):
             raise CaseError("electrochemistry.mode", f"unknown mode {settings.mode!r}; allowed: galvanostatic, potentiostatic")
 
-        self.weak_fluxes, self.gb_dissipation = {}, None
+        weak_fluxes, self.gb_dissipation = {}, None
         if gb is None:
-            F = ufl.inner(self.sigma * ufl.grad(self.phi), ufl.grad(v)) * ufl.dx
+            F = ufl.inner(self.sigma * ufl.grad(phi), ufl.grad(v)) * ufl.dx
         else:
-            F, self.gb_dissipation = dg_operator(self.phi, v, self.sigma, t, gb, settings.degree)
+            F, self.gb_dissipation = dg_operator(unknown, test, self.sigma, t, gb, settings.degree)
         bcs = []
         fdim = msh.topology.dim - 1
         dirichlet = []  # (boundary, measure, value)
@@ -167,10 +185,10 @@ class ConductionProblem:
             dirichlet.append((settings.anode_interface, self.ds_anode, -settings.equilibrium_potential))
         else:
             F -= kin.current_density(eta, exp=ufl.exp) * v * self.ds_anode
-            self.weak_fluxes[settings.anode_interface] = -kin.current_density(eta, exp=ufl.exp)
+            weak_fluxes[settings.anode_interface] = -kin.current_density(eta, exp=ufl.exp)
         if settings.mode == "galvanostatic":
             F -= self.load * v * self.ds_counter
-            self.weak_fluxes[settings.counter_electrode] = -self.load
+            weak_fluxes[settings.counter_electrode] = -self.load
         else:
             dirichlet.append((settings.counter_electrode, self.ds_counter, self.load))
         for boundary, measure, value in dirichlet:
@@ -178,15 +196,20 @@ class ConductionProblem:
                 dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(boundary))
                 bcs.append(fem.dirichletbc(value if isinstance(value, fem.Constant) else PETSc.ScalarType(value), dofs, self.V))
             else:
-                form, flux = nitsche_dirichlet(self.phi, v, self.sigma, value, measure, gb.penalty, settings.degree)
+                form, flux = nitsche_dirichlet(phi, v, self.sigma, value, measure, gb.penalty, settings.degree)
                 F += form
-                self.weak_fluxes[boundary] = flux
-        if gb is None:
-            self.weak_fluxes = {}  # the CG flux is recovered from the residual (solver.metrics)
+                weak_fluxes[boundary] = flux
+        self.sheet_ends = {}
+        if gb is not None:
+            sheet_bcs, self.sheet_ends = sheet_constraints(self.V, t, gb, [(b, value) for b, _, value in dirichlet])
+            bcs += sheet_bcs
+        # DG: fluxes as imposed by the scheme; CG: recovered from the residual (solver.metrics).
+        self.weak_fluxes = weak_fluxes if gb is not None else {}
         if source is not None:
             F -= source(v, ufl.Measure("dx", domain=msh, subdomain_data=t.cell_tags), ds)
         self.residual_form = F
         self.bcs = bcs
+        self._residual = fem.form(F) if self.sheet_ends else None
 
         n_dofs = self.V.dofmap.index_map.size_global
         direct = settings.linear_solver == "direct" or (
@@ -208,7 +231,7 @@ class ConductionProblem:
         }
         t0 = time.perf_counter()
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            F, self.phi, bcs=bcs, petsc_options_prefix=f"conduction_{id(self)}_", petsc_options=options
+            F, self.unknown, bcs=bcs, petsc_options_prefix=f"conduction_{id(self)}_", petsc_options=options
         )
         self.problem.solver.setConvergenceHistory()
         self.compile_seconds = time.perf_counter() - t0
@@ -224,7 +247,7 @@ class ConductionProblem:
         snes.setConvergenceHistory()  # reset
         self.problem.solve()
         history = [float(r) for r in snes.getConvergenceHistory()[0]]
-        ok = snes.getConvergedReason() > 0 and np.all(np.isfinite(self.phi.x.array))
+        ok = snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
         ok = self.comm.allreduce(bool(ok), MPI.LAND)
         return ok, history
 
@@ -237,15 +260,15 @@ class ConductionProblem:
         target = self._target() if load is None else float(load)
         t0 = time.perf_counter()
         start = float(self.load.value)
-        saved = self.phi.x.array.copy()
+        saved = self.unknown.x.array.copy()
         ok, history = self._try(target)
         iterations, steps, log = self.problem.solver.getIterationNumber(), 1, [(target, history)]
         if not ok:
-            self.phi.x.array[:] = saved
+            self.unknown.x.array[:] = saved
             current, step, halvings = start, (target - start) / 4, 0
             while current != target:
                 trial = target if abs(target - current) <= abs(step) else current + step
-                backup = self.phi.x.array.copy()
+                backup = self.unknown.x.array.copy()
                 ok, history = self._try(trial)
                 log.append((trial, history))
                 steps += 1
@@ -256,7 +279,7 @@ class ConductionProblem:
                     if progress:
                         progress(current, target)
                     continue
-                self.phi.x.array[:] = backup
+                self.unknown.x.array[:] = backup
                 step /= 2
                 halvings += 1
                 if halvings > self.settings.max_continuation_halvings:
@@ -266,7 +289,7 @@ class ConductionProblem:
                         f"by continuation; last residual history: {last}). Try a smaller applied current, "
                         "linear kinetics to start, or a finer interface mesh."
                     )
-        self.phi.x.scatter_forward()
+        self.unknown.x.scatter_forward()
         info = dict(
             self.info,
             newton_iterations=int(iterations),
@@ -275,6 +298,10 @@ class ConductionProblem:
             compile_seconds=self.compile_seconds,
             final_residual=log[-1][1][-1] if log[-1][1] else None,
         )
+        # with a GB sheet the potential is a copy of the phi component (a snapshot)
+        potential = self.unknown.sub(0).collapse() if self.sheet else self.unknown
+        potential.name = "potential_V"
         return ConductionFields(
-            self.tagged, self.phi, self.sigma, self.settings, target, info, self.weak_fluxes, self.gb_dissipation
+            self.tagged, potential, self.sigma, self.settings, target, info, self.weak_fluxes, self.gb_dissipation,
+            sheet_end_currents(self._residual, self.sheet_ends, self.comm),
         )

@@ -8,33 +8,49 @@ on the interior facets tagged ``grain_boundary_facets``:
 - tangential: the layer carries a sheet current G_gb * (-grad_t phi) [A/m] with the sheet
   conductance G_gb = sigma_gb delta [S] (a surface Laplacian along the GB).
 
-Discretisation: symmetric interior-penalty discontinuous Galerkin (SIPG) on the whole
-mesh. On interior facets inside grains the penalty enforces continuity weakly (the
+Discretisation: symmetric interior-penalty discontinuous Galerkin (SIPG) for phi on the
+whole mesh. On interior facets inside grains the penalty enforces continuity weakly (the
 scheme is consistent, so the exact solution satisfies it); on GB facets the penalty is
-replaced by the physical Robin coupling. Integrating by parts cell by cell, the facet
-term of a GB facet is (i.n+)(v+ - v-), and with i.n+ = [phi]/R_gb it becomes
-(1/R_gb) [[phi]].[[v]] (vector jumps [[w]] = w+ n+ + w- n-). The sheet term is split
-half on each side's trace, (G_gb/2) sum_{+,-} (P grad phi).(P grad v), P = I - n n^T: each
-grain's trace is continuous along its own boundary, so the sheet current passes through
-GB junctions (at a junction current may cross into the next grain's trace through the
-small Robin resistance there, an error of order delta^2 / (h d) against the layer).
-Dirichlet data are imposed weakly (Nitsche) in this space.
+replaced by the physical coupling.
+
+- Without sheet conductance (G_gb = 0): integrating by parts cell by cell, the facet term
+  of a GB facet is (i.n+)(v+ - v-), and with i.n+ = [phi]/R_gb it becomes
+  (1/R_gb) [[phi]].[[v]] (vector jumps [[w]] = w+ n+ + w- n-).
+- With sheet conductance: the GB mid-plane potential psi is a second unknown, continuous
+  (Lagrange, same degree) over the whole GB network, so the sheet current passes through
+  GB junctions and reaches the electrodes. Each grain couples to it through half the
+  layer, i.n(+/-) = (phi(+/-) - psi) / (R_gb/2), and psi satisfies the sheet balance
+  div_t(G_gb grad_t psi) = sum of the currents in from both sides (P = I - n n^T):
+
+      int_GB (2/R_gb) sum_(+,-) (phi - psi)(v - w) + G_gb (P grad psi).(P grad w) dS.
+
+  psi lives in a Lagrange space of the parent mesh; its dofs off the GB facets are fixed
+  to zero (unused), and where a GB meets a Dirichlet boundary psi takes the boundary
+  value (the layer touches the electrode). A layer of thickness delta with a linear
+  potential across it satisfies both relations exactly, so the model converges to the
+  resolved layer as delta -> 0.
+
+Dirichlet data for phi are imposed weakly (Nitsche) in the discontinuous space.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import basix.ufl
 import numpy as np
 import ufl
+from mpi4py import MPI
+from petsc4py import PETSc
 
 import dolfinx
+import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import CaseError
 from solver.mesh import TaggedMesh
 
-__all__ = ["GrainBoundaryModel", "interior_facet_tags", "dg_operator", "nitsche_dirichlet"]
+__all__ = ["GrainBoundaryModel", "interior_facet_tags", "potential_space", "dg_operator", "sheet_constraints", "sheet_end_currents", "nitsche_dirichlet"]
 
 INSIDE_GRAINS, ON_GRAIN_BOUNDARIES = 1, 2
 
@@ -77,26 +93,33 @@ def interior_facet_tags(tagged: TaggedMesh, model: GrainBoundaryModel) -> dolfin
     return dolfinx.mesh.meshtags(msh, tdim - 1, interior, values)
 
 
-def dg_operator(phi, v, sigma, tagged: TaggedMesh, model: GrainBoundaryModel, degree: int):
-    """The SIPG bulk form with lumped GBs, and the GB dissipation density form [W/m^3 integrals].
+def potential_space(msh: dolfinx.mesh.Mesh, model: GrainBoundaryModel, degree: int) -> fem.FunctionSpace:
+    """DG(degree) for phi, or DG x Lagrange for (phi, psi) when the GBs conduct along."""
+    if model.conductance == 0:
+        return fem.functionspace(msh, ("DG", degree))
+    cell = msh.basix_cell()
+    return fem.functionspace(
+        msh, basix.ufl.mixed_element([basix.ufl.element("DG", cell, degree), basix.ufl.element("Lagrange", cell, degree)])
+    )
 
-    Returns (form a(phi, v), GB dissipation form) where the dissipation is
-    int_GB [phi]^2 / R_gb + G_gb/2 sum |P grad phi|^2 dS [W, or W/m in 2D].
+
+def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryModel, degree: int):
+    """The SIPG bulk form with lumped GBs, and the GB dissipation form.
+
+    ``unknown``/``test``: phi, v (G_gb = 0) or the pairs (phi, psi), (v, w). Returns
+    (form, dissipation form [W, or W/m in 2D]); the dissipation is
+    int_GB [phi]^2/R_gb dS, or int_GB (2/R_gb) sum (phi - psi)^2 + G_gb |P grad psi|^2 dS.
     """
+    phi, v = (unknown[0], test[0]) if model.conductance else (unknown, test)
     msh = tagged.mesh
     dS = ufl.Measure("dS", domain=msh, subdomain_data=interior_facet_tags(tagged, model))
     n = ufl.FacetNormal(msh)
     h = ufl.avg(ufl.CellDiameter(msh))
     gamma = model.penalty * max(degree, 1) ** 2
     r_gb = fem.Constant(msh, dolfinx.default_scalar_type(model.resistance))
-    g_gb = fem.Constant(msh, dolfinx.default_scalar_type(model.conductance))
-    P = ufl.Identity(msh.geometry.dim) - ufl.outer(n("+"), n("+"))
 
-    def jump(w):
-        return ufl.jump(w, n)
-
-    def sheet(a, b):
-        return 0.5 * g_gb * sum(ufl.dot(P * ufl.grad(a)(s), P * ufl.grad(b)(s)) for s in ("+", "-"))
+    def jump(q):
+        return ufl.jump(q, n)
 
     a = ufl.inner(sigma * ufl.grad(phi), ufl.grad(v)) * ufl.dx
     a += (
@@ -104,9 +127,67 @@ def dg_operator(phi, v, sigma, tagged: TaggedMesh, model: GrainBoundaryModel, de
         - ufl.inner(ufl.avg(sigma * ufl.grad(v)), jump(phi))
         + gamma * ufl.avg(sigma) / h * ufl.inner(jump(phi), jump(v))
     ) * dS(INSIDE_GRAINS)
-    a += (ufl.inner(jump(phi), jump(v)) / r_gb + sheet(phi, v)) * dS(ON_GRAIN_BOUNDARIES)
-    dissipation = (ufl.inner(jump(phi), jump(phi)) / r_gb + sheet(phi, phi)) * dS(ON_GRAIN_BOUNDARIES)
+    if not model.conductance:
+        a += ufl.inner(jump(phi), jump(v)) / r_gb * dS(ON_GRAIN_BOUNDARIES)
+        return a, ufl.inner(jump(phi), jump(phi)) / r_gb * dS(ON_GRAIN_BOUNDARIES)
+    psi, w = unknown[1]("+"), test[1]("+")
+    g_gb = fem.Constant(msh, dolfinx.default_scalar_type(model.conductance))
+    P = ufl.Identity(msh.geometry.dim) - ufl.outer(n("+"), n("+"))
+    grad_t = lambda q: P * ufl.grad(q)("+")  # noqa: E731
+    sides = ("+", "-")
+    a += (
+        sum(2 / r_gb * (phi(s) - psi) * (v(s) - w) for s in sides)
+        + g_gb * ufl.inner(grad_t(unknown[1]), grad_t(test[1]))
+    ) * dS(ON_GRAIN_BOUNDARIES)
+    dissipation = (
+        sum(2 / r_gb * (phi(s) - psi) ** 2 for s in sides) + g_gb * ufl.inner(grad_t(unknown[1]), grad_t(unknown[1]))
+    ) * dS(ON_GRAIN_BOUNDARIES)
     return a, dissipation
+
+
+def sheet_constraints(V: fem.FunctionSpace, tagged: TaggedMesh, model: GrainBoundaryModel, dirichlet: list):
+    """Boundary conditions of psi: zero off the GB facets, the boundary value where a GB meets
+    a Dirichlet boundary. ``dirichlet``: (boundary name, value) pairs.
+
+    Returns (all conditions, boundary name -> the condition on the GB ends there); both
+    empty when G_gb = 0.
+    """
+    if not model.conductance:
+        return [], {}
+    msh = tagged.mesh
+    fdim = msh.topology.dim - 1
+    Q = V.sub(1)
+    _, all_dofs = Q.collapse()
+    on_gb = fem.locate_dofs_topological(Q, fdim, tagged.facets(model.facets))
+    unused = np.setdiff1d(np.asarray(all_dofs, np.int32).ravel(), on_gb)
+    bcs = [fem.dirichletbc(dolfinx.default_scalar_type(0.0), unused, Q)]
+    ends = {}
+    for boundary, value in dirichlet:
+        dofs = np.intersect1d(fem.locate_dofs_topological(Q, fdim, tagged.facets(boundary)), on_gb)
+        value = value if isinstance(value, fem.Constant) else dolfinx.default_scalar_type(value)
+        ends[boundary] = fem.dirichletbc(value, dofs, Q)
+        bcs.append(ends[boundary])
+    return bcs, ends
+
+
+def sheet_end_currents(residual: fem.Form, ends: dict, comm) -> dict:
+    """Current [A, or A/m in 2D] leaving through each Dirichlet boundary along the GB sheets.
+
+    The residual of the psi equation at a constrained end dof is G_gb dpsi/dt_out, minus
+    the sheet current leaving there (a point/line contribution, not part of the boundary
+    flux density of phi).
+    """
+    if not ends:
+        return {}
+    vector = dolfinx.fem.petsc.assemble_vector(residual)
+    vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+    values = vector.array_r
+    currents = {}
+    for boundary, bc in ends.items():
+        dofs, owned = bc.dof_indices()
+        currents[boundary] = -comm.allreduce(float(values[dofs[:owned]].sum()), MPI.SUM)
+    vector.destroy()
+    return currents
 
 
 def nitsche_dirichlet(phi, v, sigma, value, measure, penalty: float, degree: int):
@@ -115,9 +196,9 @@ def nitsche_dirichlet(phi, v, sigma, value, measure, penalty: float, degree: int
     Returns (form, expression of the current density leaving the domain [A/m^2]): the
     consistent flux of the scheme, -(sigma grad phi.n - gamma k^2 sigma/h (phi - value)).
     """
-    msh = phi.function_space.mesh
-    n = ufl.FacetNormal(msh)
-    h = ufl.CellDiameter(msh)
+    domain = measure.ufl_domain()
+    n = ufl.FacetNormal(domain)
+    h = ufl.CellDiameter(domain)
     gamma = penalty * max(degree, 1) ** 2
     flux = ufl.dot(sigma * ufl.grad(phi), n) - gamma * sigma / h * (phi - value)
     form = (-flux * v - ufl.dot(sigma * ufl.grad(v), n) * (phi - value)) * measure

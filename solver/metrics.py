@@ -250,14 +250,16 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
     area = _integral(1.0, ds_a, comm)
     counter_area = _integral(1.0, ds_c, comm)
     flux = boundary_flux(fields, s.anode_interface)
+    sheets = fields.sheet_currents
     if s.kinetics.fixes_potential:
-        interface_current = _integral(flux, ds_a, comm)
+        interface_current = _integral(flux, ds_a, comm) + sheets.get(s.anode_interface, 0.0)
     else:  # the kinetics current itself: a true check of the nonlinear solve
         interface_current = -_integral(s.kinetics.current_density(fields.overpotential, exp=ufl.exp), ds_a, comm)
     if s.mode == "galvanostatic":
         applied_current = fields.load * counter_area
     else:
         applied_current = -_integral(boundary_flux(fields, s.counter_electrode), ds_c, comm)
+        applied_current -= sheets.get(s.counter_electrode, 0.0)
     counter_potential = _integral(fields.potential, ds_c, comm) / counter_area
     samples = interface_samples(fields, flux, s.anode_interface)
     resistance = s.kinetics.interface_resistance
