@@ -48,6 +48,8 @@ SETS = {
     "thr0.01": {"pc_gamg_threshold": 0.01},
     "thr0.03": {"pc_gamg_threshold": 0.03},
     "thr0.02_lim1e3": {"pc_gamg_coarse_eq_limit": 1000},
+    "thr0.02_lim5e3": {"pc_gamg_coarse_eq_limit": 5000},
+    "thr0.05_lim1e3": {"pc_gamg_threshold": 0.05, "pc_gamg_coarse_eq_limit": 1000},
     "thr-1_sor": {"pc_gamg_threshold": -1.0, "mg_levels_pc_type": "sor"},
     "thr0_sor": {"pc_gamg_threshold": 0.0, "mg_levels_pc_type": "sor"},
     "thr0.02_sor_cheb1": {"mg_levels_pc_type": "sor", "mg_levels_ksp_max_it": 1},

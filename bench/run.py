@@ -198,6 +198,14 @@ def case_elasticity(dofs: float, comm) -> dict:
         rtol=1e-8,
     )
     t_init = time.perf_counter() - t0
+    extra = json.loads(os.environ.get("BENCH_ELASTICITY_OPTIONS") or "{}")
+    if extra:  # measurement hook: options on the LinearProblem prefix the tool will use
+        from petsc4py import PETSc
+
+        opts = PETSc.Options()
+        for k, v in extra.items():
+            opts[f"elasticity_{id(problem)}_{k}"] = "" if v is None else v
+        row["options"] = json.dumps(extra, sort_keys=True)
     timer = EventTimer(comm)
     t0 = time.perf_counter()
     fields = problem.solve()
@@ -346,6 +354,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bench.csv"))
     ap.add_argument("--tool-options", default="", help="JSON dict of extra PETSc options for the tool's "
                     "SNES/KSP/PC (measurement of recommendations; applied to potential, bv, sweep)")
+    ap.add_argument("--elasticity-options", default="", help="JSON dict of extra PETSc options for the "
+                    "elasticity solve (same purpose)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per case")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--dofs", type=float, help=argparse.SUPPRESS)
@@ -360,7 +370,7 @@ def main(argv=None) -> int:
     problems = args.problems or ALL_PROBLEMS
     sweep_dofs = args.sweep_dofs or (5e3 if args.quick else 1e5)
     env = dict(os.environ, UCX_TLS=os.environ.get("UCX_TLS", "self,sm,tcp"), OMP_NUM_THREADS="1",
-               BENCH_TOOL_OPTIONS=args.tool_options)
+               BENCH_TOOL_OPTIONS=args.tool_options, BENCH_ELASTICITY_OPTIONS=args.elasticity_options)
     mpiexec = str(Path(sys.executable).parent / "mpiexec")
     rows = []
     print(f"# dendrite bench  {time.strftime('%Y-%m-%d %H:%M:%S')}  load: {os.getloadavg()}", flush=True)
