@@ -51,6 +51,7 @@ def test_complete_folder_with_checksums(tmp_path_factory):
     assert folder.final.parent == parent and folder.final.name.startswith("ok-")
     MPI.COMM_WORLD.barrier()
     assert verify_checksums(folder.final) == []
+    MPI.COMM_WORLD.barrier()
     if MPI.COMM_WORLD.rank == 0:
         (folder.final / "a.txt").write_text("tampered")
         (folder.final / "extra.txt").write_text("unlisted")
