@@ -22,8 +22,10 @@ def solve_skfem(arrays: dict, i_app: float, rtol: float = 1e-12) -> dict:
     t0 = time.perf_counter()
     mesh = MeshTet(np.ascontiguousarray(arrays["points"].T), np.ascontiguousarray(arrays["cells"].T.astype(np.int64)))
     # facet indices of the anode / counter faces in scikit-fem's numbering
+    boundary = mesh.boundary_facets()
+    key = {tuple(f): int(i) for i, f in zip(boundary, np.sort(mesh.facets[:, boundary].T, axis=1))}
+
     def facet_ids(tri):
-        key = {tuple(f): i for i, f in enumerate(np.sort(mesh.facets.T, axis=1))}
         return np.array([key[tuple(f)] for f in np.sort(tri, axis=1)], dtype=np.int64)
 
     counter = facet_ids(arrays["counter"])
