@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -28,7 +29,7 @@ import yaml
 from mpi4py import MPI
 
 from solver.case import Case, parse_case
-from solver.errors import CaseError, DendriteError
+from solver.errors import CaseError, DendriteError, SolverError
 from solver.mesh import mesh_key
 from solver.metrics import conduction_metrics
 from solver.parallel import broadcast_errors
@@ -95,6 +96,8 @@ def _set(raw: dict, dotted: str, value) -> None:
 
 def sweep_points(case: Case, parameter: str | None = None, values: list | None = None) -> tuple[str, list[SweepPoint]]:
     """The validated case of every point: from ``parameter``/``values`` or the case's ``study:``."""
+    if parameter is None and values is not None:
+        raise CaseError("--values", "give --param with --values")
     if parameter is None:
         study = case.model.study
         if study is None:
@@ -191,6 +194,9 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
         state.update(problem=None, problem_case=None)  # do not start the next point from a failed state
         raise
     metrics, _, _ = conduction_metrics(fields, case.model.outputs.percentile)
+    bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise SolverError(f"non-finite {', '.join(bad)} at {point.value!r}: check the mesh and material values")
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
 
 

@@ -169,3 +169,22 @@ def test_cli_sweep_reports_failures_with_exit_code_3(tmp_path, fail_at_2ma, caps
     assert captured.err.startswith("failed: point 1 electrochemistry.applied_current_density = 2 mA/cm^2: "
                                    "SolverError: Newton failed")
     assert load_case(path).name == "small"
+
+
+def test_values_without_param_are_refused(tmp_path):
+    with pytest.raises(CaseError, match="^--values: give --param with --values$"):
+        run_sweep(case_in(tmp_path), None, VALUES, out=tmp_path / "sweep")
+
+
+def test_non_finite_metrics_fail_the_point(tmp_path, monkeypatch):
+    import solver.sweep
+
+    real = solver.sweep.conduction_metrics
+
+    def nan_metrics(fields, percentile):
+        metrics, flux, samples = real(fields, percentile)
+        return dict(metrics, focusing_factor=float("nan")), flux, samples
+
+    monkeypatch.setattr(solver.sweep, "conduction_metrics", nan_metrics)
+    result = run_sweep(case_in(tmp_path), CURRENT, VALUES[:1], out=tmp_path / "sweep")
+    assert result.failed[0]["error"].startswith("SolverError: non-finite focusing_factor at '0.5 mA/cm^2'")
