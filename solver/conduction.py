@@ -76,8 +76,9 @@ class ConductionSettings:
     anode_interface: str = "anode_interface"
     counter_electrode: str = "counter_electrode"
     linear_solver: str = "auto"  # auto | direct | iterative
-    newton_rtol: float = 1e-10
-    newton_atol: float = 1e-14
+    newton_rtol: float = 1e-10  # relative to the initial residual, and (times the cold-start residual) absolute
+    newton_atol: float = 1e-30  # absolute floor [residual units: A, or A/m in 2D]
+    newton_stol: float = 1e-11  # converged when the Newton step is this small relative to phi (round-off floor)
     newton_max_iterations: int = 50
     max_continuation_halvings: int = 12
     counter_kinetics: KineticsLaw | None = None
@@ -209,7 +210,7 @@ class ConductionProblem:
             F -= source(v, ufl.Measure("dx", domain=msh, subdomain_data=t.cell_tags), ds)
         self.residual_form = F
         self.bcs = bcs
-        self._residual = fem.form(F) if self.sheet_ends else None
+        self._residual = fem.form(F)
 
         n_dofs = self.V.dofmap.index_map.size_global
         direct = settings.linear_solver == "direct" or (
@@ -225,7 +226,7 @@ class ConductionProblem:
             "snes_linesearch_type": "bt",
             "snes_rtol": settings.newton_rtol,
             "snes_atol": settings.newton_atol,
-            "snes_stol": 0.0,
+            "snes_stol": settings.newton_stol,
             "snes_max_it": settings.newton_max_iterations,
             **ksp,
         }
@@ -240,6 +241,27 @@ class ConductionProblem:
     def _target(self) -> float:
         s = self.settings
         return s.applied_current_density if s.mode == "galvanostatic" else s.applied_potential
+
+    def _cold_residual_norm(self, load: float) -> float:
+        """||F|| at phi = 0 (Dirichlet values applied) and the given load: the residual scale.
+
+        Newton's absolute tolerance is newton_rtol times this, so that a warm start (a
+        sweep or a continuation step, with a tiny initial residual) is not asked to go
+        below round-off, and tiny cells/currents are not declared converged too early.
+        """
+        saved, saved_load = self.unknown.x.array.copy(), float(self.load.value)
+        self.load.value = load
+        self.unknown.x.array[:] = 0.0
+        for bc in self.bcs:
+            bc.set(self.unknown.x.array)
+        self.unknown.x.scatter_forward()
+        vector = dolfinx.fem.petsc.assemble_vector(self._residual)
+        vector.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        norm = vector.norm()
+        vector.destroy()
+        self.unknown.x.array[:] = saved
+        self.load.value = saved_load
+        return norm
 
     def _try(self, load: float) -> tuple[bool, list[float]]:
         self.load.value = load
@@ -258,6 +280,8 @@ class ConductionProblem:
         walks to the load in smaller steps (continuation), halving a failed step.
         """
         target = self._target() if load is None else float(load)
+        atol = max(self.settings.newton_atol, self.settings.newton_rtol * self._cold_residual_norm(target))
+        self.problem.solver.setTolerances(atol=atol)
         t0 = time.perf_counter()
         start = float(self.load.value)
         saved = self.unknown.x.array.copy()
