@@ -114,6 +114,14 @@ class ConductionFields:
         return -self.potential - self.settings.equilibrium_potential
 
 
+def _attempts(log: list[tuple[float, list[float]]]) -> str:
+    """'load: r0, r1, ...' for each attempt (at most 8 residuals; 'linear solve failed' if none)."""
+    return "; ".join(
+        f"{load:.6g}: " + (", ".join(f"{r:.3e}" for r in history[:8]) or "linear solve failed (singular or non-finite Jacobian)")
+        for load, history in log
+    )
+
+
 class ConductionProblem:
     """Ionic conduction on the regions that have a conductivity.
 
@@ -267,9 +275,13 @@ class ConductionProblem:
         self.load.value = load
         snes = self.problem.solver
         snes.setConvergenceHistory()  # reset
-        self.problem.solve()
+        try:
+            self.problem.solve()
+            failed = False
+        except PETSc.Error:  # e.g. a factorisation of a matrix with inf/nan entries (exp overflow)
+            failed = True
         history = [float(r) for r in snes.getConvergenceHistory()[0]]
-        ok = snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
+        ok = not failed and snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
         ok = self.comm.allreduce(bool(ok), MPI.LAND)
         return ok, history
 
@@ -307,11 +319,10 @@ class ConductionProblem:
                 step /= 2
                 halvings += 1
                 if halvings > self.settings.max_continuation_halvings:
-                    last = ", ".join(f"{r:.3e}" for r in history[:8])
                     raise SolverError(
                         f"Newton failed to converge at load {trial:.6g} (reached {current:.6g} of {target:.6g} "
-                        f"by continuation; last residual history: {last}). Try a smaller applied current, "
-                        "linear kinetics to start, or a finer interface mesh."
+                        f"by continuation; residual history of the first and last attempts: {_attempts(log[:1] + log[-2:])}). "
+                        "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
                     )
         self.unknown.x.scatter_forward()
         info = dict(
