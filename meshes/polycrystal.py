@@ -367,8 +367,15 @@ def _build_2d(model, p: Polycrystal2D, mesh: MeshSettings, name: str) -> dict:
 
     fields = [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 4, curves=boundary_curves[2])]
     if explicit:
-        grain_curves = sorted({abs(c) for s in gb_segments for c in [s[2]]})
-        fields.append(threshold_field(model, h_int, h_far, delta, D / 2, curves=grain_curves, sampling=6))
+        # GB curves get h_int directly (transfinite: the 1D mesher then skips integrating the
+        # size field along thousands of curves); the grains coarsen to h_far over D / 4.
+        grain_curves = sorted({abs(s[2]) for s in gb_segments})
+        xyz = {t: np.array(k) for k, t in point_of.items()}
+        for (a, b), c in line_of.items():
+            if c in grain_curves:
+                n = int(np.ceil(np.linalg.norm(xyz[a] - xyz[b]) / h_int)) + 1
+                model.mesh.setTransfiniteCurve(c, max(n, 2))
+        fields.append(threshold_field(model, h_int, h_far, delta, D / 4, curves=grain_curves, sampling=4))
     min_field(model, fields)
 
     area = float(np.prod(box))
