@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,6 +198,8 @@ def test_run_writes_a_complete_verifiable_folder(tmp_path):
     assert listed == {str(p.relative_to(folder)) for p in folder.rglob("*")
                       if p.is_file() and p.name != "checksums.sha256"}
     assert verify_checksums(folder) == []
+    if shutil.which("sha256sum"):  # the documented manual check
+        subprocess.run(["sha256sum", "-c", "--quiet", "checksums.sha256"], cwd=folder, check=True)
 
 
 def test_writer_failure_mid_run_leaves_no_folder(tmp_path, monkeypatch, capsys):
