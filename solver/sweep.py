@@ -229,13 +229,15 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
             record.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=exc.exit_code)
         record["seconds"] = time.perf_counter() - t0
         records.append(record)
+        with broadcast_errors(comm):  # a full disk on rank 0 must not leave the others waiting
+            if comm.rank == 0:
+                tmp = folder / "points" / f".{point.index:04d}.json.tmp"
+                write_json(tmp, record)
+                os.replace(tmp, folder / "points" / f"{point.index:04d}.json")
+                _write_atomic(folder / "results.csv", _csv(records))
+                if progress:
+                    progress(record)
+    with broadcast_errors(comm):
         if comm.rank == 0:
-            tmp = folder / "points" / f".{point.index:04d}.json.tmp"
-            write_json(tmp, record)
-            os.replace(tmp, folder / "points" / f"{point.index:04d}.json")
-            _write_atomic(folder / "results.csv", _csv(records))
-            if progress:
-                progress(record)
-    if comm.rank == 0:
-        _write_atomic(folder / "results.csv", _csv(records))  # also when every point was resumed
+            _write_atomic(folder / "results.csv", _csv(records))  # also when every point was resumed
     return SweepResult(folder, records, state["meshes_built"], state["problems_built"])
