@@ -312,11 +312,12 @@ class ElasticityProblem:
             else:
                 normals = np.cross(x[:, 1] - x[:, 0], x[:, 2] - x[:, 0])
             normals /= np.linalg.norm(normals, axis=1)[:, None]
-        spread = np.abs(normals).max(axis=0) if normals.size else np.zeros(self.gdim)
-        spread = self.mesh.comm.allreduce(spread, op=MPI.MAX)
+        local = np.abs(normals).max(axis=0) if normals.size else np.zeros(self.gdim)
+        spread = np.zeros(self.gdim)
+        self.mesh.comm.Allreduce(np.ascontiguousarray(local, dtype=float), spread, op=MPI.MAX)
         axis = int(np.argmax(spread))
         off = np.abs(normals[:, [i for i in range(self.gdim) if i != axis]]).max() if normals.size else 0.0
-        off = self.mesh.comm.allreduce(off, op=MPI.MAX)
+        off = self.mesh.comm.allreduce(float(off), op=MPI.MAX)
         if off > 1e-8:
             raise CaseError(
                 f"mechanics.constraints.{name}",
