@@ -26,7 +26,7 @@ __all__ = ["Case", "load_case", "parse_case", "MAX_CASE_BYTES"]
 
 MAX_CASE_BYTES = 1_000_000  # a case is a few kB; anything larger is a mistake or an attack
 MAX_CASE_NODES = 100_000  # values after expanding YAML aliases (a "billion laughs" file stops here)
-MAX_CELLS_PER_LENGTH = 1e4  # largest geometry length / smallest element size
+MAX_CELLS_PER_LENGTH = 1e5  # largest geometry length / smallest element size
 MIN_SIZE_FACTOR = 0.01
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$"  # a run name is part of a folder name
 

@@ -27,14 +27,13 @@ def broadcast_errors(comm: MPI.Comm):
         yield
     except BaseException as exc:  # KeyboardInterrupt included: nobody may wait forever
         error = exc
-    report = (type(error).__name__, str(error), getattr(error, "exit_code", 1)) if error else None
-    reports = comm.allgather(report)
-    failed = [(rank, r) for rank, r in enumerate(reports) if r is not None]
+    report = (str(error), getattr(error, "exit_code", 1)) if error else None
+    failed = [r for r in comm.allgather(report) if r is not None]
     if not failed:
         return
     if error is not None:
         raise error
-    rank, (name, message, code) = failed[0]
+    message, code = failed[0]  # the lowest failing rank's
     remote = RemoteError(message)
     remote.exit_code = code
     raise remote
