@@ -154,7 +154,7 @@ def _open_folder(folder: Path, fingerprint: str, header: dict) -> dict[int, dict
     else:
         if folder.exists() and any(folder.iterdir()):
             raise CaseError("--out", f"{folder} exists and is not a sweep folder")
-        (folder / "points").mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         _write_atomic(meta, json.dumps(dict(header, fingerprint=fingerprint), indent=2) + "\n")
     (folder / "points").mkdir(exist_ok=True)
     done = {}
