@@ -215,6 +215,21 @@ def _face_traction(fields: ElasticFields, name: str, n):
     return t
 
 
+def _check_support(fields: ElasticFields, q, names: list[str], r2: float) -> None:
+    """The support of q may meet the mesh boundary only on the listed boundaries."""
+    msh = fields.displacement.function_space.mesh
+    tagged = fields.problem.tagged
+    ds = ufl.Measure("ds", domain=msh, subdomain_data=tagged.facet_tags)
+    total = _sum(msh.comm, q * ds)
+    listed = sum(_sum(msh.comm, q * ds(tagged.boundary_tag(n))) for n in names)
+    if total - listed > 1e-9 * max(total, r2):
+        raise CaseError(
+            "fracture.radius",
+            f"the integration domain (radius {r2:.3g} m) reaches boundaries other than {names}: "
+            "reduce the radius, or list those boundaries with the crack faces",
+        )
+
+
 def interaction_integral(
     fields: ElasticFields,
     tip: CrackTip,
@@ -234,7 +249,10 @@ def interaction_integral(
         radius: r2, outer radius of q [m]; default depth/4 (needs ``tip.depth``).
         inner_radius: r1 [m]; default r2/4.
         crack_faces: boundary name(s) of the crack faces; their applied pressure /
-            traction enters the face integral inside r2. None: faces are traction-free.
+            traction enters the face integral inside r2. Every boundary that the support
+            of q meets must be listed (CaseError otherwise): the boundary term is exact on
+            any listed boundary, loaded or free, straight or not. None: no boundary term
+            and no check (traction-free straight faces only).
         face_term: include the crack-face traction term (switch off only to show why it
             is needed).
         youngs_modulus, poissons_ratio: override the material at the tip (default: the
@@ -288,12 +306,16 @@ def interaction_integral(
         I[mode] = _sum(comm, integrand * dx)
 
     names = [] if crack_faces is None else [crack_faces] if isinstance(crack_faces, str) else list(crack_faces)
+    if names:
+        _check_support(fields, q, names, r2)
     if face_term and names:
         n = ufl.FacetNormal(msh)
         m = Rc * n  # outward normal, local components
-        # which face: the body lies on the +x2 side of the upper face (m2 < 0): theta = +pi there
+        # On the crack line behind the tip atan2 sits on its branch cut: take the side from
+        # the normal there (the body lies on the +x2 side of the upper face, m2 < 0: theta = +pi).
         side = ufl.conditional(ufl.lt(m[1], 0), 1.0, -1.0)
-        theta_face = side * ufl.acos(ufl.max_value(ufl.min_value(xl[0] / r, 1.0), -1.0))
+        on_cut = side * ufl.acos(ufl.max_value(ufl.min_value(xl[0] / r, 1.0), -1.0))
+        theta_face = ufl.conditional(ufl.gt(abs(xl[1]), 1e-8 * r), ufl.atan2(xl[1], xl[0]), on_cut)
         ds_all = ufl.Measure(
             "ds", domain=msh, subdomain_data=fields.problem.tagged.facet_tags,
             metadata={"quadrature_degree": 3 * qdeg},
