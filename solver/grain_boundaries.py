@@ -20,7 +20,8 @@ replaced by the physical coupling.
   (Lagrange, same degree) over the whole GB network, so the sheet current passes through
   GB junctions and reaches the electrodes. Each grain couples to it through half the
   layer, i.n(+/-) = (phi(+/-) - psi) / (R_gb/2), and psi satisfies the sheet balance
-  div_t(G_gb grad_t psi) = sum of the currents in from both sides (P = I - n n^T):
+  -div_t(G_gb grad_t psi) = sum_(+,-) (phi - psi) / (R_gb/2), the current fed in by the
+  grains (grad_t = P grad, P = I - n n^T):
 
       int_GB (2/R_gb) sum_(+,-) (phi - psi)(v - w) + G_gb (P grad psi).(P grad w) dS.
 
@@ -28,7 +29,9 @@ replaced by the physical coupling.
   to zero (unused), and where a GB meets a Dirichlet boundary psi takes the boundary
   value (the layer touches the electrode). A layer of thickness delta with a linear
   potential across it satisfies both relations exactly, so the model converges to the
-  resolved layer as delta -> 0.
+  resolved layer as delta -> 0. At junctions psi is shared by the meeting GBs, which
+  opens a bypass of width ~max(h, delta) around the junction: for resistive GBs, where
+  the sheet carries nothing, G_gb = 0 is the more accurate choice.
 
 Dirichlet data for phi are imposed weakly (Nitsche) in the discontinuous space.
 """

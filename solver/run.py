@@ -51,7 +51,14 @@ METRIC_UNITS = {
     "max_overpotential": "V",
     "counter_potential": "V (mean electrolyte potential on the counter boundary vs the anode)",
     "charge_transfer_resistance": "ohm m^2",
-    "polarisation_length": "m (sigma * R_ct per region)",
+    "polarisation_length": "m (sigma * (R_ct + R_f) per region)",
+    "polarisation_length_ratio": "- (anode-side polarisation length / interface_length_scale_m)",
+    "cell_voltage": "V (counter electrode vs anode, with the counter kinetics when given)",
+    "film_resistance": "ohm m^2",
+    "asr_split": "ohm m^2 (area-specific resistance of each loss; 'total' is their sum)",
+    "hot_spots": "m (position), A/m^2 (current_density): top local maxima of the interface current",
+    "overpotential_std": "V",
+    "overpotential_percentiles": "V (area-weighted percentiles, keyed by percent)",
 }
 
 
