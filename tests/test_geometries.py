@@ -333,3 +333,11 @@ def test_docs_example_trench():
     tm, p = build("trench_2d")
     assert measure(tm, "electrolyte") == approx(10e-6 * 5e-6 - 1e-12, rel=1e-9)
     assert_conforming(tm)
+
+
+def test_docs_embed_the_example_module():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "adding_a_geometry.md").read_text()
+    assert (root / "meshes" / "examples_trench.py").read_text() in doc
