@@ -7,6 +7,7 @@ here. Any error becomes one :class:`CaseError` line naming the YAML key. See
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from pathlib import Path
@@ -22,7 +23,7 @@ from solver.kinetics import kinetics_laws
 from solver.materials import Material, material
 from solver.units import Quantity
 
-__all__ = ["Case", "load_case", "parse_case", "MAX_CASE_BYTES"]
+__all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
 MAX_CASE_BYTES = 1_000_000  # a case is a few kB; anything larger is a mistake or an attack
 MAX_CASE_NODES = 100_000  # values after expanding YAML aliases (a "billion laughs" file stops here)
@@ -277,9 +278,35 @@ def parse_case(raw: Any, name: str = "case") -> Case:
         raise _one_line(exc, "geometry") from None
     mats = {region: material(spec, f"materials.{region}") for region, spec in model.materials.items()}
     _check_mesh_budget(model.mesh, geometry)
+    if model.study is not None:
+        _check_study(raw, model.study)
     case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
     case.exchange_current_density()  # fail early when i0 has no source
     return case
+
+
+def with_value(raw: dict, dotted: str, value) -> dict:
+    """A deep copy of the case mapping ``raw`` with the key ``dotted`` set to ``value``."""
+    raw = copy.deepcopy(raw)
+    node = raw
+    *parents, last = dotted.split(".")
+    for i, key in enumerate(parents):
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise CaseError(dotted, f"{'.'.join(parents[: i + 1])} is not a section")
+        node = child
+    node[last] = value
+    return raw
+
+
+def _check_study(raw: dict, study: Study) -> None:
+    """Validate the case of every study point (before anything is meshed)."""
+    base = {k: v for k, v in raw.items() if k != "study"}
+    for i, value in enumerate(study.values):
+        try:
+            parse_case(with_value(base, study.parameter, value))
+        except CaseError as exc:
+            raise CaseError(f"study.values.{i}", f"{value!r} gives {exc}") from None
 
 
 def _safe_name(stem: str) -> str:

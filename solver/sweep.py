@@ -13,7 +13,6 @@ starting from the previous solution); points with the same geometry reuse the me
 
 from __future__ import annotations
 
-import copy
 import csv
 import dataclasses
 import hashlib
@@ -28,7 +27,7 @@ from typing import Any
 import yaml
 from mpi4py import MPI
 
-from solver.case import Case, parse_case
+from solver.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
 from solver.mesh import mesh_key
 from solver.metrics import conduction_metrics
@@ -81,19 +80,6 @@ def describe(record: dict) -> str:
     return f"{head}: focusing factor {ff:.4g}, {record['seconds']:.2f} s{resumed}"
 
 
-def _set(raw: dict, dotted: str, value) -> None:
-    node = raw
-    *parents, last = dotted.split(".")
-    for i, key in enumerate(parents):
-        child = node.get(key) if isinstance(node, dict) else None
-        if child is None:
-            child = node[key] = {}
-        if not isinstance(child, dict):
-            raise CaseError(dotted, f"{'.'.join(parents[: i + 1])} is not a section")
-        node = child
-    node[last] = value
-
-
 def sweep_points(case: Case, parameter: str | None = None, values: list | None = None) -> tuple[str, list[SweepPoint]]:
     """The validated case of every point: from ``parameter``/``values`` or the case's ``study:``."""
     if parameter is None and values is not None:
@@ -108,10 +94,8 @@ def sweep_points(case: Case, parameter: str | None = None, values: list | None =
     base = {k: v for k, v in case.raw.items() if k != "study"}
     points = []
     for i, value in enumerate(values):
-        raw = copy.deepcopy(base)
-        _set(raw, parameter, value)
         try:
-            points.append(SweepPoint(i, value, parse_case(raw, name=case.name)))
+            points.append(SweepPoint(i, value, parse_case(with_value(base, parameter, value), name=case.name)))
         except CaseError as exc:
             raise CaseError(f"sweep value {i} ({value!r})", str(exc)) from None
     return parameter, points

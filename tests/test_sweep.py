@@ -188,3 +188,17 @@ def test_non_finite_metrics_fail_the_point(tmp_path, monkeypatch):
     monkeypatch.setattr(solver.sweep, "conduction_metrics", nan_metrics)
     result = run_sweep(case_in(tmp_path), CURRENT, VALUES[:1], out=tmp_path / "sweep")
     assert result.failed[0]["error"].startswith("SolverError: non-finite focusing_factor at '0.5 mA/cm^2'")
+
+
+def test_study_points_are_validated_with_the_case():
+    raw = copy.deepcopy(BASE)
+    raw["study"] = {"parameter": "geometry.width", "values": ["10 um", "3 kg"]}
+    with pytest.raises(CaseError) as info:
+        parse_case(raw)
+    assert str(info.value) == ("study.values.1: '3 kg' gives geometry.width: '3 kg' has units of kg, "
+                               "which cannot be converted to m")
+
+
+def test_param_through_a_plain_value_is_refused(tmp_path):
+    with pytest.raises(CaseError, match=r"^sweep value 0 \(1\): name\.x: name is not a section$"):
+        run_sweep(case_in(tmp_path), "name.x", [1], out=tmp_path / "sweep")
