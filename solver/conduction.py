@@ -76,9 +76,12 @@ class ConductionSettings:
     anode_interface: str = "anode_interface"
     counter_electrode: str = "counter_electrode"
     linear_solver: str = "auto"  # auto | direct | iterative
-    newton_rtol: float = 1e-10  # relative to the initial residual, and (times the cold-start residual) absolute
-    newton_atol: float = 1e-30  # absolute floor [residual units: A, or A/m in 2D]
-    newton_stol: float = 1e-11  # converged when the Newton step is this small relative to phi (round-off floor)
+    # Newton: rtol relative to the initial residual and, times the cold-start residual
+    # norm, absolute; stol: converged when the step is this small relative to phi
+    # (the round-off floor); atol: absolute floor [residual units: A, or A/m in 2D].
+    newton_rtol: float = 1e-10
+    newton_atol: float = 1e-30
+    newton_stol: float = 1e-11
     newton_max_iterations: int = 50
     max_continuation_halvings: int = 12
     counter_kinetics: KineticsLaw | None = None
@@ -116,10 +119,8 @@ class ConductionFields:
 
 def _attempts(log: list[tuple[float, list[float]]]) -> str:
     """'load: r0, r1, ...' for each attempt (at most 8 residuals; 'linear solve failed' if none)."""
-    return "; ".join(
-        f"{load:.6g}: " + (", ".join(f"{r:.3e}" for r in history[:8]) or "linear solve failed (singular or non-finite Jacobian)")
-        for load, history in log
-    )
+    failed = "linear solve failed (singular or non-finite Jacobian)"
+    return "; ".join(f"{load:.6g}: " + (", ".join(f"{r:.3e}" for r in history[:8]) or failed) for load, history in log)
 
 
 class ConductionProblem:
@@ -203,14 +204,16 @@ class ConductionProblem:
         for boundary, measure, value in dirichlet:
             if gb is None:
                 dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(boundary))
-                bcs.append(fem.dirichletbc(value if isinstance(value, fem.Constant) else PETSc.ScalarType(value), dofs, self.V))
+                g = value if isinstance(value, fem.Constant) else PETSc.ScalarType(value)
+                bcs.append(fem.dirichletbc(g, dofs, self.V))
             else:
                 form, flux = nitsche_dirichlet(phi, v, self.sigma, value, measure, gb.penalty, settings.degree)
                 F += form
                 weak_fluxes[boundary] = flux
         self.sheet_ends = {}
         if gb is not None:
-            sheet_bcs, self.sheet_ends = sheet_constraints(self.V, t, gb, [(b, value) for b, _, value in dirichlet])
+            values = [(boundary, value) for boundary, _, value in dirichlet]
+            sheet_bcs, self.sheet_ends = sheet_constraints(self.V, t, gb, values)
             bcs += sheet_bcs
         # DG: fluxes as imposed by the scheme; CG: recovered from the residual (solver.metrics).
         self.weak_fluxes = weak_fluxes if gb is not None else {}
@@ -321,7 +324,8 @@ class ConductionProblem:
                 if halvings > self.settings.max_continuation_halvings:
                     raise SolverError(
                         f"Newton failed to converge at load {trial:.6g} (reached {current:.6g} of {target:.6g} "
-                        f"by continuation; residual history of the first and last attempts: {_attempts(log[:1] + log[-2:])}). "
+                        "by continuation; residual history of the first and last attempts: "
+                        f"{_attempts(log[:1] + log[-2:])}). "
                         "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
                     )
         self.unknown.x.scatter_forward()
@@ -337,6 +341,13 @@ class ConductionProblem:
         potential = self.unknown.sub(0).collapse() if self.sheet else self.unknown
         potential.name = "potential_V"
         return ConductionFields(
-            self.tagged, potential, self.sigma, self.settings, target, info, self.weak_fluxes, self.gb_dissipation,
+            self.tagged,
+            potential,
+            self.sigma,
+            self.settings,
+            target,
+            info,
+            self.weak_fluxes,
+            self.gb_dissipation,
             sheet_end_currents(self._residual, self.sheet_ends, self.comm),
         )

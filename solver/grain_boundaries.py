@@ -53,7 +53,15 @@ from dolfinx import fem
 from solver.errors import CaseError
 from solver.mesh import TaggedMesh
 
-__all__ = ["GrainBoundaryModel", "interior_facet_tags", "potential_space", "dg_operator", "sheet_constraints", "sheet_end_currents", "nitsche_dirichlet"]
+__all__ = [
+    "GrainBoundaryModel",
+    "interior_facet_tags",
+    "potential_space",
+    "dg_operator",
+    "sheet_constraints",
+    "sheet_end_currents",
+    "nitsche_dirichlet",
+]
 
 INSIDE_GRAINS, ON_GRAIN_BOUNDARIES = 1, 2
 
@@ -74,7 +82,8 @@ class GrainBoundaryModel:
     def __post_init__(self):
         if not self.resistance > 0 or self.conductance < 0:
             raise CaseError(
-                "grain_boundary", f"needs resistance > 0 and conductance >= 0, got {self.resistance}, {self.conductance}"
+                "grain_boundary",
+                f"needs resistance > 0 and conductance >= 0, got {self.resistance}, {self.conductance}",
             )
 
     @classmethod
@@ -101,9 +110,8 @@ def potential_space(msh: dolfinx.mesh.Mesh, model: GrainBoundaryModel, degree: i
     if model.conductance == 0:
         return fem.functionspace(msh, ("DG", degree))
     cell = msh.basix_cell()
-    return fem.functionspace(
-        msh, basix.ufl.mixed_element([basix.ufl.element("DG", cell, degree), basix.ufl.element("Lagrange", cell, degree)])
-    )
+    elements = [basix.ufl.element("DG", cell, degree), basix.ufl.element("Lagrange", cell, degree)]
+    return fem.functionspace(msh, basix.ufl.mixed_element(elements))
 
 
 def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryModel, degree: int):
@@ -142,9 +150,8 @@ def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryMo
         sum(2 / r_gb * (phi(s) - psi) * (v(s) - w) for s in sides)
         + g_gb * ufl.inner(grad_t(unknown[1]), grad_t(test[1]))
     ) * dS(ON_GRAIN_BOUNDARIES)
-    dissipation = (
-        sum(2 / r_gb * (phi(s) - psi) ** 2 for s in sides) + g_gb * ufl.inner(grad_t(unknown[1]), grad_t(unknown[1]))
-    ) * dS(ON_GRAIN_BOUNDARIES)
+    sheet = g_gb * ufl.inner(grad_t(unknown[1]), grad_t(unknown[1]))
+    dissipation = (sum(2 / r_gb * (phi(s) - psi) ** 2 for s in sides) + sheet) * dS(ON_GRAIN_BOUNDARIES)
     return a, dissipation
 
 

@@ -66,9 +66,13 @@ def _with_faces(tagged: TaggedMesh, direction: int) -> tuple[TaggedMesh, float, 
     indices = np.concatenate([old.indices[keep], faces[0], faces[1]])
     values = np.concatenate([old.values[keep], np.full(faces[0].size, new), np.full(faces[1].size, new + 1)])
     order = np.argsort(indices)
-    facet_tags = dolfinx.mesh.meshtags(msh, fdim, indices[order].astype(np.int32), values[order].astype(np.int32))
+    facet_tags = dolfinx.mesh.meshtags(
+        msh, fdim, indices[order].astype(np.int32), values[order].astype(np.int32)
+    )
     boundaries = dict(tagged.boundaries, **{INLET: new, OUTLET: new + 1})
-    copy = TaggedMesh(msh, tagged.cell_tags, facet_tags, dict(tagged.regions), boundaries, tagged.metadata, tagged.statistics)
+    copy = TaggedMesh(
+        msh, tagged.cell_tags, facet_tags, dict(tagged.regions), boundaries, tagged.metadata, tagged.statistics
+    )
     ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
     area = comm.allreduce(fem.assemble_scalar(fem.form(1.0 * ds(new))), MPI.SUM)
     return copy, length, area
@@ -153,7 +157,9 @@ def calibrate(
     return math.exp(brentq(mismatch, math.log(low), math.log(high), rtol=rtol))
 
 
-def hashin_shtrikman_bounds(sigma_1: float, sigma_2: float, fraction_2: float, dim: int) -> tuple[float, float]:
+def hashin_shtrikman_bounds(
+    sigma_1: float, sigma_2: float, fraction_2: float, dim: int
+) -> tuple[float, float]:
     """Hashin-Shtrikman bounds [S/m] of an isotropic two-phase composite in ``dim`` = 2 or 3.
 
     sigma_HS = s1 + f2 / (1/(s2 - s1) + f1/(dim s1)) with s1 the lower phase for the lower

@@ -134,6 +134,7 @@ def _anode_conductivity(fields: ConductionFields) -> float:
     t = fields.tagged
     msh = t.mesh
     tdim = msh.topology.dim
+    msh.topology.create_connectivity(tdim - 1, tdim)
     f2c = msh.topology.connectivity(tdim - 1, tdim)
     facets = t.facets(fields.settings.anode_interface)
     cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int32)

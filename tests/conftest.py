@@ -1,6 +1,6 @@
 """Shared fixtures: small structured meshes with named regions/boundaries, and checks.
 
-``tagged_box`` builds a 2D/3D box of piecewise-uniform spacing (so layer and grain
+``make_tagged_box`` builds a 2D/3D box of piecewise-uniform spacing (so layer and grain
 boundaries fall on mesh lines) and names its regions and boundaries by predicates;
 ``assert_charge_balance`` is the charge-conservation check every solve in the tests runs.
 """
@@ -123,12 +123,8 @@ def assert_charge_balance(metrics: dict, tol: float = 1e-8) -> None:
 
 
 @pytest.fixture
-def tagged_box():
-    return make_tagged_box
-
-
-@pytest.fixture
 def flat_slab():
+    """The :func:`slab` factory (helpers are also importable: ``from tests.conftest import slab``)."""
     return slab
 
 

@@ -7,30 +7,30 @@ from solver.conduction import ConductionProblem, ConductionSettings
 from solver.errors import SolverError
 from solver.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
 from solver.metrics import conduction_metrics
-from tests.conftest import assert_charge_balance, slab
 
 T, I0, SIGMA, L = 298.15, 6.9, 0.5, 20e-6
 
 
 @pytest.mark.mpi
-def test_high_current_bv_through_continuation():
+def test_high_current_bv_through_continuation(flat_slab, charge_balance):
     """100 x i0 with Newton capped at 5 iterations: a full step fails, continuation gets there."""
     kin = make_kinetics("butler_volmer", exchange_current_density=I0, temperature=T)
     i = 100 * I0
     settings = ConductionSettings(kinetics=kin, applied_current_density=i, newton_max_iterations=5)
-    fields = ConductionProblem(slab([("electrolyte", L, 8)], L / 4), {"electrolyte": SIGMA}, settings).solve()
+    fields = ConductionProblem(flat_slab([("electrolyte", L, 8)], L / 4), {"electrolyte": SIGMA}, settings).solve()
     assert fields.solver_info["load_steps"] > 1
     metrics, _, _ = conduction_metrics(fields)
-    assert_charge_balance(metrics)
+    charge_balance(metrics)
     eta = 2 * GAS_CONSTANT * T / FARADAY * np.arcsinh(i / (2 * I0))
     assert metrics["mean_overpotential"] == pytest.approx(-eta, rel=1e-8)
 
 
-def test_impossible_case_raises_solver_error():
+def test_impossible_case_raises_solver_error(flat_slab):
     """Tafel kinetics on the plating branch cannot strip Li: no solution for i < 0."""
     kin = make_kinetics("tafel", direction="plating", exchange_current_density=I0, temperature=T)
     settings = ConductionSettings(kinetics=kin, applied_current_density=-10.0, newton_max_iterations=10,
                                   max_continuation_halvings=4)
-    problem = ConductionProblem(slab([("electrolyte", L, 4)], L / 4), {"electrolyte": SIGMA}, settings)
-    with pytest.raises(SolverError, match=r"failed to converge at load .* of -10 .*residual history of the first and last attempts: -10: \d"):
+    problem = ConductionProblem(flat_slab([("electrolyte", L, 4)], L / 4), {"electrolyte": SIGMA}, settings)
+    message = r"failed to converge at load .* of -10 .*residual history of the first and last attempts: -10: \d"
+    with pytest.raises(SolverError, match=message):
         problem.solve()

@@ -50,6 +50,23 @@ def test_symmetric_bv_overpotential_and_cell_voltage(i):
     assert split["total"] == pytest.approx(m["cell_voltage"] / i, rel=TOL)
 
 
+@pytest.mark.mpi
+def test_symmetric_bv_3d_and_uniform_statistics():
+    """The same closed form on a 3D slab (tetrahedra, iterative CG + GAMG), and flat-cell statistics."""
+    i = 30.0
+    tagged = slab([("electrolyte", L, 6)], width=L / 4, gdim=3)
+    settings = ConductionSettings(kinetics=bv(), applied_current_density=i, counter_kinetics=bv())
+    m, _, _ = conduction_metrics(ConductionProblem(tagged, {"electrolyte": SIGMA}, settings).solve())
+    assert_charge_balance(m)
+    eta = 2 * RT_F * np.arcsinh(i / (2 * I0))
+    assert m["cell_voltage"] == pytest.approx(i * L / SIGMA + 2 * eta, rel=TOL)
+    assert m["interface_area"] == pytest.approx((L / 4) ** 2, rel=1e-12)
+    assert m["overpotential_std"] < 1e-9 * eta
+    assert m["overpotential_percentiles"]["1"] == pytest.approx(-eta, rel=TOL)
+    assert m["overpotential_percentiles"]["99"] == pytest.approx(-eta, rel=TOL)
+    assert m["focusing_factor"] == pytest.approx(1.0, abs=1e-8)
+
+
 def test_plating_stripping_symmetry():
     """Symmetric kinetics: reversing the current reverses the potential field exactly."""
     plate, strip = solve(bv(), 30.0), solve(bv(), -30.0)

@@ -84,6 +84,8 @@ def test_sinusoidal_electrode_first_harmonic(sinusoid_mesh, sigma_k_rct):
     # measured 0.16 % (primary) down to 0.014 % (sigma k R_ct = 10); 0.5 % allowed.
     assert a1 == pytest.approx(expected, rel=5e-3)
     assert mean == pytest.approx(I_AVG * (1 - (EPS * K) ** 2 / 4), rel=2e-5)  # per true area: 1 - (eps k)^2/4
+    # L_p / roughness scale (geometry metadata interface_length_scale_m = wavelength)
+    assert metrics["polarisation_length_ratio"] == pytest.approx(sigma_k_rct / (2 * np.pi), rel=1e-10, abs=1e-15)
     assert metrics["hot_spots"][0]["position"][0] == pytest.approx(0.0, abs=WAVELENGTH / 50) or metrics["hot_spots"][0][
         "position"
     ][0] == pytest.approx(WAVELENGTH, abs=WAVELENGTH / 50)
