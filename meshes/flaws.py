@@ -196,3 +196,91 @@ def build(model, p: Flaw2D, mesh: MeshSettings) -> dict:
         "projected_interface_area_m": p.width,
         "electrolyte_area_m2": p.width * p.thickness - sum(flaw_area(f) for f in flaws),
     }
+
+
+# --------------------------------------------------------------------------- 3D pit
+class Flaw3D(GeometryParameters):
+    width: Length = Field(8e-6, gt=0, description="box width along x [m]")
+    depth: Length = Field(8e-6, gt=0, description="box depth along y [m]")
+    thickness: Length = Field(6e-6, gt=0, description="electrolyte thickness L along z [m]")
+    pit_depth: Length = Field(1.5e-6, gt=0, description="pit depth a into the electrolyte (along +z) [m]")
+    pit_radius: Length = Field(0.75e-6, gt=0, description="pit mouth radius b [m]")
+    x: Length | None = Field(None, description="x of the pit axis (default: box centre) [m]")
+    y: Length | None = Field(None, description="y of the pit axis (default: box centre) [m]")
+
+    def axis(self) -> tuple[float, float]:
+        return (self.width / 2 if self.x is None else self.x, self.depth / 2 if self.y is None else self.y)
+
+    @model_validator(mode="after")
+    def _check(self):
+        x0, y0 = self.axis()
+        if min(x0, y0, self.width - x0, self.depth - y0) <= 1.1 * self.pit_radius:
+            raise ValueError("the pit mouth must stay clear of the sides (by 10 % of its radius)")
+        if self.pit_depth >= 0.8 * self.thickness:
+            raise ValueError("the pit depth must stay below 80 % of the thickness")
+        return self
+
+
+@register("flaw_3d", Flaw3D)
+def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
+    """3D electrolyte box with one Li-filled semi-ellipsoidal surface pit (axis along +z)."""
+    occ = model.occ
+    um = 1e-6  # drawn in micrometres, dilated to metres (OCC tolerance 1e-7)
+    x0, y0 = p.axis()
+    a, b = p.pit_depth, p.pit_radius
+    box = occ.addBox(0, 0, 0, p.width / um, p.depth / um, p.thickness / um)
+    ball = occ.addSphere(x0 / um, y0 / um, 0, 1.0)
+    occ.dilate([(3, ball)], x0 / um, y0 / um, 0, b / um, b / um, a / um)
+    out, _ = occ.cut([(3, box)], [(3, ball)])
+    occ.synchronize()
+    vol = out[0][1]
+    tol = 1e-4  # um; OCC bounding boxes are inflated by its tolerance (1e-7)
+    W, D, L = p.width / um, p.depth / um, p.thickness / um
+    top, sides, anode = [], [], []
+    for _, f in model.getBoundary([(3, vol)], oriented=False):
+        x_0, y_0, z_0, x_1, y_1, z_1 = model.getBoundingBox(2, f)
+        if abs(z_0 - L) < tol and abs(z_1 - L) < tol:
+            top.append(f)
+        elif (abs(x_1 - x_0) < 2 * tol and (abs(x_0) < tol or abs(x_1 - W) < tol)) or (
+            abs(y_1 - y_0) < 2 * tol and (abs(y_0) < tol or abs(y_1 - D) < tol)
+        ):
+            sides.append(f)
+        else:
+            anode.append(f)  # the flat bottom and the pit face
+    occ.dilate(model.getEntities(), 0, 0, 0, um, um, um)
+    occ.synchronize()
+    model.addPhysicalGroup(3, [vol], name="electrolyte")
+    model.addPhysicalGroup(2, anode, name="anode_interface")
+    model.addPhysicalGroup(2, top, name="counter_electrode")
+    model.addPhysicalGroup(2, sides, name="sides")
+
+    rho = b**2 / a
+    h_tip = mesh.scaled(mesh.interface_size or rho / 6)
+    h_far = mesh.scaled(mesh.size or max(h_tip, p.thickness / 8))
+    h_int = mesh.scaled(max(h_tip, b / 4))
+    f = model.mesh.field
+    tip = f.add("MathEval")  # h_tip at the apex, growing with slope 0.3 (grading) [m]
+    f.setString(tip, "F", f"{h_tip!r} + 0.3 * Sqrt((x - {x0!r})^2 + (y - {y0!r})^2 + (z - {a!r})^2)")
+    pit = f.add("MathEval")  # the pit and the bottom: h_int, growing with slope 0.3 above z = 0
+    f.setString(pit, "F", f"{h_int!r} + 0.3 * Max(z - {a!r}, 0)")
+    cap = f.add("MathEval")
+    f.setString(cap, "F", repr(h_far))
+    min_field(model, [tip, pit, cap])
+    return {
+        "gdim": 3,
+        "flaws": [
+            {
+                "tip": [x0, y0, a],
+                "direction": [0.0, 0.0, 1.0],
+                "depth": a,
+                "mouth": [x0, y0, 0.0],
+                "width": 2 * b,
+                "tip_radius": rho,
+                "shape": "semi_ellipsoid",
+                "volume_m3": 2 * np.pi * b * b * a / 3,
+            }
+        ],
+        "electrolyte_thickness_m": p.thickness,
+        "electrolyte_volume_m3": p.width * p.depth * p.thickness - 2 * np.pi * b * b * a / 3,
+        "projected_interface_area_m2": p.width * p.depth,
+    }

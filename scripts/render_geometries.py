@@ -35,6 +35,7 @@ EXAMPLES = {
     "flaw_2d": dict(width="12 um", thickness="6 um",
                     flaws=[dict(position="3.5 um", depth="2 um", width="0.8 um", tip_radius="0.1 um"),
                            dict(position="8.5 um", depth="1.2 um", width="1.6 um", shape="semi_ellipse")]),
+    "flaw_3d": dict(width="5 um", depth="5 um", thickness="4 um", pit_depth="1.5 um", pit_radius="0.6 um"),
     "profile_2d": dict(thickness="6 um"),
     "polycrystal_2d": dict(width="10 um", thickness="8 um", mean_grain_size="1 um", seed=1,
                            gb="explicit", gb_thickness="60 nm"),
@@ -64,6 +65,11 @@ def render(key: str) -> Path:
     n = msh.topology.index_map(tdim).size_local
     region = np.full(n, -1)
     region[tm.cell_tags.indices] = tm.cell_tags.values
+    if name == "flaw_3d":  # cut through the pit axis to show the pit and its refinement
+        tip = tm.metadata["flaws"][0]["tip"]
+        grid.cell_data["region"] = region
+        grid = grid.clip(normal="y", origin=(tip[0], tip[1], 0.0), crinkle=True)
+        region = np.asarray(grid.cell_data["region"])
     names = {t: r for r, t in tm.regions.items()}
     plotter = pyvista.Plotter(off_screen=True, window_size=(1000, 800))
     seeds = tm.metadata.get("seeds_m")
@@ -90,7 +96,7 @@ def render(key: str) -> Path:
         plotter.camera.zoom(1.15)
     else:
         plotter.camera_position = "iso"
-        plotter.camera.elevation = -25 if name == "rough_interface_3d" else 0
+        plotter.camera.elevation = -25 if name in ("rough_interface_3d", "flaw_3d") else 0
     plotter.add_text(f"{key}  ({tm.statistics['cells']} cells)", font_size=12)
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"geometry_{key}.png"

@@ -341,3 +341,18 @@ def test_docs_embed_the_example_module():
     root = Path(__file__).resolve().parents[1]
     doc = (root / "docs" / "adding_a_geometry.md").read_text()
     assert (root / "meshes" / "examples_trench.py").read_text() in doc
+
+
+def test_flaw_3d_pit_volume_and_metadata():
+    tm, p = build("flaw_3d", MeshSettings(size="1 um", interface_size="0.12 um"), width="4 um", depth="4 um",
+                  thickness="3 um", pit_depth="0.8 um", pit_radius="0.5 um")
+    assert {"anode_interface", "counter_electrode", "sides"} == set(tm.boundaries)
+    # the curved pit face is meshed by flat triangles (h ~ rho / 4): volume error ~1e-4 of the box
+    assert measure(tm, "electrolyte") == approx(tm.metadata["electrolyte_volume_m3"], rel=1e-3)
+    assert boundary_measure(tm, "counter_electrode") == approx(16e-12, rel=1e-9)
+    f = tm.metadata["flaws"][0]
+    assert f["tip"] == approx([2e-6, 2e-6, 0.8e-6]) and f["direction"] == [0.0, 0.0, 1.0]
+    assert f["tip_radius"] == approx(0.5e-6**2 / 0.8e-6)
+    assert_conforming(tm)
+    with pytest.raises(ValueError, match="clear of the sides"):
+        meshes.get("flaw_3d").parameters(width="1 um", pit_radius="0.5 um")
