@@ -46,7 +46,7 @@ class _Strict(BaseModel):
 class RandomMap(_Strict):
     """Seeded periodic Gaussian random height map."""
 
-    kind: Literal["random"]
+    kind: Literal["random"] = Field(description="'random': Gaussian-spectrum random map")
     rms_height: Length = Field(gt=0, description="RMS height h_rms [m]")
     correlation_length: Length = Field(gt=0, description="correlation length l_c [m]")
     seed: int = Field(0, ge=0, description="random seed")
@@ -70,8 +70,8 @@ class SinusoidMode2(_Strict):
 class SinusoidMap(_Strict):
     """h = sum_k a_k cos(2 pi (x / lx_k + y / ly_k) + phase_k)."""
 
-    kind: Literal["sinusoids"]
-    modes: list[SinusoidMode2] = Field(min_length=1)
+    kind: Literal["sinusoids"] = Field(description="'sinusoids': sum of plane cosine waves")
+    modes: list[SinusoidMode2] = Field(min_length=1, description="the cosine modes")
 
     def heights(self, x, y, width, depth):
         h = np.zeros_like(x)
@@ -88,7 +88,7 @@ class SinusoidMap(_Strict):
 class ImageMap(_Strict):
     """Height map from a CSV grid or a grayscale PNG."""
 
-    kind: Literal["image"]
+    kind: Literal["image"] = Field(description="'image': CSV grid or grayscale PNG")
     file: str = Field(description="CSV grid (rows: y, columns: x) or PNG image")
     unit: str = Field("um", description="unit of the CSV values (ignored for PNG)")
     max_height: Length = Field(1e-6, gt=0, description="height of white (gray 1) in a PNG [m]")
