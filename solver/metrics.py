@@ -43,11 +43,11 @@ def boundary_flux(fields: ConductionFields, boundary: str) -> fem.Function:
     ds_b = ds(t.boundary_tag(boundary))
     if boundary in fields.weak_fluxes:  # DG: the flux the scheme imposes, on a continuous space
         V = fem.functionspace(msh, ("Lagrange", max(fields.settings.degree, 1)))
-        v, u = ufl.TestFunction(V), ufl.TrialFunction(V)
+        v = ufl.TestFunction(V)
         residual = -fields.weak_fluxes[boundary] * v * ds_b
     else:
         V = fields.potential.function_space
-        v, u = ufl.TestFunction(V), ufl.TrialFunction(V)
+        v = ufl.TestFunction(V)
         # Residual of the bulk operator, plus any prescribed flux on other boundaries.
         residual = ufl.inner(fields.conductivity * ufl.grad(fields.potential), ufl.grad(v)) * ufl.dx
         s = fields.settings
@@ -57,14 +57,21 @@ def boundary_flux(fields: ConductionFields, boundary: str) -> fem.Function:
         if not kin.fixes_potential and boundary != s.anode_interface:
             eta = fields.overpotential
             residual -= kin.current_density(eta, exp=ufl.exp) * v * ds(t.boundary_tag(s.anode_interface))
-    fdim = msh.topology.dim - 1
-    on_boundary = fem.locate_dofs_topological(V, fdim, t.facets(boundary))
+    # sigma grad phi . n = R on the boundary, and the outward current is -sigma grad phi . n
+    return _boundary_solve(V, t.facets(boundary), ds_b, -residual)
+
+
+def _boundary_solve(V: fem.FunctionSpace, facets: np.ndarray, ds_b, rhs_form) -> fem.Function:
+    """q in V on the boundary facets with <q, v>_b = rhs_form(v) (zero off the boundary)."""
+    msh = V.mesh
+    v, u = ufl.TestFunction(V), ufl.TrialFunction(V)
+    on_boundary = fem.locate_dofs_topological(V, msh.topology.dim - 1, facets)
     n_local = V.dofmap.index_map.size_local + V.dofmap.index_map.num_ghosts
     off = np.setdiff1d(np.arange(n_local, dtype=np.int32), on_boundary)
     bc = fem.dirichletbc(PETSc.ScalarType(0.0), off, V)
     mass = dolfinx.fem.petsc.assemble_matrix(fem.form(u * v * ds_b), bcs=[bc])
     mass.assemble()
-    rhs = dolfinx.fem.petsc.assemble_vector(fem.form(residual))
+    rhs = dolfinx.fem.petsc.assemble_vector(fem.form(rhs_form))
     rhs.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
     dolfinx.fem.petsc.set_bc(rhs, [bc])
     flux = fem.Function(V, name="normal_current_density_A_m2")
@@ -75,8 +82,6 @@ def boundary_flux(fields: ConductionFields, boundary: str) -> fem.Function:
     ksp.setTolerances(rtol=1e-14, atol=1e-30, max_it=1000)
     ksp.solve(rhs, flux.x.petsc_vec)
     flux.x.scatter_forward()
-    # sigma grad phi . n = R on the boundary, and the outward current is -sigma grad phi . n
-    flux.x.array[:] *= -1.0
     ksp.destroy(), mass.destroy(), rhs.destroy()
     return flux
 
@@ -93,6 +98,12 @@ def interface_samples(fields: ConductionFields, flux: fem.Function, boundary: st
     tdim = msh.topology.dim
     fdim = tdim - 1
     facets = t.facets(boundary)
+    if flux.function_space.element.basix_element.degree > 1:
+        # Vertex values of a higher-degree consistent flux carry a vertex/mid-node
+        # pattern; sample its L2 projection on P1 along the boundary instead (O(h^2)).
+        P1 = fem.functionspace(msh, ("Lagrange", 1))
+        ds_b = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)(t.boundary_tag(boundary))
+        flux = _boundary_solve(P1, facets, ds_b, flux * ufl.TestFunction(P1) * ds_b)
     facets = facets[facets < msh.topology.index_map(fdim).size_local]  # owned only: no double counting
     msh.topology.create_connectivity(fdim, tdim)
     f2c = msh.topology.connectivity(fdim, tdim)
