@@ -117,6 +117,15 @@ def slab(layers: list[tuple[str, float, int]], width: float, nx: int = 2, comm=M
     )
 
 
+def lumped_grains(m: int, comm=MPI.COMM_WORLD) -> TaggedMesh:
+    """2 x 2 square grains of side 1 (m cells per grain side), GB facets on x = 1 and y = 1."""
+
+    def on_gb(x):
+        return np.isclose(x[0], 1.0) | np.isclose(x[1], 1.0)
+
+    return make_tagged_box([[0.0, 1.0, 2.0]] * 2, [[m, m]] * 2, interior={"grain_boundary_facets": on_gb}, comm=comm)
+
+
 def assert_charge_balance(metrics: dict, tol: float = 1e-8) -> None:
     """Integrated interface current equals the applied current (relative ``tol``)."""
     assert metrics["charge_balance_error"] < tol, f"charge balance error {metrics['charge_balance_error']:.3e}"

@@ -17,7 +17,7 @@ from solver.grain_boundaries import GrainBoundaryModel
 from solver.homogenisation import effective_conductivity
 from solver.kinetics import make_kinetics
 from solver.metrics import conduction_metrics
-from tests.conftest import assert_charge_balance, make_tagged_box
+from tests.conftest import assert_charge_balance, lumped_grains, make_tagged_box
 
 T = 298.15
 I0 = 6.9
@@ -66,14 +66,6 @@ def test_flat_gb_in_series_potentiostatic():
     assert_charge_balance(metrics, TOL)
     expected = 0.01 / (L / SIGMA + r_gb + kin.charge_transfer_resistance)
     assert metrics["applied_current_density_projected"] == pytest.approx(expected, rel=TOL)
-
-
-def lumped_grains(m: int):
-    """2 x 2 square grains of side 1 with lumped GB facets on x = 1 and y = 1."""
-    def on_gb(x):
-        return np.isclose(x[0], 1.0) | np.isclose(x[1], 1.0)
-
-    return make_tagged_box([[0.0, 1.0, 2.0]] * 2, [[m, m]] * 2, interior={"grain_boundary_facets": on_gb})
 
 
 def resolved_grains(m: int, delta: float, gb_cells: int = 2):

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from solver.errors import CaseError
+from solver.grain_boundaries import GrainBoundaryModel
 from solver.homogenisation import calibrate, effective_conductivity, hashin_shtrikman_bounds
-from tests.conftest import make_tagged_box
+from tests.conftest import lumped_grains, make_tagged_box
 
 CONTRASTS = [1e-3, 1e-2, 1e-1, 1e1, 1e2]  # sigma_gb / sigma_g
 
@@ -95,3 +96,14 @@ def test_calibrate_grain_boundary_conductivity():
     assert found == pytest.approx(true_sigma_gb, rel=1e-5)
     with pytest.raises(CaseError, match="does not include the target"):
         calibrate(tagged, {"grains": 1.0}, "grain_boundaries", 10 * target, bracket=(1e-4, 1e-2))
+
+
+@pytest.mark.mpi
+def test_calibrate_lumped_grain_boundaries():
+    """The same with zero-thickness GBs (2 x 2 grains, delta = 0.02): recover sigma_gb."""
+    tagged, delta, true_sigma_gb = lumped_grains(8), 0.02, 0.05
+    model = GrainBoundaryModel.from_layer(true_sigma_gb, delta)
+    target = effective_conductivity(tagged, {"electrolyte": 1.0}, grain_boundary=model)
+    found = calibrate(tagged, {"electrolyte": 1.0}, "grain_boundary_facets", target, bracket=(1e-3, 1e1),
+                      grain_boundary_thickness=delta)
+    assert found == pytest.approx(true_sigma_gb, rel=1e-5)
