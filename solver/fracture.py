@@ -15,7 +15,12 @@ vector), and (ua, stressa, epsa) the auxiliary Williams fields of a unit mode-I 
 mode-II tip (traction-free on straight faces, so ta = 0 there). The face integral is
 what makes the result independent of r2 when the faces carry a pressure (Li-filled
 flaws): without it the loss is about the work of the face load inside r2 and grows
-like sqrt(r2). The material must be homogeneous inside the support of q.
+like sqrt(r2). The material must be homogeneous inside the support of q. A blunt notch
+(root radius rho, e.g. a Li-filled pit) is read as a crack with its tip at the notch apex:
+the boundary term then covers the flanks behind the root (x1 < -rho) only, since a closed
+boundary term over the whole notch would cancel the domain integral (no singularity inside),
+and the root's share of a face pressure p is added as for a sharp crack loaded over its
+last rho: K_I += p sqrt(8 rho / pi). Needs r1 > rho; J is then the flank-only value.
 
     K_I = E' I(mode I) / 2,   K_II = E' I(mode II) / 2              [Pa m^0.5]
     G = (K_I^2 + K_II^2) / E',  E' = E / (1 - nu^2)                   [J/m^2]
@@ -55,11 +60,13 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True)
 class CrackTip:
-    """A crack tip: position [m], unit crack-extension direction, and crack depth a [m] if known."""
+    """A crack tip: position [m], unit crack-extension direction, crack depth a [m] if known,
+    and the root radius rho [m] of a blunt notch (0 for a sharp crack)."""
 
     tip: tuple[float, float]
     direction: tuple[float, float]
     depth: float | None = None
+    tip_radius: float = 0.0
 
     @classmethod
     def from_metadata(cls, entry: dict) -> "CrackTip":
@@ -72,7 +79,8 @@ class CrackTip:
         if not norm > 0:
             raise GeometryError(f"crack direction must be non-zero, got {d.tolist()}")
         depth = entry.get("depth")
-        return cls(tip, tuple((d / norm).tolist()), None if depth is None else float(depth))
+        rho = float(entry.get("tip_radius") or 0.0)
+        return cls(tip, tuple((d / norm).tolist()), None if depth is None else float(depth), rho)
 
 
 def crack_tips(tagged: TaggedMesh) -> list[CrackTip]:
@@ -230,6 +238,20 @@ def _check_support(fields: ElasticFields, q, names: list[str], r2: float) -> Non
         )
 
 
+def _root_correction(fields: ElasticFields, names: list[str], rho: float) -> float:
+    """K_I of the face pressure p on the last rho of a crack: p sqrt(8 rho / pi) [Pa m^0.5].
+
+    The boundary term of a notch skips its root (x1 > -rho); this adds back what a uniform
+    pressure on that stretch of an equivalent sharp crack contributes (semi-infinite crack,
+    exact as rho / a -> 0). Needs one pressure on the listed boundaries.
+    """
+    values = {float(fields.problem.pressures[n]) for n in names if n in fields.problem.pressures}
+    if len(values) > 1:
+        raise CaseError("fracture.crack_faces", f"a notch tip needs one face pressure, got {sorted(values)} Pa")
+    p = values.pop() if values else 0.0
+    return p * math.sqrt(8 * rho / math.pi)
+
+
 def interaction_integral(
     fields: ElasticFields,
     tip: CrackTip,
@@ -272,6 +294,11 @@ def interaction_integral(
     r1 = r2 / 4 if inner_radius is None else float(inner_radius)
     if not 0 <= r1 < r2:
         raise CaseError("fracture.inner_radius", f"needs 0 <= inner_radius < radius, got {r1} and {r2} m")
+    if tip.tip_radius > 0 and r1 <= tip.tip_radius:
+        raise CaseError(
+            "fracture.inner_radius",
+            f"must exceed the notch root radius {tip.tip_radius:.3g} m (got {r1:.3g} m): enlarge the radius",
+        )
     p = V.ufl_element().degree
     qdeg = quadrature_degree or 2 * p + 4
     dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": qdeg})
@@ -316,6 +343,11 @@ def interaction_integral(
         side = ufl.conditional(ufl.lt(m[1], 0), 1.0, -1.0)
         on_cut = side * ufl.acos(ufl.max_value(ufl.min_value(xl[0] / r, 1.0), -1.0))
         theta_face = ufl.conditional(ufl.gt(abs(xl[1]), 1e-8 * r), ufl.atan2(xl[1], xl[0]), on_cut)
+        # A blunt notch is read as a crack: its root (x1 > -rho) is where the tip singularity
+        # would be, so the boundary term covers the flanks behind it only (all of the faces
+        # of a sharp crack, rho = 0).
+        rho = fem.Constant(msh, PETSc.ScalarType(tip.tip_radius))
+        behind = ufl.conditional(ufl.lt(xl[0], -rho), 1.0, 0.0) if tip.tip_radius > 0 else 1.0
         ds_all = ufl.Measure(
             "ds", domain=msh, subdomain_data=fields.problem.tagged.facet_tags,
             metadata={"quadrature_degree": 3 * qdeg},
@@ -323,15 +355,19 @@ def interaction_integral(
         for name in names:
             ds = ds_all(fields.problem.tagged.boundary_tag(name))
             t = Rc * _face_traction(fields, name, n)
-            J -= _sum(comm, (ufl.dot(t, G[:, 0]) - W * m[0]) * q * ds)
+            J -= _sum(comm, (ufl.dot(t, G[:, 0]) - W * m[0]) * q * behind * ds)
             for mode in ("I", "II"):
                 Ga = _aux_gradient(r, theta_face, mu, kappa, mode)
                 ea = ufl.sym(Ga)
                 ta = hooke(ea) * m
-                I[mode] -= _sum(comm, (ufl.dot(t, Ga[:, 0]) + ufl.dot(ta, G[:, 0]) - ufl.inner(stress, ea) * m[0]) * q * ds)
+                integrand = ufl.dot(t, Ga[:, 0]) + ufl.dot(ta, G[:, 0]) - ufl.inner(stress, ea) * m[0]
+                I[mode] -= _sum(comm, integrand * q * behind * ds)
     Ep = plane_strain_modulus(E, nu)
+    K_I = Ep * I["I"] / 2
+    if face_term and names and tip.tip_radius > 0:
+        K_I += _root_correction(fields, names, tip.tip_radius)
     return StressIntensity(
-        K_I=Ep * I["I"] / 2, K_II=Ep * I["II"] / 2, J=J, youngs_modulus=E, poissons_ratio=nu,
+        K_I=K_I, K_II=Ep * I["II"] / 2, J=J, youngs_modulus=E, poissons_ratio=nu,
         method="interaction_integral", inner_radius=r1, radius=r2, face_term=bool(face_term and names),
     )
 
