@@ -85,6 +85,10 @@ def test_uniaxial_plate_plane_strain_is_exact(degree):
     assert mean(fields.hydrostatic_pressure()) == pytest.approx(P * (1 + NU) / 3, rel=1e-8)
     assert mean(fields.von_mises_stress()) == pytest.approx(P * np.sqrt(1 - NU + NU**2), rel=1e-8)
     assert mean(fields.stress()[1, 1]) == pytest.approx(-P, rel=1e-8)
+    vm, ph, st = fields.von_mises_field(), fields.hydrostatic_pressure_field(), fields.stress_field()
+    assert np.allclose(vm.x.array, P * np.sqrt(1 - NU + NU**2), rtol=1e-8)
+    assert np.allclose(ph.x.array, P * (1 + NU) / 3, rtol=1e-8)
+    assert np.allclose(st.x.array.reshape(-1, 4)[:, 3], -P, rtol=1e-8)
     balance = fields.force_balance()
     assert balance["applied"][1] == pytest.approx(-P * 1e-5, rel=1e-10)  # N/m (per unit depth)
     assert balance["imbalance"] < 1e-9
