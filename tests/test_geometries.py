@@ -356,3 +356,21 @@ def test_flaw_3d_pit_volume_and_metadata():
     assert_conforming(tm)
     with pytest.raises(ValueError, match="clear of the sides"):
         meshes.get("flaw_3d").parameters(width="1 um", pit_radius="0.5 um")
+
+
+def test_docs_example_through_yaml_case():
+    """The YAML snippet of docs/adding_a_geometry.md, completed to a case, loads and meshes."""
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from solver.case import parse_case
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "adding_a_geometry.md").read_text()
+    raw = yaml.safe_load(re.search(r"```yaml\n(.*?)```", doc, re.S).group(1))
+    raw.update(materials={"electrolyte": "Li5.5PS4.5Cl1.5"},
+               electrochemistry={"applied_current_density": "1.0 mA/cm^2", "kinetics": {"law": "primary"}})
+    case = parse_case(raw, "trench_doc")
+    tm = build_mesh(case.model.geometry.type, case.geometry, case.model.mesh)
+    assert measure(tm, "electrolyte") == approx(10e-6 * 5e-6 - 1e-6 * 1e-6, rel=1e-9)
