@@ -43,11 +43,15 @@ Length = Quantity("m")
 
 
 class _CrackPlate(GeometryParameters):
-    crack_length: Length = Field(1e-6, gt=0, description="a: half-length (centre crack) or depth (edge crack) [m]")
+    crack_length: Length = Field(
+        1e-6, gt=0, description="a: half-length (centre crack) or depth (edge crack) [m]"
+    )
     width: Length = Field(40e-6, gt=0, description="W: plate width [m]")
     height: Length = Field(40e-6, gt=0, description="H: plate height [m]")
     tip_size: Length | None = Field(None, gt=0, description="element size at the tip [m]; default a/400")
-    grading: float = Field(0.12, gt=0, le=1, description="growth of the element size with distance from the tip [-]")
+    grading: float = Field(
+        0.12, gt=0, le=1, description="growth of the element size with distance from the tip [-]"
+    )
 
 
 class CentreCrackPlate(_CrackPlate):
@@ -86,7 +90,8 @@ def _slit_plate(model, p: _CrackPlate, mesh: MeshSettings, x_far: float) -> dict
     face_low = occ.addLine(mouth_low, tip)
     lig1, lig2 = occ.addLine(tip, mid), occ.addLine(mid, end)
     right_up, top, left_up = occ.addLine(end, c_ur), occ.addLine(c_ur, c_ul), occ.addLine(c_ul, mouth_up)
-    left_low, bottom, right_low = occ.addLine(mouth_low, c_ll), occ.addLine(c_ll, c_lr), occ.addLine(c_lr, end)
+    left_low, bottom = occ.addLine(mouth_low, c_ll), occ.addLine(c_ll, c_lr)
+    right_low = occ.addLine(c_lr, end)
 
     upper = occ.addPlaneSurface([occ.addCurveLoop([face_up, lig1, lig2, right_up, top, left_up])])
     lower = occ.addPlaneSurface([occ.addCurveLoop([left_low, bottom, right_low, lig2, lig1, face_low])])

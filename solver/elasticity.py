@@ -254,7 +254,8 @@ class ElasticityProblem:
         self.body_force = body_force
         self.bcs = self._dirichlet()
         n_dofs = self.V.dofmap.index_map.size_global * gdim
-        self.solver_kind = solver if solver != "auto" else ("lu" if gdim == 2 and n_dofs < 400_000 else "cg_gamg")
+        small = gdim == 2 and n_dofs < 400_000
+        self.solver_kind = solver if solver != "auto" else ("lu" if small else "cg_gamg")
         self.rtol = rtol
 
     # --- set-up -----------------------------------------------------------------------------
@@ -268,7 +269,9 @@ class ElasticityProblem:
             try:
                 e, v = (float(values[0]), float(values[1]))
             except (TypeError, ValueError, IndexError):
-                raise CaseError(f"materials.{region}", "expects (youngs_modulus [Pa], poissons_ratio [-])") from None
+                raise CaseError(
+                    f"materials.{region}", "expects (youngs_modulus [Pa], poissons_ratio [-])"
+                ) from None
             if not e > 0:
                 raise CaseError(f"materials.{region}.youngs_modulus", f"must be positive, got {e} Pa")
             if not -1 < v < 0.5:
@@ -286,7 +289,8 @@ class ElasticityProblem:
         if bad:
             names = sorted({n for n, t in tagged.regions.items() if t in missing_local})
             names = self.mesh.comm.allreduce(names, op=MPI.SUM)
-            raise CaseError("materials", f"no elastic constants for region(s) {sorted(set(names)) or '(untagged cells)'}")
+            missing = sorted(set(names)) or "(untagged cells)"
+            raise CaseError("materials", f"no elastic constants for region(s) {missing}")
         return E, nu
 
     def ds(self, boundary: str):
@@ -339,7 +343,9 @@ class ElasticityProblem:
                     comp[self._boundary_normal_axis(name)] = 0.0
                     value = tuple(comp)
                 else:
-                    raise CaseError(key, f"unknown constraint {value!r}: use 'fixed', 'roller', 'symmetry' or a vector")
+                    raise CaseError(
+                        key, f"unknown constraint {value!r}: use 'fixed', 'roller', 'symmetry' or a vector"
+                    )
             if callable(value):
                 g = fem.Function(V)
                 g.interpolate(value)
@@ -388,7 +394,9 @@ class ElasticityProblem:
         dx = ufl.Measure("dx", domain=self.mesh)
         L = ufl.inner(zero, v) * dx
         if self.body_force is not None:
-            f = self.body_force if isinstance(self.body_force, ufl.core.expr.Expr) else ufl.as_vector(self.body_force)
+            f = self.body_force
+            if not isinstance(f, ufl.core.expr.Expr):
+                f = ufl.as_vector(f)
             L += ufl.inner(f, v) * dx
         for name, p in self.pressures.items():
             L += -fem.Constant(self.mesh, PETSc.ScalarType(p)) * ufl.inner(n, v) * self.ds(name)
@@ -434,7 +442,8 @@ class ElasticityProblem:
         if reason < 0 or not finite:
             raise SolverError(
                 f"elasticity: linear solver did not converge (PETSc reason {reason}, {iterations} iterations"
-                f"{'' if finite else ', non-finite displacement'}); check that the constraints remove rigid-body motion"
+                f"{'' if finite else ', non-finite displacement'}); "
+                "check that the constraints remove rigid-body motion"
             )
         return ElasticFields(u, self.youngs_modulus, self.poissons_ratio, self, seconds, iterations)
 
@@ -454,20 +463,16 @@ class ElasticityProblem:
         mask = constrained.reshape(-1, bs)
         reaction = np.array([values[mask[:, i], i].sum() for i in range(bs)])
         reaction = self.mesh.comm.allreduce(reaction, op=MPI.SUM)
-        ones = [ufl.unit_vector(i, self.gdim) for i in range(self.gdim)]
-        applied = np.array(
-            [self.mesh.comm.allreduce(fem.assemble_scalar(fem.form(self._load_form(e))), op=MPI.SUM) for e in ones]
-        )
+        def total(form) -> float:
+            return self.mesh.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+
+        def const(value):
+            return fem.Constant(self.mesh, PETSc.ScalarType(value))
+
+        applied = np.array([total(self._load_form(ufl.unit_vector(i, self.gdim))) for i in range(self.gdim)])
         # scale: the total magnitude of the loads, so that self-equilibrated loads are measured too
-        scale = sum(
-            self.mesh.comm.allreduce(fem.assemble_scalar(fem.form(fem.Constant(self.mesh, PETSc.ScalarType(abs(p))) * self.ds(name))), op=MPI.SUM)
-            for name, p in self.pressures.items()
-        ) + sum(
-            self.mesh.comm.allreduce(
-                fem.assemble_scalar(fem.form(fem.Constant(self.mesh, PETSc.ScalarType(np.linalg.norm(t))) * self.ds(name))), op=MPI.SUM
-            )
-            for name, t in self.tractions.items()
-        )
+        scale = sum(total(const(abs(p)) * self.ds(name)) for name, p in self.pressures.items())
+        scale += sum(total(const(np.linalg.norm(t)) * self.ds(name)) for name, t in self.tractions.items())
         scale = max(scale, np.linalg.norm(applied), np.linalg.norm(reaction), 1e-300)
         return {
             "applied": applied,

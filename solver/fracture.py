@@ -247,7 +247,9 @@ def _root_correction(fields: ElasticFields, names: list[str], rho: float) -> flo
     """
     values = {float(fields.problem.pressures[n]) for n in names if n in fields.problem.pressures}
     if len(values) > 1:
-        raise CaseError("fracture.crack_faces", f"a notch tip needs one face pressure, got {sorted(values)} Pa")
+        raise CaseError(
+            "fracture.crack_faces", f"a notch tip needs one face pressure, got {sorted(values)} Pa"
+        )
     p = values.pop() if values else 0.0
     return p * math.sqrt(8 * rho / math.pi)
 
@@ -332,7 +334,10 @@ def interaction_integral(
         integrand = ufl.dot(Ga[:, 0], stress * dq) + ufl.dot(G[:, 0], sa * dq) - ufl.inner(stress, ea) * dq[0]
         I[mode] = _sum(comm, integrand * dx)
 
-    names = [] if crack_faces is None else [crack_faces] if isinstance(crack_faces, str) else list(crack_faces)
+    if crack_faces is None:
+        names = []
+    else:
+        names = [crack_faces] if isinstance(crack_faces, str) else list(crack_faces)
     if names:
         _check_support(fields, q, names, r2)
     if face_term and names:
@@ -411,7 +416,9 @@ def displacement_correlation(
     msh = u.function_space.mesh
     if distances is None:
         if tip.depth is None:
-            raise CaseError("fracture.distances", "give the correlation distances (the crack depth is unknown)")
+            raise CaseError(
+                "fracture.distances", "give the correlation distances (the crack depth is unknown)"
+            )
         distances = np.linspace(tip.depth / 40, tip.depth / 8, 6)
     rs = np.asarray(distances, dtype=float)
     e1 = np.asarray(tip.direction, dtype=float)

@@ -44,7 +44,9 @@ def box_mesh(nx, ny, nz=None, size=(1e-5, 2e-5, 1e-5), layers=None, comm=MPI.COM
         sides.update(front=(2, 0.0), back=(2, size[2]))
     idx, vals, boundaries = [], [], {}
     for k, (name, (axis, level)) in enumerate(sides.items(), start=1):
-        f = dolfinx.mesh.locate_entities_boundary(msh, tdim - 1, lambda x, a=axis, l=level: np.isclose(x[a], l))
+        f = dolfinx.mesh.locate_entities_boundary(
+            msh, tdim - 1, lambda x, a=axis, l=level: np.isclose(x[a], l)
+        )
         idx.append(f)
         vals.append(np.full(f.size, k, np.int32))
         boundaries[name] = k
