@@ -120,7 +120,7 @@ def build(model, p: StratifiedAnode2D, mesh: MeshSettings) -> dict:
     t_thin = min([t for _, t in layers], default=W / 50)
     feature = p.profile.smallest_feature(W)
     h_int = mesh.scaled(mesh.interface_size or min(t_thin / 3, feature / 20, W / 60))
-    h_far = mesh.scaled(mesh.size or max(h_int, min(p.electrolyte_thickness, p.li_thickness) / 10))
+    h_far = max(h_int, mesh.scaled(mesh.size or min(p.electrolyte_thickness, p.li_thickness) / 10))
 
     n_samples = int(max(64, np.ceil(40 * W / feature))) if not isinstance(p.profile, FlatProfile) else 1
     xs = np.linspace(0.0, W, n_samples + 1)
@@ -184,7 +184,7 @@ def build(model, p: StratifiedAnode2D, mesh: MeshSettings) -> dict:
                         curves=layer_curves, sampling=max(200, 4 * n_samples))
     ]
     if particles:
-        h_p = mesh.scaled(min(h_far, p.skeleton.particle_diameter / 8))
+        h_p = min(h_far, mesh.scaled(p.skeleton.particle_diameter / 8))
         fields.append(threshold_field(model, h_p, h_far, h_p, 2 * r, curves=particle_curves, sampling=20))
     min_field(model, fields)
 

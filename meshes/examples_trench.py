@@ -47,7 +47,7 @@ def build(model, p: Trench2D, mesh: MeshSettings) -> dict:
 
     # Size field: fine (h_int) within 2 h_int of the anode, coarse (h_far) beyond L/3.
     h_int = mesh.scaled(mesh.interface_size or p.trench_width / 10)
-    h_far = mesh.scaled(mesh.size or max(h_int, p.thickness / 10))
+    h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 10))  # scaled once
     f = model.mesh.field
     dist = f.add("Distance")
     f.setNumbers(dist, "CurvesList", lines[:5])

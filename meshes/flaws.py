@@ -145,8 +145,8 @@ def build(model, p: Flaw2D, mesh: MeshSettings) -> dict:
     flaws = sorted(p.flaws, key=lambda f: f.position)
     rho_min = min(f.radius() for f in flaws)
     h_tip = mesh.scaled(mesh.interface_size or rho_min / 8)
-    h_int = mesh.scaled(max(h_tip, min(min(f.width for f in flaws) / 8, p.width / 100)))
-    h_far = mesh.scaled(mesh.size or max(h_int, p.thickness / 15))
+    h_int = max(h_tip, mesh.scaled(min(min(f.width for f in flaws) / 8, p.width / 100)))
+    h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 15))  # scaled once
 
     chain, tips = [], []
     start = geo.addPoint(0.0, 0.0, 0.0)
@@ -256,8 +256,8 @@ def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
 
     rho = b**2 / a
     h_tip = mesh.scaled(mesh.interface_size or rho / 6)
-    h_far = mesh.scaled(mesh.size or max(h_tip, p.thickness / 8))
-    h_int = mesh.scaled(max(h_tip, b / 4))
+    h_far = max(h_tip, mesh.scaled(mesh.size or p.thickness / 8))  # scaled once
+    h_int = max(h_tip, mesh.scaled(b / 4))
     f = model.mesh.field
     tip = f.add("MathEval")  # h_tip at the apex, growing with slope 0.3 (grading) [m]
     f.setString(tip, "F", f"{h_tip!r} + 0.3 * Sqrt((x - {x0!r})^2 + (y - {y0!r})^2 + (z - {a!r})^2)")

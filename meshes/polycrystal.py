@@ -267,7 +267,7 @@ def _build_2d(model, p: Polycrystal2D, mesh: MeshSettings, name: str) -> dict:
     explicit = p.gb == "explicit"
     delta = p.gb_thickness if explicit else 0.0
     h_int = mesh.scaled(mesh.interface_size or (delta if explicit else D / 8))
-    h_far = mesh.scaled(mesh.size or max(h_int, D / 4))
+    h_far = max(h_int, mesh.scaled(mesh.size or D / 4))  # scaled once
 
     # interior Voronoi edge length (each shared edge counted once)
     edges = {}
@@ -422,7 +422,7 @@ def build_3d(model, p: Polycrystal3D, mesh: MeshSettings) -> dict:
     seeds = p.seeds()
     verts, faces = voronoi_3d(seeds, np.zeros(3), box, tol)
     h_int = mesh.scaled(mesh.interface_size or D / 5)
-    h_far = mesh.scaled(mesh.size or max(h_int, D / 3))
+    h_far = max(h_int, mesh.scaled(mesh.size or D / 3))  # scaled once
     geo = model.geo
     pts = [geo.addPoint(*map(float, x)) for x in verts]
     line_of: dict[tuple[int, int], int] = {}

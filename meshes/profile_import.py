@@ -125,7 +125,7 @@ def build(model, p: Profile2D, mesh: MeshSettings) -> dict:
     width = float(x[-1])
     dx = width / p.samples
     h_int = mesh.scaled(mesh.interface_size or max(dx / 2, width / 2000))
-    h_far = mesh.scaled(mesh.size or max(h_int, p.thickness / 15))
+    h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 15))  # scaled once
     pts = [geo.addPoint(float(a), float(b), 0.0) for a, b in zip(x, h)]
     profile = geo.addSpline(pts)
     tr, tl = geo.addPoint(width, p.thickness, 0.0), geo.addPoint(0.0, p.thickness, 0.0)

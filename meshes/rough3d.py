@@ -235,7 +235,7 @@ def build(model, p: RoughInterface3D, mesh: MeshSettings) -> dict:
 
     feature = p.height_map.smallest_feature(p.width, p.depth)
     h_int = mesh.scaled(mesh.interface_size or min(feature / 6, p.width / 30))
-    h_far = mesh.scaled(mesh.size or max(h_int, p.thickness / 8))
+    h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 8))  # scaled once
     min_field(model, [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 2, surfaces=interface, sampling=60)])
     return {
         "gdim": 3,
