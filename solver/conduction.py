@@ -113,7 +113,8 @@ class ConductionFields:
 
     @property
     def overpotential(self):
-        """UFL expression of the charge-transfer overpotential eta = -phi - U_ref [V]."""
+        """UFL expression of the interface overpotential eta = -phi - U_ref [V] (charge transfer plus
+        the drop across a lumped film, see solver.kinetics.FilmResistance)."""
         return -self.potential - self.settings.equilibrium_potential
 
 
