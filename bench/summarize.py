@@ -68,8 +68,10 @@ def main(paths):
             b = m[0]
             expo = math.log(a["t_solve"] / b["t_solve"]) / math.log(a["dofs"] / b["dofs"])
             print(f"- solve time growth 1e5 -> {big:.0e}: N^{expo:.2f}; target <= N^1.15")
-            print(f"- Krylov iterations {b['krylov_its']:.0f} (1e5) -> {a['krylov_its']:.0f} ({big:.0e}): "
-                  f"ratio {a['krylov_its'] / b['krylov_its']:.2f}; target <= 1.5")
+            ia = a["krylov_its"] / max(a["newton_its"], 1)
+            ib = b["krylov_its"] / max(b["newton_its"], 1)
+            print(f"- CG iterations per linear solve {ib:.0f} (1e5) -> {ia:.0f} ({big:.0e}): ratio {ia / ib:.2f} "
+                  f"(target <= 1.5); Newton steps {b['newton_its']:.0f} -> {a['newton_its']:.0f}")
         if t2:
             c = t2[0]
             rel = abs(c["qoi"] - a["qoi"]) / abs(a["qoi"])
