@@ -102,6 +102,9 @@ class Mechanics(_Section):
 
     element_degree: int = Field(2, ge=1, le=2, description="Lagrange degree of the displacement [-]")
     stack_pressure: Quantity("Pa") = Field(0.0, ge=0, le=1e9, description="stack pressure on the cell [Pa]")
+    lateral: Literal["symmetry", "free"] = Field(
+        "symmetry", description="sides: symmetry planes (a periodic row of flaws, laterally confined cell) or "
+        "traction-free (an isolated flaw; one corner is held against rigid motion)")
 
 
 class Risk(_Section):

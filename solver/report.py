@@ -123,6 +123,15 @@ def summary_text(summary: dict) -> str:
         f"  Newton iterations {summary['solver']['newton_iterations']}, solve {summary['timings']['solve_s']:.2f} s, "
         f"total {summary['timings']['total_s']:.2f} s",
     ]
+    risk = summary.get("risk")
+    if risk:
+        ccd = risk.get("ccd")
+        lines.append(f"  dendrite risk ({risk['criterion']}): {risk['flaws']} flaw(s); worst ratio at the applied current "
+                     + (f"{risk['worst_ratio']:.3g} (flaw {risk['worst_flaw']}, K_I "
+                        f"{(risk['worst_stress_intensity'] or 0) * 1e-6:.3g} MPa m^0.5)" if risk["worst_ratio"] is not None
+                        else "-"))
+        lines.append("  critical current density   " + (f"{ccd * 0.1:.4g} mA/cm^2" if ccd is not None
+                                                       else f"none ({risk.get('ccd_note')})"))
     return "\n".join(lines)
 
 

@@ -23,8 +23,9 @@ from solver.errors import CaseError
 from solver.conduction import ConductionFields, ConductionProblem, ConductionSettings
 from solver.kinetics import make_kinetics
 from solver.mesh import TaggedMesh, build_mesh
+from solver.flaw_risk import write_sweep
 from solver.metrics import conduction_metrics
-from solver.progress import Stages
+from solver.progress import Stages, console
 from solver.report import gather_grid, plot_cell_field, plot_interface, summary_text
 from solver.results import run_folder, software_versions, write_json
 from solver.writers import FIELD_UNITS, cell_current_density, write_fields, write_interface
@@ -125,6 +126,10 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
         fields = problem.solve()
     with stages.stage("post-processing", timings, "postprocess_s"):
         metrics, flux, samples = conduction_metrics(fields, case.model.outputs.percentile)
+    risk = None
+    if case.model.risk is not None:
+        with stages.stage("dendrite risk", timings, "risk_s"):
+            risk = assess_risk(case, problem, fields, comm, stages.show)
 
     outputs = case.model.outputs
     with stages.stage("writing results", timings, "write_s"):
@@ -142,6 +147,8 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
                     plot_cell_field(grid, "current_density_magnitude_A_m2", folder / "current_density.png",
                                     "|i| [A/m^2]")
                     plot_interface(samples, folder / "interface_current.png", f"{case.name}: interface")
+                    if risk and risk["sweep_points"]:
+                        write_sweep(folder, risk["sweep_points"], risk["criterion"])
             timings["total_s"] = time.perf_counter() - t_start
             summary = {
                 "case": case.name,
@@ -156,11 +163,58 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
                 "versions": software_versions(),
                 "mpi_ranks": comm.size,
             }
+            if risk:
+                summary["risk"] = {k: v for k, v in risk.items() if k != "sweep_points"}
             if comm.rank == 0:
                 write_json(folder / "summary.json", summary)
                 (folder / "report.txt").write_text(summary_text(summary) + "\n")
     stages.done(summary_text(summary) + f"\nresults: {folder.final}")
     return RunResult(folder.final, summary, fields)
+
+
+def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, show: bool) -> dict:
+    """Flaw risk at the applied current and the CCD search; the solution is restored after.
+
+    Returns the ``risk`` section of the summary (units: A/m^2, V, Pa, Pa m^0.5).
+    """
+    from solver.flaw_risk import FlawRiskAnalysis, point_record
+
+    saved = fields.potential.x.array.copy()
+    analysis = FlawRiskAnalysis(case, problem)
+    ec = case.electrochemistry
+    applied = ec.applied_current_density if ec.mode == "galvanostatic" else abs(fields.load)
+    at_applied = analysis.evaluate(applied) if ec.mode == "galvanostatic" else None
+
+    def progress(point):
+        if show:
+            console.print(f"  CCD search: {point.applied_current_density * 0.1:.4g} mA/cm^2 -> worst ratio "
+                          f"{point.worst_ratio:.4g} (flaw {point.worst_flaw})")
+
+    ccd, points = analysis.critical_current_density(progress) if case.model.risk.ccd else (None, [])
+    fields.potential.x.array[:] = saved
+    fields.potential.x.scatter_forward()
+    worst = None
+    if at_applied is not None and at_applied.flaws:
+        worst = max(at_applied.flaws, key=lambda st: st.ratio)
+    return {
+        "criterion": analysis.criterion.name,
+        "threshold": analysis.threshold,
+        "flaws": len(analysis.flaws),
+        "influence_matrix_m05": analysis.influence.tolist(),
+        "stack_stress_intensity_Pa_m05": analysis.stack.tolist(),
+        "at_applied": point_record(at_applied) if at_applied else None,
+        "worst_ratio": worst.ratio if worst else None,
+        "worst_flaw": worst.index if worst else None,
+        "worst_stress_intensity": worst.stress_intensity if worst else None,
+        "ccd": ccd,
+        "ccd_note": ("no flaw: no stress concentrator, no fracture-driven CCD" if not analysis.flaws
+                     and analysis.criterion.needs_mechanics else
+                     None if ccd is not None else f"criterion not reached below {case.model.risk.ccd_maximum} A/m^2"),
+        "sweep": [point_record(p) for p in points],
+        "sweep_points": points,
+        "units": {"threshold": "Pa m^0.5 | V | A/m^2 (by criterion)", "ccd": "A/m^2",
+                  "pressure": "Pa", "stress_intensity": "Pa m^0.5", "overpotential": "V"},
+    }
 
 
 def _seeds(geometry: dict, prefix: str = "geometry") -> dict:
