@@ -171,7 +171,7 @@ def build(model, p: RoughInterface2D, mesh: MeshSettings) -> dict:
     occ = model.occ
     feature = p.profile.smallest_feature(p.width)
     h_int = mesh.scaled(mesh.interface_size or min(p.width / 100, feature / 20))
-    h_far = mesh.scaled(mesh.size or max(h_int, p.thickness / 15))
+    h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 15))
 
     n_samples = int(max(64, np.ceil(40 * p.width / feature)))
     segments = _segment_breaks(p.width, p.contact.void_intervals(p.width))

@@ -43,6 +43,8 @@ class Kinetics(_Section):
     )
     anodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_a [-]")
     cathodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_c [-]")
+    film_resistance: Quantity("ohm*m^2") = Field(
+        0.0, ge=0, description="area-specific resistance of an unmeshed film in series with the kinetics [ohm m^2]")
 
     @field_validator("law")
     @classmethod
@@ -68,6 +70,9 @@ class Electrochemistry(_Section):
     kinetics: Kinetics = Field(default_factory=Kinetics)
     anode_interface: str = Field("anode_interface", description="boundary where charge transfer happens")
     counter_electrode: str = Field("counter_electrode", description="boundary carrying the applied load")
+    counter_kinetics: Literal["ideal", "same_as_anode"] = Field(
+        "ideal", description="counter electrode: ideal (non-polarisable) or Li with the anode's kinetics "
+        "(symmetric Li | SE | Li cell; adds its overpotential to the cell voltage)")
 
     @model_validator(mode="after")
     def _load_given(self):

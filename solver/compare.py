@@ -1,10 +1,10 @@
 """Side-by-side comparison of designs over ensembles of random seeds.
 
-``dendrite compare A.yaml B.yaml [--seeds N]`` or ``dendrite compare STUDY.yaml`` runs
+``dendrite compare A.yaml B.yaml [--seeds N]`` or ``dendrite compare COMPARISON.yaml`` runs
 every case (for random geometries, N realisations: every ``seed`` in the geometry
 section shifted by 0..N-1), then writes one comparison folder: ``comparison.md`` (table
 of metrics with mean and spread, the CCD ratio next to the measured one where a study
-gives it, and a plain-language verdict), ``metrics.csv`` (every run), side-by-side
+file gives it, and a plain-language verdict), ``metrics.csv`` (every run), side-by-side
 pictures on one colour scale and the CCD sweeps on one plot. The first case is the
 baseline.
 
@@ -53,7 +53,7 @@ TABLE = {
 
 
 class Study(BaseModel):
-    """A comparison study file: ``study: {cases: [...], seeds: N, measured_ccd: {...}}``."""
+    """A comparison file: ``comparison: {cases: [...], seeds: N, measured_ccd: {...}}``."""
 
     model_config = ConfigDict(extra="forbid")
     name: str = "comparison"
@@ -70,12 +70,12 @@ def load_study(path: Path) -> tuple[Study, list[Case]]:
     from solver.case import _one_line
 
     raw = yaml.safe_load(Path(path).read_text())
-    if not isinstance(raw, dict) or "study" not in raw:
-        raise CaseError("study", "a study file has one section 'study' with 'cases'")
+    if not isinstance(raw, dict) or "comparison" not in raw:
+        raise CaseError("comparison", f"{path}: a comparison file has one section 'comparison' with 'cases'")
     try:
-        study = Study.model_validate(raw["study"])
+        study = Study.model_validate(raw["comparison"])
     except ValidationError as exc:
-        raise _one_line(exc, "study") from None
+        raise _one_line(exc, "comparison") from None
     cases = [load_case(Path(path).parent / c) for c in study.cases]
     return study, cases
 

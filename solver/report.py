@@ -126,10 +126,11 @@ def summary_text(summary: dict) -> str:
     risk = summary.get("risk")
     if risk:
         ccd = risk.get("ccd")
-        lines.append(f"  dendrite risk ({risk['criterion']}): {risk['flaws']} flaw(s); worst ratio at the applied current "
-                     + (f"{risk['worst_ratio']:.3g} (flaw {risk['worst_flaw']}, K_I "
-                        f"{(risk['worst_stress_intensity'] or 0) * 1e-6:.3g} MPa m^0.5)" if risk["worst_ratio"] is not None
-                        else "-"))
+        where = f"flaw {risk['worst_flaw']}" if risk["flaws"] else "the interface as a whole (no flaw)"
+        k_i = (f", K_I {(risk['worst_stress_intensity'] or 0) * 1e-6:.3g} MPa m^0.5"
+               if risk["criterion"] == "fracture_toughness" and risk["flaws"] else "")
+        worst = f"{risk['worst_ratio']:.3g} at {where}{k_i}" if risk["worst_ratio"] is not None else "-"
+        lines.append(f"  dendrite risk ({risk['criterion']}): worst ratio at the applied current {worst}")
         lines.append("  critical current density   " + (f"{ccd * 0.1:.4g} mA/cm^2" if ccd is not None
                                                        else f"none ({risk.get('ccd_note')})"))
     return "\n".join(lines)

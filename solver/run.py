@@ -21,6 +21,7 @@ from mpi4py import MPI
 from solver.case import Case
 from solver.errors import CaseError
 from solver.conduction import ConductionFields, ConductionProblem, ConductionSettings
+from solver.grain_boundaries import GrainBoundaryModel
 from solver.kinetics import make_kinetics
 from solver.mesh import TaggedMesh, build_mesh
 from solver.flaw_risk import write_sweep
@@ -29,6 +30,8 @@ from solver.progress import Stages, console
 from solver.report import gather_grid, plot_cell_field, plot_interface, summary_text
 from solver.results import run_folder, software_versions, write_json
 from solver.writers import FIELD_UNITS, cell_current_density, write_fields, write_interface
+
+GB_FACETS = "grain_boundary_facets"  # materials key of the zero-thickness GB model
 
 __all__ = ["RunResult", "build_case_mesh", "conduction_problem", "run_case", "METRIC_UNITS"]
 
@@ -80,20 +83,26 @@ def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
     """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
     ec = case.electrochemistry
     temperature = ec.temperature
-    conductivity = {}
+    conductivity, grain_boundary = {}, None
     for region, mat in case.materials.items():
-        if mat.role == "electrode":  # electronic conductor: equipotential, cut from the ionic domain
-            continue
-        conductivity[region] = mat.ionic_conductivity_at(temperature, f"materials.{region}")
+        if region == GB_FACETS:  # zero-thickness GBs: a material with a conductivity and a thickness
+            grain_boundary = GrainBoundaryModel.from_layer(
+                mat.ionic_conductivity_at(temperature, f"materials.{region}"),
+                mat.get("thickness", f"materials.{region}.thickness"), facets=GB_FACETS)
+        elif mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
+            conductivity[region] = mat.ionic_conductivity_at(temperature, f"materials.{region}")
     i0, _ = case.exchange_current_density()
-    kinetics = make_kinetics(
-        ec.kinetics.law,
-        direction=ec.direction,
+    law = dict(
         exchange_current_density=i0,
         temperature=temperature,
         anodic_transfer_coefficient=ec.kinetics.anodic_transfer_coefficient,
         cathodic_transfer_coefficient=ec.kinetics.cathodic_transfer_coefficient,
     )
+    kinetics = make_kinetics(ec.kinetics.law, direction=ec.direction, film_resistance=ec.kinetics.film_resistance, **law)
+    counter = None
+    if ec.counter_kinetics == "same_as_anode":  # the counter strips when the anode plates
+        counter = make_kinetics(ec.kinetics.law, direction="stripping" if ec.direction == "plating" else "plating",
+                                film_resistance=ec.kinetics.film_resistance, **law)
     settings = ConductionSettings(
         kinetics=kinetics,
         mode=ec.mode,
@@ -106,6 +115,8 @@ def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
         linear_solver=case.model.solver.linear_solver,
         newton_rtol=case.model.solver.newton_rtol,
         newton_max_iterations=case.model.solver.newton_max_iterations,
+        counter_kinetics=counter,
+        grain_boundary=grain_boundary,
     )
     return ConductionProblem(tagged, conductivity, settings)
 

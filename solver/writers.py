@@ -52,7 +52,8 @@ def write_fields(folder: Path, fields: ConductionFields) -> Path:
     path = Path(folder) / "fields.xdmf"
     P1 = fem.functionspace(msh, ("Lagrange", 1))
     phi = fields.potential
-    if phi.function_space.element.basix_element.degree != 1:  # XDMF stores P1 on the mesh nodes
+    element = phi.function_space.element.basix_element
+    if element.degree != 1 or element.discontinuous:  # XDMF stores continuous P1 on the mesh nodes
         phi1 = fem.Function(P1, name="potential_V")
         phi1.interpolate(phi)
         phi = phi1

@@ -116,6 +116,11 @@ def test_geometries_lists_parameters_with_units():
     assert "rough_interface_2d" in r.stdout and "rms_height" in r.stdout and "[m]" in r.stdout
 
 
-def test_shipped_cases_validate():
+def test_shipped_cases_and_comparisons_validate():
     for path in sorted((ROOT / "cases").glob("*.yaml")):
         load_case(path)
+    from solver.compare import load_study
+
+    for path in sorted((ROOT / "cases" / "comparisons").glob("*.yaml")):
+        study, cases = load_study(path)
+        assert len(cases) >= 2
