@@ -98,6 +98,8 @@ class Outputs(_Section):
     directory: str = Field("results", description="parent folder of the run folders")
     png: bool = Field(True, description="write PNG pictures")
     fields: bool = Field(True, description="write XDMF fields for ParaView")
+    effective_conductivity: bool = Field(
+        False, description="also compute the effective conductivity of the meshed electrolyte [S/m]")
     percentile: float = Field(99.0, gt=50, lt=100, description="percentile of the robust focusing factor [%]")
     mesh_cache: str | None = Field(".cache/meshes", description="mesh cache folder (null: no cache)")
 

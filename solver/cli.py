@@ -54,6 +54,28 @@ def _cmd_compare(args) -> int:
     return 0
 
 
+def _cmd_calibrate(args) -> int:
+    from mpi4py import MPI
+
+    from solver.calibration import calibrate_case
+    from solver.case import load_case
+    from solver.errors import CaseError
+    from solver.units import to_si
+
+    try:
+        target = to_si(args.target, "S/m")
+        low, high = (to_si(v, "S/m") for v in args.bracket.split(","))
+    except ValueError as exc:
+        raise CaseError("--target/--bracket", str(exc)) from None
+    result = calibrate_case(load_case(args.case), args.unknown, target, (low, high))
+    if MPI.COMM_WORLD.rank == 0:
+        print(f"{args.unknown}: ionic_conductivity = {result['conductivity_S_m'] * 10:.6g} mS/cm "
+              f"({result['conductivity_S_m']:.6g} S/m) reproduces {target * 10:.4g} mS/cm; "
+              f"with the case's value the microstructure gives "
+              f"{result['effective_conductivity_with_case_values_S_m'] * 10:.4g} mS/cm")
+    return 0
+
+
 def _describe_fields(model: type[BaseModel], indent: str = "  ") -> list[str]:
     lines = []
     for name, field in model.model_fields.items():
@@ -139,6 +161,12 @@ def _parser() -> argparse.ArgumentParser:
     k = sub.add_parser("clean", help="remove hidden .partial folders left by interrupted runs")
     k.add_argument("directory", nargs="?", default="results", help="results folder (default: results)")
     k.set_defaults(func=_cmd_clean)
+    k = sub.add_parser("calibrate", help="find one conductivity so the microstructure matches a measured total")
+    k.add_argument("case")
+    k.add_argument("--unknown", required=True, help="region name, or grain_boundary_facets")
+    k.add_argument("--target", required=True, help="measured total conductivity, e.g. '13.2 mS/cm'")
+    k.add_argument("--bracket", default="1e-6 S/m,1e4 S/m", help="'low,high' search range")
+    k.set_defaults(func=_cmd_calibrate)
     g = sub.add_parser("geometries", help="list geometry generators with parameters, defaults and units")
     g.set_defaults(func=_cmd_geometries)
     return p

@@ -80,11 +80,10 @@ class FlawRiskAnalysis:
         self.sign = case.electrochemistry.sign
         tagged = problem.tagged
         self.flaws = list(tagged.metadata.get("flaws") or [])
-        threshold = {
-            "fracture_toughness": settings.fracture_toughness or self._material_value("fracture_toughness"),
-            "critical_overpotential": settings.critical_overpotential,
-            "critical_local_current_density": settings.critical_local_current_density,
-        }.get(settings.criterion)
+        if settings.criterion == "fracture_toughness":
+            threshold = settings.fracture_toughness or self._material_value("fracture_toughness")
+        else:  # the schema requires the named threshold for the other criteria
+            threshold = getattr(settings, settings.criterion, None)
         self.criterion = make_criterion(settings.criterion, threshold)
         self.threshold = threshold
         self.influence = np.zeros((len(self.flaws), len(self.flaws)))

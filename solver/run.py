@@ -22,6 +22,7 @@ from solver.case import Case
 from solver.errors import CaseError
 from solver.conduction import ConductionFields, ConductionProblem, ConductionSettings
 from solver.grain_boundaries import GrainBoundaryModel
+from solver.homogenisation import effective_conductivity
 from solver.kinetics import make_kinetics
 from solver.mesh import TaggedMesh, build_mesh
 from solver.flaw_risk import write_sweep
@@ -56,6 +57,7 @@ METRIC_UNITS = {
     "counter_potential": "V (mean electrolyte potential on the counter boundary vs the anode)",
     "charge_transfer_resistance": "ohm m^2",
     "polarisation_length": "m (sigma * (R_ct + R_f) per region)",
+    "effective_conductivity": "S/m (anode -> counter direction, homogenised over the meshed microstructure)",
     "polarisation_length_ratio": "- (anode-side polarisation length / interface_length_scale_m)",
     "cell_voltage": "V (counter electrode vs anode, with the counter kinetics when given)",
     "film_resistance": "ohm m^2",
@@ -79,10 +81,10 @@ def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
     return build_mesh(case.model.geometry.type, case.geometry, case.model.mesh, comm, Path(cache) if cache else None)
 
 
-def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
-    """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
-    ec = case.electrochemistry
-    temperature = ec.temperature
+def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryModel | None]:
+    """Ionic conductivity [S/m] of every ionic region at the case temperature, and the
+    lumped grain-boundary model when the materials name ``grain_boundary_facets``."""
+    temperature = case.electrochemistry.temperature
     conductivity, grain_boundary = {}, None
     for region, mat in case.materials.items():
         if region == GB_FACETS:  # zero-thickness GBs: a material with a conductivity and a thickness
@@ -91,6 +93,14 @@ def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
                 mat.get("thickness", f"materials.{region}.thickness"), facets=GB_FACETS)
         elif mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
             conductivity[region] = mat.ionic_conductivity_at(temperature, f"materials.{region}")
+    return conductivity, grain_boundary
+
+
+def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
+    """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
+    ec = case.electrochemistry
+    temperature = ec.temperature
+    conductivity, grain_boundary = case_conductivities(case)
     i0, _ = case.exchange_current_density()
     law = dict(
         exchange_current_density=i0,
@@ -137,6 +147,11 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
         fields = problem.solve()
     with stages.stage("post-processing", timings, "postprocess_s"):
         metrics, flux, samples = conduction_metrics(fields, case.model.outputs.percentile)
+    if case.model.outputs.effective_conductivity:
+        with stages.stage("effective conductivity", timings, "homogenisation_s"):
+            conductivity, grain_boundary = case_conductivities(case)
+            metrics["effective_conductivity"] = effective_conductivity(
+                problem.tagged, conductivity, direction=tagged.gdim - 1, grain_boundary=grain_boundary)
     risk = None
     if case.model.risk is not None:
         with stages.stage("dendrite risk", timings, "risk_s"):

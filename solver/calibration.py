@@ -1,0 +1,40 @@
+"""Calibrate one unknown conductivity so that a meshed microstructure reproduces a
+measured total conductivity (e.g. the GB phase of LPS7228 against 13.2 mS/cm, seed 000).
+
+    dendrite calibrate CASE.yaml --unknown grain_boundaries --target "13.2 mS/cm"
+
+The effective conductivity is computed along the anode -> counter axis with the case's
+mesh, materials and temperature (:func:`solver.homogenisation.effective_conductivity`);
+the unknown is a region name or ``grain_boundary_facets`` (the lumped GB model, whose
+thickness comes from its material). Brent's method on log(sigma) finds it.
+"""
+
+from __future__ import annotations
+
+from solver.case import Case
+from solver.errors import CaseError
+from solver.homogenisation import calibrate, effective_conductivity
+from solver.run import GB_FACETS, build_case_mesh, case_conductivities
+
+__all__ = ["calibrate_case"]
+
+
+def calibrate_case(case: Case, unknown: str, target: float, bracket: tuple[float, float]) -> dict:
+    """The conductivity [S/m] of ``unknown`` giving sigma_eff = ``target`` [S/m], with a check."""
+    tagged = build_case_mesh(case)
+    conductivity, grain_boundary = case_conductivities(case)
+    axis = tagged.gdim - 1
+    if unknown == GB_FACETS:
+        if grain_boundary is None:
+            raise CaseError("--unknown", f"the case has no '{GB_FACETS}' material")
+        thickness = case.materials[GB_FACETS].get("thickness")
+        value = calibrate(tagged, conductivity, unknown, target, bracket, direction=axis,
+                          grain_boundary_thickness=thickness)
+    elif unknown in conductivity:
+        known = {k: v for k, v in conductivity.items() if k != unknown}
+        value = calibrate(tagged, known, unknown, target, bracket, direction=axis, grain_boundary=grain_boundary)
+    else:
+        raise CaseError("--unknown", f"must be one of {sorted(conductivity) + ([GB_FACETS] if grain_boundary else [])}")
+    before = effective_conductivity(tagged, conductivity, direction=axis, grain_boundary=grain_boundary)
+    return {"unknown": unknown, "conductivity_S_m": value, "target_S_m": target,
+            "effective_conductivity_with_case_values_S_m": before}
