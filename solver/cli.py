@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import typing
 
-from pydantic import BaseModel
 
 __all__ = ["main"]
 
@@ -76,31 +74,13 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
-def _describe_fields(model: type[BaseModel], indent: str = "  ") -> list[str]:
-    lines = []
-    for name, field in model.model_fields.items():
-        default = field.get_default(call_default_factory=True)
-        shown = "required" if field.is_required() else f"default {default!r}"
-        if isinstance(default, BaseModel):
-            shown = "default " + ", ".join(f"{k}={v!r}" for k, v in default.model_dump().items())
-        lines.append(f"{indent}{name}: {field.description or ''} ({shown})")
-        sub_models = [a for a in typing.get_args(field.annotation) or (field.annotation,)
-                      if isinstance(a, type) and issubclass(a, BaseModel)]
-        for inner in typing.get_args(field.annotation):
-            sub_models += [a for a in typing.get_args(inner) if isinstance(a, type) and issubclass(a, BaseModel)]
-        for sub in sub_models:
-            doc = (sub.__doc__ or "").strip().splitlines()
-            lines.append(f"{indent}  - {sub.__name__}" + (f": {doc[0]}" if doc else ""))
-            lines += _describe_fields(sub, indent + "      ")
-    return lines
-
-
 def _cmd_geometries(args) -> int:
     import meshes
+    from solver.schema_doc import describe_model
 
     for name, gen in sorted(meshes.registry.items()):
         print(f"{name}: {gen.description}")
-        print("\n".join(_describe_fields(gen.parameters)))
+        print("\n".join(describe_model(gen.parameters)))
         print()
     print("Quantities take units ('2 um', '300 nm'); bare numbers are SI (m).")
     return 0

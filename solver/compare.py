@@ -46,7 +46,7 @@ TABLE = {
     "focusing_factor": ("focusing factor max/mean", "-", 1.0),
     "focusing_factor_percentile": ("focusing factor p99/mean", "-", 1.0),
     "max_interface_current_density": ("worst local current density", "mA/cm^2", 0.1),
-    "max_abs_overpotential": ("worst local |overpotential|", "mV", 1e3),
+    "max_abs_overpotential": ("worst local overpotential magnitude", "mV", 1e3),
     "counter_potential": ("polarisation (counter potential)", "mV", 1e3),
     "effective_conductivity": ("effective conductivity", "mS/cm", 10.0),
 }
@@ -234,7 +234,7 @@ def _input_differences(a: Case, b: Case, limit: int = 8) -> list[str]:
     for key in sorted(set(ra) | set(rb)):
         if key.startswith("case.") and not key.startswith("case.electrochemistry"):
             continue  # the raw case echoes the resolved values; report each difference once
-        va, vb = ra.get(key, "-"), rb.get(key, "-")
+        va, vb = (f"{v:.4g}" if isinstance(v, float) else v for v in (ra.get(key, "-"), rb.get(key, "-")))
         if va != vb:
             diffs.append(f"`{key}`: {va} -> {vb}")
     return diffs[:limit]
