@@ -107,6 +107,12 @@ class StratifiedAnode2D(GeometryParameters):
                     raise ValueError(f"wavelength {m.wavelength:.3g} m does not divide the width {self.width:.3g} m")
         if self.surface == "bare" and self.graded_thickness > 0:
             raise ValueError("a bare anode has no graded interphase: set graded_thickness to 0")
+        layers = sum(t for _, t in self.layers())
+        if layers >= self.li_thickness:
+            raise ValueError(
+                f"the interphase layers ({layers:.3g} m) are as thick as or thicker than the Li anode "
+                f"({self.li_thickness:.3g} m): they are a surface film of the anode (seed 001: 100-300 nm)"
+            )
         self.particle_centres()  # raises if the particles do not fit
         return self
 

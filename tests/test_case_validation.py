@@ -240,8 +240,6 @@ def test_grain_boundary_thicker_than_grains():
 
 
 @needs("stratified_anode_2d")
-@pytest.mark.xfail(reason="stratified_anode_2d does not yet reject layers thicker than the Li anode "
-                          "(reported to the geometry engineer)", strict=False)
 def test_layer_thicker_than_the_anode():
     raw = copy.deepcopy(BASE)
     raw["geometry"] = {"type": "stratified_anode_2d", "li_thickness": "4 um", "interphase_thickness": "5 um"}
