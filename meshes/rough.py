@@ -149,6 +149,9 @@ class RoughInterface2D(GeometryParameters):
         if self.contact.void_size is not None and self.contact.fraction < 1:
             if self.contact.void_size >= self.width:
                 raise ValueError("contact.void_size must be smaller than the width")
+            voids = (1 - self.contact.fraction) * self.width / self.contact.void_size
+            if voids > 1000:
+                raise ValueError(f"contact loss makes {voids:.0f} voids; at most 1000 (increase void_size)")
         return self
 
 
@@ -168,7 +171,7 @@ def _segment_breaks(width: float, voids: list[tuple[float, float]]) -> list[tupl
 @register("rough_interface_2d", RoughInterface2D)
 def build(model, p: RoughInterface2D, mesh: MeshSettings) -> dict:
     """2D electrolyte on a rough Li anode (sinusoids, random profile or flat), with contact loss."""
-    occ = model.occ
+    geo = model.geo  # the geo kernel: OCC merges points closer than its 1e-7 (m here) tolerance
     feature = p.profile.smallest_feature(p.width)
     h_int = mesh.scaled(mesh.interface_size or min(p.width / 100, feature / 20))
     h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 15))
@@ -187,22 +190,22 @@ def build(model, p: RoughInterface2D, mesh: MeshSettings) -> dict:
             if i == 0 and chain:
                 pts.append(last_point)
             elif i == 0:
-                first_point = occ.addPoint(xv, yv, 0.0)
+                first_point = geo.addPoint(xv, yv, 0.0)
                 pts.append(first_point)
             else:
-                pts.append(occ.addPoint(xv, yv, 0.0))
+                pts.append(geo.addPoint(xv, yv, 0.0))
         last_point = pts[-1]
-        curve = occ.addSpline(pts) if np.ptp(ys) > 0 else occ.addLine(pts[0], pts[-1])
+        curve = geo.addSpline(pts) if np.ptp(ys) > 0 else geo.addLine(pts[0], pts[-1])
         chain.append(curve)
         (contact_curves if in_contact else void_curves).append(curve)
-    p_right_top = occ.addPoint(p.width, p.thickness, 0.0)
-    p_left_top = occ.addPoint(0.0, p.thickness, 0.0)
-    right = occ.addLine(last_point, p_right_top)
-    top = occ.addLine(p_right_top, p_left_top)
-    left = occ.addLine(p_left_top, first_point)
-    loop = occ.addCurveLoop(chain + [right, top, left])
-    surface = occ.addPlaneSurface([loop])
-    occ.synchronize()
+    p_right_top = geo.addPoint(p.width, p.thickness, 0.0)
+    p_left_top = geo.addPoint(0.0, p.thickness, 0.0)
+    right = geo.addLine(last_point, p_right_top)
+    top = geo.addLine(p_right_top, p_left_top)
+    left = geo.addLine(p_left_top, first_point)
+    loop = geo.addCurveLoop(chain + [right, top, left])
+    surface = geo.addPlaneSurface([loop])
+    geo.synchronize()
 
     model.addPhysicalGroup(2, [surface], name="electrolyte")
     model.addPhysicalGroup(1, contact_curves, name="anode_interface")
