@@ -267,18 +267,22 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
         mb, _, _ = other.stats(key)
         ratio = mb / ma if ma and not math.isinf(ma) and not math.isinf(mb) else math.nan
         verdict = _distinguishable(base, other, key)
+        equal = verdict is False or (verdict is None and not (_random(base) or _random(other))
+                                     and abs(ratio - 1) < 0.01)
         if key == "ccd":
-            safer = other.case.name if mb > ma else base.case.name
+            safer = "neither is predicted safer" if equal else \
+                f"{other.case.name if mb > ma else base.case.name} is predicted safer"
             sentence = (f"**{other.case.name} vs {base.case.name}**: predicted CCD ratio {ratio:.3g} "
-                        f"({_fmt(mb, 0, 1, scale)} vs {_fmt(ma, 0, 1, scale)} {unit}); {safer} is predicted safer")
+                        f"({_fmt(mb, 0, 1, scale)} vs {_fmt(ma, 0, 1, scale)} {unit}); {safer}")
         else:
-            safer = other.case.name if mb < ma else base.case.name
+            less = "neither focuses current less" if equal else \
+                f"{other.case.name if mb < ma else base.case.name} focuses current less"
             sentence = (f"**{other.case.name} vs {base.case.name}**: {label} {mb:.4g} vs {ma:.4g} "
-                        f"(ratio {ratio:.3g}); {safer} focuses current less")
+                        f"(ratio {ratio:.3g}); {less}")
         if verdict is None:
             sentence += (". Single realisation of a random geometry: the ensemble spread is unknown, run with "
                          "more seeds before concluding." if _random(base) or _random(other) else
-                         ". Deterministic geometry: the difference is exact for the model.")
+                         ". Deterministic geometry: the difference is exact for the model (within 1 % counts as equal).")
         elif verdict:
             sentence += ". The difference is larger than the ensemble spread (distinguishable)."
         else:
@@ -308,12 +312,14 @@ def _plot_side_by_side(path: Path, designs: list[_Design]) -> None:
 
     pyvista = _pyvista()
     name = "current_density_magnitude_A_m2"
+    # one colour scale for all designs, spanning what they show (robust to single hot cells)
     top = max(float(np.percentile(d.grid.cell_data[name], 99.5)) for d in designs)
+    bottom = min(float(np.percentile(d.grid.cell_data[name], 0.5)) for d in designs)
     plotter = pyvista.Plotter(off_screen=True, shape=(1, len(designs)), window_size=(700 * len(designs), 600))
     for j, d in enumerate(designs):
         plotter.subplot(0, j)
         plotter.add_text(d.case.name, font_size=11)
-        plotter.add_mesh(d.grid, scalars=name, cmap="inferno", clim=(0, top), copy_mesh=True,
+        plotter.add_mesh(d.grid, scalars=name, cmap="inferno", clim=(bottom, top), copy_mesh=True,
                          scalar_bar_args={"title": "|i| [A/m^2]", "fmt": "%.3g"})
         if np.ptp(d.grid.points[:, 2]) == 0:
             plotter.view_xy()
