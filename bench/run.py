@@ -159,7 +159,13 @@ def case_plain(dofs: float, comm) -> dict:
     from bench.plain_dolfinx import solve_plain
 
     tagged, row = _mesh(dofs, comm)
-    out = solve_plain(tagged, dict(SIGMA), I_APP)
+    from bench.plain_dolfinx import DEFAULT_OPTIONS
+
+    extra = json.loads(os.environ.get("BENCH_TOOL_OPTIONS") or "{}")  # the same KSP/PC options as the tool
+    extra = {k: v for k, v in extra.items() if not k.startswith("snes_")}
+    out = solve_plain(tagged, dict(SIGMA), I_APP, options={**DEFAULT_OPTIONS, **extra})
+    if extra:
+        row["options"] = json.dumps(extra, sort_keys=True)
     row.update(out, t_setup=out["t_compile"], qoi_name="mean counter potential [V]", load_points=1)
     return row
 
@@ -358,7 +364,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sweep-points", type=int, default=20)
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "bench.csv"))
     ap.add_argument("--tool-options", default="", help="JSON dict of extra PETSc options for the tool's "
-                    "SNES/KSP/PC (measurement of recommendations; applied to potential, bv, sweep)")
+                    "SNES/KSP/PC (measurement of recommendations; applied to potential, bv, sweep; "
+                    "the KSP/PC ones also to the plain peer)")
     ap.add_argument("--elasticity-options", default="", help="JSON dict of extra PETSc options for the "
                     "elasticity solve (same purpose)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per case")
