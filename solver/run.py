@@ -11,6 +11,7 @@ Everything the CLI's ``dendrite run`` does is reachable from Python:
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ import yaml
 from mpi4py import MPI
 
 from solver.case import Case
-from solver.errors import CaseError
+from solver.errors import CaseError, SolverError
 from solver.conduction import ConductionFields, ConductionProblem, ConductionSettings
 from solver.grain_boundaries import GrainBoundaryModel
 from solver.homogenisation import effective_conductivity
@@ -147,6 +148,10 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
         fields = problem.solve()
     with stages.stage("post-processing", timings, "postprocess_s"):
         metrics, flux, samples = conduction_metrics(fields, case.model.outputs.percentile)
+    bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise SolverError(f"non-finite values in {', '.join(bad)}: the solution is not usable "
+                          "(check the conductivities, the mesh and the applied load)")
     if case.model.outputs.effective_conductivity:
         with stages.stage("effective conductivity", timings, "homogenisation_s"):
             conductivity, grain_boundary = case_conductivities(case)
