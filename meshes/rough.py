@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
+from meshes._tools import threshold_field
 from solver.units import Quantity
 
 Length = Quantity("m")
@@ -215,17 +216,8 @@ def build(model, p: RoughInterface2D, mesh: MeshSettings) -> dict:
     model.addPhysicalGroup(1, [left, right], name="sides")
 
     # Refine towards the interface: h_int on it, growing to h_far over ~ thickness / 3.
-    field = model.mesh.field
-    dist = field.add("Distance")
-    field.setNumbers(dist, "CurvesList", chain)
-    field.setNumber(dist, "Sampling", 20 * n_samples)
-    thr = field.add("Threshold")
-    field.setNumber(thr, "InField", dist)
-    field.setNumber(thr, "SizeMin", h_int)
-    field.setNumber(thr, "SizeMax", h_far)
-    field.setNumber(thr, "DistMin", 2 * h_int)
-    field.setNumber(thr, "DistMax", p.thickness / 3)
-    field.setAsBackgroundMesh(thr)
+    thr = threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 3, curves=chain, sampling=20 * n_samples)
+    model.mesh.field.setAsBackgroundMesh(thr)
 
     xs = np.linspace(0, p.width, 513)
     return {

@@ -419,6 +419,9 @@ class ElasticityProblem:
                 "ksp_atol": 1e-30,
                 "ksp_max_it": 2000,
                 "pc_type": "gamg",
+                # bench/solver_options.md: 17 CG iterations flat from 1e5 to 1e6 DOFs
+                "pc_gamg_threshold": 0.02,
+                "pc_gamg_aggressive_coarsening": 2,
                 "pc_gamg_coarse_eq_limit": 1000,
                 "mg_levels_ksp_type": "chebyshev",
                 "mg_levels_pc_type": "jacobi",

@@ -38,6 +38,7 @@ class KineticsLaw:
 
     name: ClassVar[str] = ""
     fixes_potential: ClassVar[bool] = False
+    is_linear: ClassVar[bool] = False  # i(eta) affine: one linear solve is exact
     direction: str = "plating"  # operating direction: "plating" or "stripping"
     film_resistance: float = 0.0  # lumped interphase ASR in series [ohm m^2]
 
@@ -112,6 +113,7 @@ class Linear(ButlerVolmer):
     """Low-overpotential limit: i = i0 (alpha_a + alpha_c) f eta = eta / R_ct."""
 
     name = "linear"
+    is_linear = True
 
     def current_density(self, eta, exp=np.exp):
         return eta / self.charge_transfer_resistance
@@ -147,6 +149,7 @@ class Primary(ButlerVolmer):
 
     name = "primary"
     fixes_potential = True
+    is_linear = True
 
     @property
     def charge_transfer_resistance(self) -> float:
@@ -183,6 +186,10 @@ class FilmResistance(KineticsLaw):
         self.exchange_current_density = law.exchange_current_density
         self.temperature = law.temperature
         self.alpha_a, self.alpha_c = law.alpha_a, law.alpha_c
+
+    @property
+    def is_linear(self) -> bool:
+        return self.law.is_linear
 
     @property
     def direction(self) -> str:
