@@ -70,6 +70,9 @@ class Electrochemistry(_Section):
     kinetics: Kinetics = Field(default_factory=Kinetics)
     anode_interface: str = Field("anode_interface", description="boundary where charge transfer happens")
     counter_electrode: str = Field("counter_electrode", description="boundary carrying the applied load")
+    stress_kinetics: bool = Field(
+        False, description="Monroe-Newman: shift the equilibrium potential by -V_m p_h / F, with p_h the "
+        "hydrostatic pressure of the electrolyte under mechanics.stack_pressure")
     counter_kinetics: Literal["ideal", "same_as_anode"] = Field(
         "ideal", description="counter electrode: ideal (non-polarisable) or Li with the anode's kinetics "
         "(symmetric Li | SE | Li cell; adds its overpotential to the cell voltage)")

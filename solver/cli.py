@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 invalid input (case, geometry), 3 solver failure,
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 
@@ -160,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     from solver.parallel import RemoteError
 
     rank = MPI.COMM_WORLD.rank
+    if MPI.COMM_WORLD.size > 1:
+        # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
+        # collection at rank-dependent times can deadlock, so collect at run boundaries only
+        # (solver.run.run_case calls gc.collect() on every rank).
+        gc.disable()
     try:
         return args.func(args)
     except DendriteError as exc:

@@ -86,6 +86,16 @@ class ConductionSettings:
     max_continuation_halvings: int = 12
     counter_kinetics: KineticsLaw | None = None
     grain_boundary: GrainBoundaryModel | None = None
+    # Stress-affected kinetics (Monroe and Newman 2005): Li under hydrostatic pressure p_h
+    # has its equilibrium potential lowered by V_m p_h / F, so eta = -phi - U_ref - dU with
+    # dU = -V_m p_h / F [V]; a Function on the conduction mesh (see solver.run).
+    equilibrium_shift: object = None
+
+    def reference_potential(self):
+        """U_ref [V] plus the stress shift where there is one (a float or a UFL expression)."""
+        if self.equilibrium_shift is None:
+            return self.equilibrium_potential
+        return self.equilibrium_potential + self.equilibrium_shift
 
 
 @dataclasses.dataclass
@@ -115,7 +125,7 @@ class ConductionFields:
     def overpotential(self):
         """UFL expression of the interface overpotential eta = -phi - U_ref [V] (charge transfer plus
         the drop across a lumped film, see solver.kinetics.FilmResistance)."""
-        return -self.potential - self.settings.equilibrium_potential
+        return -self.potential - self.settings.reference_potential()
 
 
 def _attempts(log: list[tuple[float, list[float]]]) -> str:
@@ -180,7 +190,7 @@ class ConductionProblem:
         self.ds_counter = ds(t.boundary_tag(settings.counter_electrode))
         self.load = fem.Constant(msh, PETSc.ScalarType(0.0))
         kin = settings.kinetics
-        eta = -phi - settings.equilibrium_potential
+        eta = -phi - settings.reference_potential()
         if settings.mode not in ("galvanostatic", "potentiostatic"):
             raise CaseError("electrochemistry.mode", f"unknown mode {settings.mode!r}; allowed: galvanostatic, potentiostatic")
 
@@ -192,6 +202,8 @@ class ConductionProblem:
         bcs = []
         fdim = msh.topology.dim - 1
         dirichlet = []  # (boundary, measure, value)
+        if kin.fixes_potential and settings.equilibrium_shift is not None:
+            raise CaseError("electrochemistry.stress_kinetics", "needs finite kinetics, not the primary distribution")
         if kin.fixes_potential:
             dirichlet.append((settings.anode_interface, self.ds_anode, -settings.equilibrium_potential))
         else:

@@ -120,6 +120,9 @@ def interface_samples(fields: ConductionFields, flux: fem.Function, boundary: st
     else:
         phi = q = np.zeros((0, nv))
     eta = -phi - fields.settings.equilibrium_potential
+    shift = fields.settings.equilibrium_shift
+    if shift is not None and flat_pts.shape[0]:
+        eta -= shift.eval(flat_pts, flat_cells).reshape(-1, nv)
     area = np.linalg.norm(points[:, 1] - points[:, 0], axis=1) if fdim == 1 else _facet_areas(points)
     gdim = msh.geometry.dim
     local = (points[:, :, :gdim], area, q, eta)

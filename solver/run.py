@@ -11,6 +11,7 @@ Everything the CLI's ``dendrite run`` does is reachable from Python:
 from __future__ import annotations
 
 import dataclasses
+import gc
 import math
 import shutil
 import time
@@ -24,8 +25,8 @@ from solver.errors import CaseError, SolverError
 from solver.conduction import ConductionFields, ConductionProblem, ConductionSettings
 from solver.grain_boundaries import GrainBoundaryModel
 from solver.homogenisation import effective_conductivity
-from solver.kinetics import make_kinetics
-from solver.mesh import TaggedMesh, build_mesh
+from solver.kinetics import FARADAY, make_kinetics
+from solver.mesh import TaggedMesh, build_mesh, restrict
 from solver.flaw_risk import write_sweep
 from solver.metrics import conduction_metrics
 from solver.progress import Stages, console
@@ -97,11 +98,44 @@ def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryMode
     return conductivity, grain_boundary
 
 
+def stress_shift(case: Case, tagged: TaggedMesh):
+    """Monroe-Newman shift of the equilibrium potential, dU = -V_m p_h / F [V] (DG0).
+
+    p_h [Pa] is the hydrostatic pressure of the electrolyte under the stack pressure
+    (on the counter electrode and the anode side), from linear elasticity with the
+    counter as a roller and the sides as in ``mechanics.lateral``; V_m of Li (Porz et al.).
+    """
+    from dolfinx import fem
+
+    from solver.elasticity import ElasticityProblem
+    from solver.risk import LI_MOLAR_VOLUME
+
+    ec, mech = case.electrochemistry, case.model.mechanics
+    materials = {r: (case.materials[r].get("youngs_modulus", f"materials.{r}.youngs_modulus"),
+                     case.materials[r].get("poissons_ratio", f"materials.{r}.poissons_ratio"))
+                 for r in tagged.regions}
+    constraints = {ec.counter_electrode: "roller"}
+    if mech.lateral == "symmetry" and "sides" in tagged.boundaries:
+        constraints["sides"] = "roller"
+    else:
+        raise CaseError("mechanics.lateral", "stress_kinetics needs lateral: symmetry (sides as rollers)")
+    loads = {name: mech.stack_pressure for name in (ec.counter_electrode, ec.anode_interface, "contact_voids")
+             if name in tagged.boundaries}
+    fields = ElasticityProblem(tagged, materials, pressures=loads, constraints=constraints,
+                               degree=mech.element_degree).solve()
+    pressure = fields.hydrostatic_pressure_field(0)
+    shift = fem.Function(pressure.function_space, name="equilibrium_shift_V")
+    shift.x.array[:] = -LI_MOLAR_VOLUME * pressure.x.array / FARADAY
+    return shift
+
+
 def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
     """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
     ec = case.electrochemistry
     temperature = ec.temperature
     conductivity, grain_boundary = case_conductivities(case)
+    tagged = restrict(tagged, list(conductivity))
+    shift = stress_shift(case, tagged) if ec.stress_kinetics else None
     i0, _ = case.exchange_current_density()
     law = dict(
         exchange_current_density=i0,
@@ -128,6 +162,7 @@ def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
         newton_max_iterations=case.model.solver.newton_max_iterations,
         counter_kinetics=counter,
         grain_boundary=grain_boundary,
+        equilibrium_shift=shift,
     )
     return ConductionProblem(tagged, conductivity, settings)
 
@@ -200,6 +235,7 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
                 write_json(folder / "summary.json", summary)
                 (folder / "report.txt").write_text(summary_text(summary) + "\n")
     stages.done(summary_text(summary) + f"\nresults: {folder.final}")
+    gc.collect()  # on every rank at the same point (see solver.cli.main)
     return RunResult(folder.final, summary, fields)
 
 

@@ -140,3 +140,18 @@ def flat_slab():
 @pytest.fixture
 def charge_balance():
     return assert_charge_balance
+
+
+# Under MPI, PETSc objects in reference cycles are destroyed by Python's cyclic garbage
+# collector, whose timing differs between ranks; their destroy is collective, so a
+# collection on one rank alone can deadlock. Collect only at the same point on every rank.
+if MPI.COMM_WORLD.size > 1:
+    import gc
+
+    gc.disable()
+
+    @pytest.fixture(autouse=True)
+    def _collective_garbage_collection():
+        yield
+        MPI.COMM_WORLD.barrier()
+        gc.collect()
