@@ -1,0 +1,285 @@
+"""One 2D cell combining the three axes: anode x interface roughness (+ voids) x electrolyte.
+
+Layout, bottom-up, in ``0 < x < width`` (``h(x)``: the Li surface profile, mean zero; the
+profile and contact-loss models are those of ``rough_interface_2d``):
+
+* the Li anode lies below ``y = h(x)`` and is **not meshed** (equipotential electronic
+  conductor). For ``anode: bare`` the electrolyte sits on it and ``y = h(x)`` is the
+  boundary ``anode_interface``. For ``anode: li_al_cl`` (seed 001) a Li9Al4 + LiCl layer of
+  thickness ``t_i = interphase_thickness`` covers it as the meshed region ``interphase``,
+  ``h < y < h + t_i``; Li deposits beneath that layer, so charge transfer happens at
+  Li | interphase, which is then the ``anode_interface`` boundary (the interphase |
+  electrolyte interface is interior and untagged). The interphase is the interface curve
+  shifted along y by ``t_i`` (not a normal offset): its area is exactly ``t_i * width`` and
+  its normal thickness is ``t_i cos(theta)`` where the surface slopes by ``theta``; this is
+  fine for ``t_i`` much smaller than the profile's curvature radius, and ``t_i`` must stay
+  below half the smallest wavelength / correlation length (rejected otherwise).
+* ``contact`` (``ContactLoss``): the void segments of the Li surface are tagged
+  ``contact_voids`` instead of ``anode_interface`` (no current). With an interphase the
+  voids are gaps between the Li and the interphase layer (the layer itself is continuous).
+* ``electrolyte: glass``: one region ``electrolyte`` up to the flat counter electrode
+  ``y = thickness``.
+* ``electrolyte: polycrystal``: Voronoi grains (``mean_grain_size``, ``spread``, ``seed``
+  as in ``polycrystal_2d``, zero-thickness GBs tagged ``grain_boundary_facets``, region
+  ``grains``) fill the box ``y_g < y < thickness``, with
+  ``y_g = max(h) + t_i + buffer``. Between the (rough) interface and ``y_g`` lies a band of
+  homogeneous electrolyte (region ``electrolyte``, at least ``buffer`` thick). The grains
+  are not clipped by the rough interface: this keeps the construction exact and robust
+  (straight Voronoi edges only, geo kernel, shared curves, no booleans). Give both
+  ``electrolyte`` and ``grains`` a material (usually the same one: the band then models
+  the first, interface-adjacent layer of grains without GBs).
+
+Boundaries: ``counter_electrode`` (``y = thickness``), ``sides`` (``x = 0, width``: every
+layer; profiles are periodic so the sides act as symmetry planes). ``thickness`` is measured
+from the mean Li surface ``y = 0`` and includes the interphase.
+
+Drawn with the geo kernel in metres (as ``rough_interface_2d`` / ``stratified_anode_2d``):
+each interface segment between void breaks is one spline, and the interphase top is the
+same set of splines shifted by ``t_i``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from meshes import GeometryParameters, MeshSettings, register
+from meshes._tools import min_field, threshold_field, voronoi_2d
+from meshes.polycrystal import Polycrystal2D
+from meshes.rough import ContactLoss, FlatProfile, Profile, RoughInterface2D, _segment_breaks
+from solver.units import Quantity
+
+Length = Quantity("m")
+
+
+class Cell2D(GeometryParameters):
+    width: Length = Field(10e-6, gt=0, description="cell width along the interface [m]")
+    thickness: Length = Field(
+        10e-6, gt=0, description="mean Li surface (y = 0) to counter electrode, interphase included [m]"
+    )
+    anode: Literal["bare", "li_al_cl"] = Field(
+        "li_al_cl", description="'bare': Li | electrolyte; 'li_al_cl': Li9Al4 + LiCl interphase layer on the Li (seed 001)"
+    )
+    interphase_thickness: Length = Field(
+        100e-9, gt=0, description="interphase thickness t_i (li_al_cl only; seed 001: ~100 nm) [m]"
+    )
+    profile: Profile = Field(default_factory=FlatProfile, description="Li surface profile h(x) (as rough_interface_2d)")
+    contact: ContactLoss = Field(default_factory=ContactLoss, description="voids at the Li surface (as rough_interface_2d)")
+    electrolyte: Literal["glass", "polycrystal"] = Field(
+        "glass", description="'glass': homogeneous region electrolyte; 'polycrystal': Voronoi grains above a buffer band"
+    )
+    mean_grain_size: Length = Field(1e-6, gt=0, description="mean grain size D (polycrystal, as polycrystal_2d) [m]")
+    spread: float = Field(0.5, ge=0, le=1, description="grain-size spread (polycrystal, as polycrystal_2d) [-]")
+    seed: int = Field(0, ge=0, description="random seed of the grain centres (polycrystal)")
+    buffer: Length | None = Field(
+        None, gt=0,
+        description="homogeneous electrolyte band between the highest interface point and the grains "
+                    "(polycrystal) [m]; default: mean_grain_size / 5",
+    )
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def t_i(self) -> float:
+        """Interphase thickness actually drawn (0 for a bare anode) [m]."""
+        return self.interphase_thickness if self.anode == "li_al_cl" else 0.0
+
+    def buffer_thickness(self) -> float:
+        return self.buffer if self.buffer is not None else self.mean_grain_size / 5
+
+    def max_height(self) -> float:
+        return float(np.max(self.profile.heights(np.linspace(0, self.width, 2049), self.width)))
+
+    def grains_bottom(self) -> float:
+        """y of the bottom of the grain box [m] (polycrystal)."""
+        return self.max_height() + self.t_i + self.buffer_thickness()
+
+    def grain_box(self) -> Polycrystal2D:
+        """The polycrystal of the grain box, in its own frame (y from 0 at ``grains_bottom``)."""
+        return Polycrystal2D(width=self.width, thickness=self.thickness - self.grains_bottom(),
+                             mean_grain_size=self.mean_grain_size, spread=self.spread, seed=self.seed, gb="facets")
+
+    @model_validator(mode="after")
+    def _check(self):
+        # profile amplitude, periodicity, void counts: the checks of rough_interface_2d
+        RoughInterface2D(width=self.width, thickness=self.thickness, profile=self.profile, contact=self.contact)
+        if self.anode == "li_al_cl":
+            feature = self.profile.smallest_feature(self.width)
+            if self.interphase_thickness >= 0.5 * feature:
+                raise ValueError(
+                    f"interphase_thickness ({self.interphase_thickness:.3g} m) must be below half the smallest "
+                    f"wavelength / correlation length of the profile ({0.5 * feature:.3g} m): the layer is the "
+                    "interface shifted along y, valid only for a film much thinner than the roughness scale"
+                )
+            if self.max_height() + self.interphase_thickness >= 0.5 * self.thickness:
+                raise ValueError("the interphase reaches above half the thickness: make the cell thicker")
+        if self.electrolyte == "polycrystal":
+            room = self.thickness - self.grains_bottom()
+            if room < 0.5 * self.mean_grain_size:
+                raise ValueError(
+                    f"no room for grains: the grain box above the interface and buffer is {room:.3g} m thick, "
+                    f"less than half the mean grain size; thicken the cell or shrink buffer / grains"
+                )
+            self.grain_box()  # grain-count limits of polycrystal_2d
+        return self
+
+
+def _arc_length(p: Cell2D, x0: float, x1: float) -> float:
+    x = np.linspace(x0, x1, max(64, int(4096 * (x1 - x0) / p.width)) + 1)
+    h = p.profile.heights(x, p.width)
+    return float(np.sum(np.hypot(np.diff(x), np.diff(h))))
+
+
+@register("cell_2d", Cell2D)
+def build(model, p: Cell2D, mesh: MeshSettings) -> dict:
+    """Any anode (bare, Li-Al-Cl interphase) x any Li profile (+ voids) x glass or polycrystal electrolyte."""
+    geo = model.geo
+    W, T, t_i = p.width, p.thickness, p.t_i
+    feature = p.profile.smallest_feature(W)
+    poly = p.electrolyte == "polycrystal"
+    h_int = mesh.scaled(mesh.interface_size or min(t_i / 3 if t_i else np.inf, feature / 20, W / 100))
+    h_default = min(T / 15, p.mean_grain_size / 4) if poly else T / 15
+    h_far = max(h_int, mesh.scaled(mesh.size or h_default))
+
+    flat = isinstance(p.profile, FlatProfile)
+    n_samples = int(max(64, np.ceil(40 * W / feature)))
+    voids = p.contact.void_intervals(W)
+    segments = _segment_breaks(W, voids)
+
+    def chain(offset: float):
+        """Curves of y = h(x) + offset, one per contact/void segment: (curves, in_contact, left pt, right pt)."""
+        curves, flags, first, last = [], [], None, None
+        for x0, x1, in_contact in segments:
+            n = 1 if flat else max(4, int(np.ceil(n_samples * (x1 - x0) / W)))
+            xs = np.linspace(x0, x1, n + 1)
+            ys = p.profile.heights(xs, W) + offset
+            pts = [last] if last is not None else []
+            pts += [geo.addPoint(float(x), float(y), 0.0) for x, y in zip(xs[len(pts):], ys[len(pts):])]
+            first = pts[0] if first is None else first
+            last = pts[-1]
+            curves.append(geo.addLine(pts[0], pts[-1]) if flat else geo.addSpline(pts))
+            flags.append(in_contact)
+        return curves, flags, first, last
+
+    sides, surfaces = [], {}
+    anode, flags, a_left, a_right = chain(0.0)
+    lower, l_left, l_right = anode, a_left, a_right
+    if t_i:
+        top, _, t_left, t_right = chain(t_i)
+        right, left = geo.addLine(a_right, t_right), geo.addLine(t_left, a_left)
+        sides += [right, left]
+        loop = geo.addCurveLoop(anode + [right] + [-c for c in reversed(top)] + [left])
+        surfaces["interphase"] = [geo.addPlaneSurface([loop])]
+        lower, l_left, l_right = top, t_left, t_right
+
+    counter, gb_facets, grain_meta = [], [], {}
+    if not poly:
+        tr, tl = geo.addPoint(W, T, 0.0), geo.addPoint(0.0, T, 0.0)
+        right, top_line, left = geo.addLine(l_right, tr), geo.addLine(tr, tl), geo.addLine(tl, l_left)
+        sides += [right, left]
+        counter.append(top_line)
+        surfaces["electrolyte"] = [geo.addPlaneSurface([geo.addCurveLoop(lower + [right, top_line, left])])]
+    else:
+        y_g = p.grains_bottom()
+        box = p.grain_box()
+        seeds = box.seeds() + np.array([0.0, y_g])
+        lo, hi = np.array([0.0, y_g]), np.array([W, T])
+        verts, cells = voronoi_2d(seeds, lo, hi, 1e-6 * p.mean_grain_size)
+
+        def sides_of(v) -> set[int]:
+            """Box sides a vertex lies on (0 left, 1 right, 2 bottom, 3 top; exact after snapping)."""
+            return {2 * ax + k for ax in range(2) for k, plane in enumerate((lo[ax], hi[ax])) if v[ax] == plane}
+
+        pt: dict[int, int] = {}
+
+        def point(i: int) -> int:
+            if i not in pt:
+                pt[i] = geo.addPoint(float(verts[i][0]), float(verts[i][1]), 0.0)
+            return pt[i]
+
+        line_of: dict[tuple[int, int], int] = {}
+
+        def line(a: int, b: int) -> int:
+            if (a, b) in line_of:
+                return line_of[(a, b)]
+            if (b, a) in line_of:
+                return -line_of[(b, a)]
+            line_of[(a, b)] = geo.addLine(point(a), point(b))
+            return line_of[(a, b)]
+
+        grains, bottom_vertices, gb_length = [], set(), 0.0
+        for cell in cells:
+            loop = []
+            for k in range(len(cell)):
+                a, b = cell[k], cell[(k + 1) % len(cell)]
+                c = line(a, b)
+                loop.append(c)
+                common = sides_of(verts[a]) & sides_of(verts[b])
+                if common:
+                    side = common.pop()
+                    if side == 2:
+                        bottom_vertices |= {a, b}
+                    elif side == 3:
+                        counter.append(abs(c))
+                    else:
+                        sides.append(abs(c))
+                elif c > 0:
+                    gb_facets.append(c)
+                    gb_length += float(np.linalg.norm(verts[a] - verts[b]))
+            grains.append(geo.addPlaneSurface([geo.addCurveLoop(loop)]))
+        surfaces["grains"] = grains
+        # buffer band: interface (left to right), right side, grain bottoms (right to left), left side
+        order = sorted(bottom_vertices, key=lambda i: verts[i][0])
+        right, left = geo.addLine(l_right, point(order[-1])), geo.addLine(point(order[0]), l_left)
+        sides += [right, left]
+        bottoms = [line(order[k], order[k - 1]) for k in range(len(order) - 1, 0, -1)]
+        surfaces["electrolyte"] = [geo.addPlaneSurface([geo.addCurveLoop(lower + [right] + bottoms + [left])])]
+        grain_meta = {
+            "grain_count": len(grains),
+            "mean_grain_size_m": p.mean_grain_size,
+            "gb_length_m": gb_length,
+            "grains_bottom_m": y_g,
+            "buffer_m": p.buffer_thickness(),
+            "grains_area_m2": W * (T - y_g),
+            "seeds_m": seeds.tolist(),
+        }
+    geo.synchronize()
+
+    for name in ("interphase", "electrolyte", "grains"):
+        if name in surfaces:
+            model.addPhysicalGroup(2, surfaces[name], name=name)
+    contact_curves = [c for c, f in zip(anode, flags) if f]
+    void_curves = [c for c, f in zip(anode, flags) if not f]
+    model.addPhysicalGroup(1, contact_curves, name="anode_interface")
+    if void_curves:
+        model.addPhysicalGroup(1, void_curves, name="contact_voids")
+    model.addPhysicalGroup(1, counter, name="counter_electrode")
+    model.addPhysicalGroup(1, sides, name="sides")
+    if gb_facets:
+        model.addPhysicalGroup(1, gb_facets, name="grain_boundary_facets")
+
+    refine = anode + (lower if t_i else [])
+    min_field(model, [threshold_field(model, h_int, h_far, t_i + 2 * h_int, T / 3, curves=refine,
+                                      sampling=max(200, 4 * n_samples))])
+
+    xs = np.linspace(0, W, 513)
+    length = _arc_length(p, 0.0, W)
+    void_length = sum(_arc_length(p, a, b) for a, b in voids)
+    return {
+        "gdim": 2,
+        "generator": "cell_2d",
+        "anode": p.anode,
+        "electrolyte": p.electrolyte,
+        "interphase_thickness_m": t_i,
+        "interphase_area_m2": t_i * W,
+        "interface_length_scale_m": feature,
+        "interface_length_m": length,
+        "contact_fraction": p.contact.fraction,
+        "void_intervals_m": voids,
+        "void_length_m": void_length,
+        "interface_profile_m": {"x": xs.tolist(), "y": p.profile.heights(xs, W).tolist()},
+        "electrolyte_thickness_m": T - t_i,
+        "projected_interface_area_m": W,
+        **grain_meta,
+    }
