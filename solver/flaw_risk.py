@@ -87,6 +87,7 @@ class FlawRiskAnalysis:
         self.criterion = make_criterion(settings.criterion, threshold)
         self.threshold = threshold
         self.influence = np.zeros((len(self.flaws), len(self.flaws)))
+        self.force_imbalance = 0.0  # worst relative force imbalance of the elastic solves [-]
         self.stack = np.zeros(len(self.flaws))
         if self.flaws:
             self.tip_radius = [max(f.get("tip_radius", 0.0), tagged.statistics["h_min_m"]) * 2 for f in self.flaws]
@@ -130,6 +131,7 @@ class FlawRiskAnalysis:
         def k_values(pressures):
             fields = ElasticityProblem(mech, materials, pressures=pressures, constraints=constraints,
                                        point_constraints=point_constraints, degree=degree).solve()
+            self.force_imbalance = max(self.force_imbalance, fields.force_balance()["imbalance"])
             return np.array([interaction_integral(fields, tip, crack_faces=[faces[j]]).K_I for j, tip in enumerate(tips)])
 
         for k in range(len(self.flaws)):

@@ -269,6 +269,7 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, s
         "flaws": len(analysis.flaws),
         "influence_matrix_m05": analysis.influence.tolist(),
         "stack_stress_intensity_Pa_m05": analysis.stack.tolist(),
+        "force_imbalance": analysis.force_imbalance,
         "at_applied": point_record(at_applied) if at_applied else None,
         "worst_ratio": worst.ratio if worst else None,
         "worst_flaw": worst.index if worst else None,

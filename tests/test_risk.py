@@ -109,3 +109,25 @@ def test_overpotential_criterion_ccd_matches_the_flat_butler_volmer_inverse():
     i0, T = 6.9, 298.15
     exact = 2 * i0 * math.sinh(FARADAY * 0.02 / (2 * 8.314462618 * T))
     assert value == pytest.approx(exact, rel=6e-3)  # bisection to rtol 5e-3, from above
+
+
+def test_coupled_run_writes_the_sweep_and_balances_charge_and_force(tmp_path):
+    import csv
+
+    from solver.run import run_case
+
+    case = flaw_case()
+    result = run_case(case, out=tmp_path / "run", quiet=True)
+    risk = result.summary["risk"]
+    # charge balance of the conduction solve and global equilibrium of every elastic solve
+    assert result.summary["metrics"]["charge_balance_error"] < 1e-8
+    assert risk["force_imbalance"] < 1e-8
+    rows = list(csv.DictReader(open(result.folder / "risk_sweep.csv")))
+    assert len(rows) == len(risk["sweep"]) >= 5
+    currents = [float(r["applied_current_density_A_m2"]) for r in rows]
+    assert currents == sorted(currents)  # written in order of current
+    assert (result.folder / "risk_sweep.png").stat().st_size > 5_000
+    # the CCD sits between the last sub-critical and the first critical point of the sweep
+    below = max(float(r["applied_current_density_A_m2"]) for r in rows if float(r["worst_ratio"]) < 1)
+    assert below < risk["ccd"] <= min(float(r["applied_current_density_A_m2"]) for r in rows
+                                      if float(r["worst_ratio"]) >= 1)
