@@ -189,7 +189,11 @@ def _convert(comm: MPI.Comm, verbose: bool, fill_model, keep: Path | None) -> Ta
     t0 = time.perf_counter()
     try:
         with broadcast_errors(comm):
-            data = dolfinx.io.gmsh.model_to_mesh(gmsh.model if comm.rank == 0 else None, comm, 0, gdim=gdim)
+            # Ghost cells across shared facets: interior-facet integrals (the zero-thickness
+            # grain-boundary model, dS terms) need both cells of every facet on its owner.
+            partitioner = dolfinx.mesh.create_cell_partitioner(dolfinx.mesh.GhostMode.shared_facet, 2)
+            data = dolfinx.io.gmsh.model_to_mesh(gmsh.model if comm.rank == 0 else None, comm, 0, gdim=gdim,
+                                                 partitioner=partitioner)
     finally:
         if comm.rank == 0:
             gmsh.finalize()
