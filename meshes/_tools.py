@@ -242,3 +242,24 @@ def constant_field(model, size: float) -> int:
     tag = f.add("MathEval")
     f.setString(tag, "F", repr(float(size)))
     return tag
+
+
+class SharedLines:
+    """Signed Gmsh curve tags between points, one curve per point pair.
+
+    Neighbouring cells of a tessellation share their edges (no duplicated curves, so the
+    mesh is conforming without booleans): ``lines(a, b)`` returns the curve from a to b,
+    negative if it was first drawn from b to a. ``point`` maps a key to a Gmsh point tag.
+    ``tags`` maps each drawn (a, b) pair to its curve.
+    """
+
+    def __init__(self, geo, point=lambda key: key):
+        self.geo, self.point, self.tags = geo, point, {}
+
+    def __call__(self, a, b) -> int:
+        if (a, b) in self.tags:
+            return self.tags[(a, b)]
+        if (b, a) in self.tags:
+            return -self.tags[(b, a)]
+        self.tags[(a, b)] = self.geo.addLine(self.point(a), self.point(b))
+        return self.tags[(a, b)]

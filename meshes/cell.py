@@ -46,7 +46,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
-from meshes._tools import min_field, threshold_field, voronoi_2d
+from meshes._tools import SharedLines, min_field, threshold_field, voronoi_2d
 from meshes.polycrystal import Polycrystal2D
 from meshes.rough import ContactLoss, FlatProfile, Profile, RoughInterface2D, _segment_breaks
 from solver.units import Quantity
@@ -198,15 +198,7 @@ def build(model, p: Cell2D, mesh: MeshSettings) -> dict:
                 pt[i] = geo.addPoint(float(verts[i][0]), float(verts[i][1]), 0.0)
             return pt[i]
 
-        line_of: dict[tuple[int, int], int] = {}
-
-        def line(a: int, b: int) -> int:
-            if (a, b) in line_of:
-                return line_of[(a, b)]
-            if (b, a) in line_of:
-                return -line_of[(b, a)]
-            line_of[(a, b)] = geo.addLine(point(a), point(b))
-            return line_of[(a, b)]
+        line = SharedLines(geo, point)
 
         grains, bottom_vertices, gb_length = [], set(), 0.0
         for cell in cells:

@@ -40,7 +40,9 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
-from meshes._tools import hard_core_seeds, min_field, polygon_area, threshold_field, voronoi_2d, voronoi_3d
+from meshes._tools import (
+    SharedLines, hard_core_seeds, min_field, polygon_area, threshold_field, voronoi_2d, voronoi_3d,
+)
 from solver.units import Quantity
 
 Length = Quantity("m")
@@ -286,16 +288,8 @@ def _build_2d(model, p: Polycrystal2D, mesh: MeshSettings, name: str) -> dict:
             point_of[key] = geo.addPoint(key[0], key[1], 0.0)
         return point_of[key]
 
-    line_of: dict[tuple[int, int], int] = {}
-
-    def line(a: int, b: int) -> int:
-        """Signed curve tag from point a to point b (one curve per point pair)."""
-        if (a, b) in line_of:
-            return line_of[(a, b)]
-        if (b, a) in line_of:
-            return -line_of[(b, a)]
-        line_of[(a, b)] = geo.addLine(a, b)
-        return line_of[(a, b)]
+    line = SharedLines(geo)  # point tags are the keys
+    line_of = line.tags
 
     boundary_curves = {0: [], 1: [], 2: [], 3: []}
     grain_surfaces, gb_surfaces, gb_facets, grain_polys = [], [], [], []
@@ -425,15 +419,7 @@ def build_3d(model, p: Polycrystal3D, mesh: MeshSettings) -> dict:
     h_far = max(h_int, mesh.scaled(mesh.size or D / 3))  # scaled once
     geo = model.geo
     pts = [geo.addPoint(*map(float, x)) for x in verts]
-    line_of: dict[tuple[int, int], int] = {}
-
-    def line(a: int, b: int) -> int:
-        if (a, b) in line_of:
-            return line_of[(a, b)]
-        if (b, a) in line_of:
-            return -line_of[(b, a)]
-        line_of[(a, b)] = geo.addLine(pts[a], pts[b])
-        return line_of[(a, b)]
+    line = SharedLines(geo, pts.__getitem__)
 
     cell_faces: dict[int, list[int]] = {i: [] for i in range(len(seeds))}
     sides: dict[int, list[int]] = {k: [] for k in range(6)}
