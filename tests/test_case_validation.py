@@ -14,21 +14,11 @@ import meshes
 from meshes import GeometryParameters
 from solver.case import MAX_CASE_BYTES, load_case, parse_case
 from solver.errors import CaseError, GeometryError
+from tests.test_end_to_end import SMALL_CASE
 
-BASE = {
-    "name": "small",
-    "geometry": {
-        "type": "rough_interface_2d",
-        "width": "10 um",
-        "thickness": "10 um",
-        "profile": {"kind": "random", "rms_height": "0.3 um", "correlation_length": "2 um", "seed": 3},
-        "contact": {"fraction": 0.8, "void_size": "1 um", "seed": 1},
-    },
-    "mesh": {"interface_size": "0.2 um", "size": "1 um"},
-    "materials": {"electrolyte": "Li5.5PS4.5Cl1.5"},
-    "electrochemistry": {"applied_current_density": "1 mA/cm^2"},
-}
-
+# the end-to-end test's small case, with a coarser mesh and the default outputs
+BASE = {k: v for k, v in copy.deepcopy(SMALL_CASE).items() if k != "outputs"}
+BASE["mesh"] = {"interface_size": "0.2 um", "size": "1 um"}
 
 def with_change(path: str, value=None, delete: bool = False) -> dict:
     raw = copy.deepcopy(BASE)

@@ -63,6 +63,14 @@ def assert_one_keyed_line(exc: CaseError) -> None:
     assert len(text) < 2000
 
 
+def load_or_one_keyed_line(path) -> None:
+    """Loading either succeeds or fails with one CaseError line naming the key."""
+    try:
+        load_case(path)
+    except CaseError as exc:
+        assert_one_keyed_line(exc)
+
+
 def _set(raw, path, value, delete=False):
     node = raw
     for key in path[:-1]:
@@ -123,10 +131,7 @@ FRAGMENTS = [
 def test_assembled_yaml(lines, tmp_path_factory):
     path = tmp_path_factory.mktemp("fuzz") / "case.yaml"
     path.write_text("\n".join(lines) + "\n")
-    try:
-        load_case(path)
-    except CaseError as exc:
-        assert_one_keyed_line(exc)
+    load_or_one_keyed_line(path)
 
 
 @settings(max_examples=100, deadline=None)
@@ -134,10 +139,7 @@ def test_assembled_yaml(lines, tmp_path_factory):
 def test_binary_junk(data, tmp_path_factory):
     path = tmp_path_factory.mktemp("junk") / "case.yaml"
     path.write_bytes(data)
-    try:
-        load_case(path)
-    except CaseError as exc:
-        assert_one_keyed_line(exc)
+    load_or_one_keyed_line(path)
 
 
 @settings(max_examples=100, deadline=None)
@@ -145,10 +147,7 @@ def test_binary_junk(data, tmp_path_factory):
 def test_random_text(text, tmp_path_factory):
     path = tmp_path_factory.mktemp("text") / "case.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    try:
-        load_case(path)
-    except CaseError as exc:
-        assert_one_keyed_line(exc)
+    load_or_one_keyed_line(path)
 
 
 def test_base_case_round_trips_through_yaml(tmp_path):
