@@ -21,8 +21,10 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from bench.petsclog import EventTimer
+from solver.conduction import ITERATIVE_SOLVER_OPTIONS
 
-DEFAULT_OPTIONS = {"ksp_type": "cg", "pc_type": "gamg", "ksp_rtol": 1e-12, "pc_gamg_threshold": 0.02}
+# the tool's own KSP/PC options (tolerance, GAMG threshold and coarsening), nothing else of it
+DEFAULT_OPTIONS = {k: v for k, v in ITERATIVE_SOLVER_OPTIONS.items() if k != "pc_gamg_reuse_interpolation"}
 
 
 def solve_plain(tagged, sigma: dict[str, float], i_app: float, options: dict | None = None) -> dict:

@@ -432,6 +432,9 @@ class ElasticityProblem:
         )
         if self.solver_kind == "cg_gamg":
             problem.A.setNearNullSpace(rigid_body_modes(self.V))
+            # the stiffness matrix is symmetric: GAMG need not symmetrise its graph
+            problem.A.setOption(PETSc.Mat.Option.SYMMETRIC, True)
+            problem.A.setOption(PETSc.Mat.Option.SYMMETRY_ETERNAL, True)
         t0 = time.perf_counter()
         try:
             problem.solve()
