@@ -49,6 +49,7 @@ COLUMNS = [
     "problem", "target_dofs", "ranks", "dofs", "t_mesh", "t_tag", "t_setup", "t_compile", "t_assembly",
     "t_pcsetup", "t_krylov", "t_solve", "newton_its", "krylov_its", "maxrss_mb_max", "maxrss_mb_sum",
     "kb_per_dof", "maxrss_mesh_mb", "qoi", "qoi_name", "load_points", "converged", "note", "options",
+    "t_solve_runs",
 ]
 
 # Physical set-up (SI units; unit cube [m] so the numbers are nondimensional in practice).
@@ -113,10 +114,7 @@ def _apply_tool_options(snes, row: dict) -> None:
 
 
 def case_conduction(dofs: float, comm, bv: bool) -> dict:
-    from mpi4py import MPI
-
-    from bench.petsclog import EventTimer
-    from solver.conduction import ConductionProblem, ConductionSettings
+    from solver.conduction import ConductionSettings
     from solver.kinetics import make_kinetics
 
     tagged, row = _mesh(dofs, comm, rough=bv)
@@ -127,6 +125,16 @@ def case_conduction(dofs: float, comm, bv: bool) -> dict:
     settings = ConductionSettings(
         kinetics=kin, mode="galvanostatic", applied_current_density=I_APP, linear_solver="iterative"
     )
+    return _best_of_repeats(lambda: _solve_conduction(tagged, settings, dict(row)))
+
+
+def _solve_conduction(tagged, settings, row: dict) -> dict:
+    from mpi4py import MPI
+
+    from bench.petsclog import EventTimer
+    from solver.conduction import ConductionProblem
+
+    comm = tagged.mesh.comm
     t0 = time.perf_counter()
     problem = ConductionProblem(tagged, dict(SIGMA), settings)
     row["t_setup"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
@@ -152,7 +160,26 @@ def case_conduction(dofs: float, comm, bv: bool) -> dict:
         note=f"GB cell fraction {tagged.statistics['gb_cell_fraction']:.3f}; CG its per Newton step "
         f"{[int(i) for i in snes.getConvergenceHistory()[1]]}",
     )
+    snes.destroy()  # before the next repeat builds its own hierarchy
     return row
+
+
+def _best_of_repeats(solve_once) -> dict:
+    """Run ``solve_once`` $BENCH_REPEAT times (set by --repeat) and keep the fastest row.
+
+    The shared project machine's speed drifts by +-25 % with its neighbours' load: the minimum
+    over a few repeats (as ``timeit`` reports) is the reproducible figure; all the solve times
+    are kept in ``t_solve_runs``.
+    """
+    import gc
+
+    rows = []
+    for _ in range(max(1, int(os.environ.get("BENCH_REPEAT") or 1))):
+        rows.append(solve_once())
+        gc.collect()
+    best = min(rows, key=lambda r: r["t_solve"])
+    best["t_solve_runs"] = " ".join(f"{r['t_solve']:.3f}" for r in rows)
+    return best
 
 
 def case_plain(dofs: float, comm) -> dict:
@@ -163,11 +190,14 @@ def case_plain(dofs: float, comm) -> dict:
 
     extra = json.loads(os.environ.get("BENCH_TOOL_OPTIONS") or "{}")  # the same KSP/PC options as the tool
     extra = {k: v for k, v in extra.items() if not k.startswith("snes_")}
-    out = solve_plain(tagged, dict(SIGMA), I_APP, options={**DEFAULT_OPTIONS, **extra})
     if extra:
         row["options"] = json.dumps(extra, sort_keys=True)
-    row.update(out, t_setup=out["t_compile"], qoi_name="mean counter potential [V]", load_points=1)
-    return row
+
+    def solve_once():
+        out = solve_plain(tagged, dict(SIGMA), I_APP, options={**DEFAULT_OPTIONS, **extra})
+        return dict(row, **out, t_setup=out["t_compile"], qoi_name="mean counter potential [V]", load_points=1)
+
+    return _best_of_repeats(solve_once)
 
 
 def case_skfem(dofs: float, comm) -> dict:
@@ -182,7 +212,9 @@ def case_skfem(dofs: float, comm) -> dict:
     arrays = serial_arrays(tagged, dict(SIGMA))
     del tagged
     gc.collect()
-    out = solve_skfem(arrays, I_APP, rtol=1e-12)
+    from solver.conduction import ITERATIVE_SOLVER_OPTIONS as tool
+
+    out = solve_skfem(arrays, I_APP, rtol=tool["ksp_rtol"], strength_threshold=tool["pc_gamg_threshold"])
     row.update(out, t_setup=out.pop("t_mesh_import"), qoi_name="mean counter potential [V]", load_points=1)
     row["note"] = "maxrss includes the DOLFINx mesh used to export the arrays"
     return row
@@ -368,6 +400,8 @@ def main(argv=None) -> int:
                     "the KSP/PC ones also to the plain peer)")
     ap.add_argument("--elasticity-options", default="", help="JSON dict of extra PETSc options for the "
                     "elasticity solve (same purpose)")
+    ap.add_argument("--repeat", type=int, default=1, help="solve the potential and plain problems this many "
+                    "times on the same mesh and report the fastest (the machine's speed drifts)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per case")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--dofs", type=float, help=argparse.SUPPRESS)
@@ -382,7 +416,8 @@ def main(argv=None) -> int:
     problems = args.problems or ALL_PROBLEMS
     sweep_dofs = args.sweep_dofs or (5e3 if args.quick else 1e5)
     env = dict(os.environ, UCX_TLS=os.environ.get("UCX_TLS", "self,sm,tcp"), OMP_NUM_THREADS="1",
-               BENCH_TOOL_OPTIONS=args.tool_options, BENCH_ELASTICITY_OPTIONS=args.elasticity_options)
+               BENCH_TOOL_OPTIONS=args.tool_options, BENCH_ELASTICITY_OPTIONS=args.elasticity_options,
+               BENCH_REPEAT=str(args.repeat))
     mpiexec = str(Path(sys.executable).parent / "mpiexec")
     rows = []
     print(f"# dendrite bench  {time.strftime('%Y-%m-%d %H:%M:%S')}  load: {os.getloadavg()}", flush=True)

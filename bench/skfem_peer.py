@@ -4,7 +4,10 @@ The DOLFINx mesh is exported as arrays (vertices, tetrahedra, per-cell conductiv
 anode/counter facets; :func:`bench.cases.serial_arrays`), assembled with scikit-fem (P1),
 the Dirichlet anode nodes condensed out, and solved by pyamg smoothed aggregation as a
 preconditioner for CG at the same relative tolerance (pyamg measures ||r|| / ||b||, PETSc
-CG the preconditioned residual norm: close, not identical).
+CG the preconditioned residual norm: close, not identical) and the same strength-of-connection
+threshold as the tool's GAMG (|a_ij| >= theta sqrt(a_ii a_jj), theta = 0.02): pyamg's default
+theta = 0 lets aggregates straddle the 1e3 conductivity jump, as GAMG's threshold 0 does
+(bench/solver_options.md), and stalls (500 iterations at 1e6 DOFs).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 import numpy as np
 
 
-def solve_skfem(arrays: dict, i_app: float, rtol: float = 1e-12) -> dict:
+def solve_skfem(arrays: dict, i_app: float, rtol: float, strength_threshold: float) -> dict:
     import pyamg
     from skfem import Basis, BilinearForm, ElementTetP1, FacetBasis, Functional, LinearForm, MeshTet
     from skfem.helpers import dot, grad
@@ -54,7 +57,7 @@ def solve_skfem(arrays: dict, i_app: float, rtol: float = 1e-12) -> dict:
     t_assembly = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    ml = pyamg.smoothed_aggregation_solver(Aff)
+    ml = pyamg.smoothed_aggregation_solver(Aff, strength=("symmetric", {"theta": strength_threshold}))
     t_pcsetup = time.perf_counter() - t0
     t0 = time.perf_counter()
     residuals = []
