@@ -422,11 +422,12 @@ def main(argv=None) -> int:
     rows = []
     print(f"# dendrite bench  {time.strftime('%Y-%m-%d %H:%M:%S')}  load: {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for ranks in args.ranks:
-            for problem in problems:
-                if problem == "skfem" and ranks != 1:
-                    continue
-                for dofs in [sweep_dofs] if problem == "sweep" else sizes:
+        # ranks innermost: the runs whose times are compared (1 vs 2 ranks) are close in time
+        for problem in problems:
+            for dofs in [sweep_dofs] if problem == "sweep" else sizes:
+                for ranks in args.ranks:
+                    if problem == "skfem" and ranks != 1:
+                        continue
                     out = Path(tmp) / f"{problem}-{dofs:g}-{ranks}.json"
                     cmd = [sys.executable, str(Path(__file__).resolve()), "--case", problem, "--dofs", str(dofs),
                            "--json", str(out), "--sweep-points", str(args.sweep_points)]

@@ -1,0 +1,46 @@
+"""The serial GAMG tuning of solver.conduction leaves PETSc's global options as it found them.
+
+PETSc reads the Galerkin-product algorithm (`-matptap_via`) only from the global options
+database, so solver.conduction sets `rap` around its own serial iterative solves
+(bench/solver_options.md section 5). It must not leak into other solves, and a user's own
+choice must win.
+"""
+
+import pytest
+from mpi4py import MPI
+from petsc4py import PETSc
+
+from solver.conduction import ConductionProblem, ConductionSettings
+from solver.kinetics import make_kinetics
+from tests.conftest import slab
+
+L = 20e-6
+SIGMA = 0.5
+
+
+def solve_3d_iterative() -> float:
+    """Max potential of a primary-kinetics slab; exact answer i L / sigma (linear in y)."""
+    tagged = slab([("electrolyte", L, 6)], width=L / 4, gdim=3)
+    kin = make_kinetics("primary", exchange_current_density=1.0, temperature=298.15)
+    settings = ConductionSettings(kinetics=kin, applied_current_density=10.0, linear_solver="iterative")
+    problem = ConductionProblem(tagged, {"electrolyte": SIGMA}, settings)
+    problem.solve()
+    return MPI.COMM_WORLD.allreduce(float(problem.unknown.x.array.max()), MPI.MAX)
+
+
+@pytest.mark.mpi
+def test_galerkin_product_option_does_not_leak():
+    options = PETSc.Options()
+    assert not options.hasName("matptap_via")
+    assert solve_3d_iterative() == pytest.approx(10.0 * L / SIGMA, rel=1e-8)
+    assert not options.hasName("matptap_via")
+
+
+def test_users_galerkin_product_choice_wins():
+    options = PETSc.Options()
+    options["matptap_via"] = "scalable"
+    try:
+        assert solve_3d_iterative() == pytest.approx(10.0 * L / SIGMA, rel=1e-8)
+        assert options.getString("matptap_via") == "scalable"
+    finally:
+        options.delValue("matptap_via")
