@@ -69,7 +69,6 @@ ITERATIVE_SOLVER_OPTIONS = {
     "pc_gamg_reuse_interpolation": True,
 }
 
-
 @dataclasses.dataclass
 class ConductionSettings:
     """Operating conditions and numerics (SI units).
@@ -313,7 +312,7 @@ class ConductionProblem:
         snes = self.problem.solver
         snes.setConvergenceHistory()  # reset
         try:
-            with _serial_galerkin_product(self.comm):
+            with _gamg_product_algorithms(self.comm, snes.getOptionsPrefix()):
                 self.problem.solve()
             failed = False
         except PETSc.Error:  # e.g. a factorisation of a matrix with inf/nan entries (exp overflow)
@@ -390,24 +389,31 @@ class ConductionProblem:
 
 
 @contextlib.contextmanager
-def _serial_galerkin_product(comm: MPI.Comm):
-    """On one process, build the GAMG coarse operators P^T A P with PETSc's ``rap`` algorithm.
+def _gamg_product_algorithms(comm: MPI.Comm, prefix: str):
+    """The fastest sparse-product algorithms for the GAMG set-up, for the duration of a solve.
 
-    At 1e6 DOFs it cuts the GAMG set-up of the 3D potential problem from 9.2 s to 6.4 s for
-    5 % more peak memory (bench/solver_options.md). PETSc reads the choice only from the
-    global options database (the product matrices have no prefix), so it is set for the
-    duration of the solve and removed afterwards; a user's own ``-matptap_via`` wins. On
-    several processes the default (``scalable``) was the fastest of the MPI algorithms.
+    Measured at 1e6 DOFs (bench/solver_options.md section 5): on one process the Galerkin
+    products P^T A P with ``rap`` (set-up 9.2 -> 6.4 s, +5 % peak memory); on several, the
+    graph squaring of the two aggressive-coarsening levels as an explicit transpose and a
+    product, ``at*b`` (-0.8 s of 5.5 on 2 ranks; the MPI Galerkin products are fastest as
+    they are). PETSc reads these only when GAMG builds its levels, the Galerkin choice
+    only from the global options database, and a level that is never built would leave
+    an unused option behind (PETSc warns at exit): so they are set here and removed
+    afterwards. Options the user set win.
     """
+    if comm.size == 1:
+        wanted = {"matptap_via": "rap"}
+    else:
+        wanted = {f"{prefix}pc_gamg_square_{level}_mat_product_algorithm": "at*b" for level in range(2)}
     options = PETSc.Options()
-    if comm.size > 1 or options.hasName("matptap_via"):
-        yield
-        return
-    options["matptap_via"] = "rap"
+    ours = [name for name in wanted if not options.hasName(name)]
+    for name in ours:
+        options[name] = wanted[name]
     try:
         yield
     finally:
-        options.delValue("matptap_via")
+        for name in ours:
+            options.delValue(name)
 
 
 def _declare_symmetric(matrix: PETSc.Mat) -> None:
