@@ -263,3 +263,32 @@ class SharedLines:
             return -self.tags[(b, a)]
         self.tags[(a, b)] = self.geo.addLine(self.point(a), self.point(b))
         return self.tags[(a, b)]
+
+
+def box_faces(model, volume: int, width: float, depth: float, thickness: float, tol: float):
+    """Faces of ``volume`` inside the box [0, W] x [0, D] x [., L], by bounding box.
+
+    Returns (top: z = L, sides: x = 0, W or y = 0, D, rest: the anode side, flat or not).
+    """
+    top, sides, rest = [], [], []
+    for _, f in model.getBoundary([(3, volume)], oriented=False):
+        x0, y0, z0, x1, y1, z1 = model.getBoundingBox(2, f)
+        if abs(z0 - thickness) < tol and abs(z1 - thickness) < tol:
+            top.append(f)
+        elif (abs(x1 - x0) < 2 * tol and min(abs(x0), abs(x1 - width)) < tol) or (
+            abs(y1 - y0) < 2 * tol and min(abs(y0), abs(y1 - depth)) < tol
+        ):
+            sides.append(f)
+        else:
+            rest.append(f)
+    return top, sides, rest
+
+
+def scale_and_name_box(model, scale: float, volume: int, anode: list[int], top: list[int], sides: list[int]) -> None:
+    """Dilate a model drawn in scaled units to metres and name the electrolyte box groups."""
+    model.occ.dilate(model.getEntities(), 0, 0, 0, scale, scale, scale)
+    model.occ.synchronize()
+    model.addPhysicalGroup(3, [volume], name="electrolyte")
+    model.addPhysicalGroup(2, anode, name="anode_interface")
+    model.addPhysicalGroup(2, top, name="counter_electrode")
+    model.addPhysicalGroup(2, sides, name="sides")

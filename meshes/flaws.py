@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
-from meshes._tools import min_field, threshold_field
+from meshes._tools import box_faces, min_field, scale_and_name_box, threshold_field
 from solver.units import Quantity
 
 Length = Quantity("m")
@@ -235,24 +235,9 @@ def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
     occ.synchronize()
     vol = out[0][1]
     tol = 1e-4  # um; OCC bounding boxes are inflated by its tolerance (1e-7)
-    W, D, L = p.width / um, p.depth / um, p.thickness / um
-    top, sides, anode = [], [], []
-    for _, f in model.getBoundary([(3, vol)], oriented=False):
-        x_0, y_0, z_0, x_1, y_1, z_1 = model.getBoundingBox(2, f)
-        if abs(z_0 - L) < tol and abs(z_1 - L) < tol:
-            top.append(f)
-        elif (abs(x_1 - x_0) < 2 * tol and (abs(x_0) < tol or abs(x_1 - W) < tol)) or (
-            abs(y_1 - y_0) < 2 * tol and (abs(y_0) < tol or abs(y_1 - D) < tol)
-        ):
-            sides.append(f)
-        else:
-            anode.append(f)  # the flat bottom and the pit face
-    occ.dilate(model.getEntities(), 0, 0, 0, um, um, um)
-    occ.synchronize()
-    model.addPhysicalGroup(3, [vol], name="electrolyte")
-    model.addPhysicalGroup(2, anode, name="anode_interface")
-    model.addPhysicalGroup(2, top, name="counter_electrode")
-    model.addPhysicalGroup(2, sides, name="sides")
+    # the anode side is the flat bottom and the pit face
+    top, sides, anode = box_faces(model, vol, p.width / um, p.depth / um, p.thickness / um, tol)
+    scale_and_name_box(model, um, vol, anode, top, sides)
 
     rho = b**2 / a
     h_tip = mesh.scaled(mesh.interface_size or rho / 6)

@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
-from meshes._tools import gaussian_height_map, min_field, threshold_field
+from meshes._tools import box_faces, gaussian_height_map, min_field, scale_and_name_box, threshold_field
 from solver.units import Quantity, to_si
 
 Length = Quantity("m")
@@ -206,32 +206,14 @@ def build(model, p: RoughInterface3D, mesh: MeshSettings) -> dict:
     electrolyte = max(vols, key=lambda t: occ.getCenterOfMass(3, t)[2])
     occ.remove([(3, below)], recursive=True)
     occ.synchronize()
-    faces = [t for _, t in model.getBoundary([(3, electrolyte)], oriented=False)]
-    tol = 1e-6 * max(W, D, L)
-    top, sides, interface = [], [], []
-    for f in faces:
-        x0, y0, z0, x1, y1, z1 = model.getBoundingBox(2, f)
-        if abs(z0 - L) < tol and abs(z1 - L) < tol:
-            top.append(f)
-        elif (abs(x1 - x0) < tol and min(abs(x0), abs(x0 - W)) < tol) or (
-            abs(y1 - y0) < tol and min(abs(y0), abs(y0 - D)) < tol
-        ):
-            sides.append(f)
-        else:
-            interface.append(f)
+    top, sides, interface = box_faces(model, electrolyte, W, D, L, 1e-6 * max(W, D, L))
     mz, mz2, area = (0.0, 0.0, 0.0)
     for f in interface:
         a, b, c = _surface_moments(model, f)
         mz, mz2, area = mz + a, mz2 + b, area + c
     mean_h = mz / area * _UM
     rms_h = np.sqrt(max(mz2 / area * _UM**2 - mean_h**2, 0.0))
-    occ.dilate(model.getEntities(), 0, 0, 0, _UM, _UM, _UM)
-    occ.synchronize()
-
-    model.addPhysicalGroup(3, [electrolyte], name="electrolyte")
-    model.addPhysicalGroup(2, interface, name="anode_interface")
-    model.addPhysicalGroup(2, top, name="counter_electrode")
-    model.addPhysicalGroup(2, sides, name="sides")
+    scale_and_name_box(model, _UM, electrolyte, interface, top, sides)
 
     feature = p.height_map.smallest_feature(p.width, p.depth)
     h_int = mesh.scaled(mesh.interface_size or min(feature / 6, p.width / 30))
