@@ -14,6 +14,8 @@ Problems
   elasticity  3D P1 linear elasticity (rigid-body near-nullspace, CG + GAMG) via solver.elasticity
   sweep       CCD-like sweep: 20 applied currents, 2D rough interface (Gmsh, ~1e5 DOFs; the
               --sizes do not apply), one ConductionProblem reused (problem.solve(load=...))
+  sweep_groups  the same sweep with one process group (sub-communicator) per rank, each meshing
+              once and solving its block of 20/R consecutive loads (as `dendrite sweep --groups R`)
   plain       peer: plain DOLFINx LinearProblem + CG/GAMG on the `potential` mesh
   skfem       peer: scikit-fem + pyamg (SA + CG) on the same mesh exported as arrays (1 rank only)
 
@@ -41,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-ALL_PROBLEMS = ["potential", "plain", "skfem", "bv", "elasticity", "sweep"]
+ALL_PROBLEMS = ["potential", "plain", "skfem", "bv", "elasticity", "sweep", "sweep_groups"]
 DEFAULT_SIZES = ["1e4", "1e5", "1e6"]
 QUICK_SIZES = ["3e3"]
 
@@ -279,7 +281,9 @@ def case_elasticity(dofs: float, comm) -> dict:
     return row
 
 
-def case_sweep(dofs: float, comm, points: int = 20) -> dict:
+def case_sweep(dofs: float, comm, points: int = 20, groups: int = 1) -> dict:
+    """The 20-load sweep; with ``groups`` > 1 the loads are shared out to process groups
+    (``solver.parallel``, as ``dendrite sweep --groups``), each meshing and solving its block."""
     import numpy as np
     from mpi4py import MPI
 
@@ -289,52 +293,64 @@ def case_sweep(dofs: float, comm, points: int = 20) -> dict:
     from solver.conduction import ConductionProblem, ConductionSettings
     from solver.kinetics import make_kinetics
     from solver.mesh import build_mesh
+    from solver.parallel import process_groups, share_work
 
     # element size for ~dofs P1 DOFs on a 20 um x 20 um cell (area / (0.433 h^2) / 2 vertices)
     area = 20e-6 * 20e-6
     h = float(np.sqrt(area / (0.866 * dofs)))
     params = RoughInterface2D(profile=RandomProfile(kind="random", rms_height=1e-6, correlation_length=3e-6, seed=3))
-    t0 = time.perf_counter()
-    tagged = build_mesh("rough_interface_2d", params, MeshSettings(size=h, interface_size=h), comm)
-    t_mesh = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
-    row = {
-        "t_mesh": tagged.statistics.get("gmsh_seconds") or 0.0,
-        "t_tag": tagged.statistics.get("import_seconds") or 0.0,
-    }
-    row["t_mesh"] = comm.bcast(row["t_mesh"], root=0)
-    kin = make_kinetics("butler_volmer", exchange_current_density=10.0, temperature=TEMPERATURE)
-    settings = ConductionSettings(kinetics=kin, mode="galvanostatic", applied_current_density=1.0)
-    t0 = time.perf_counter()
-    problem = ConductionProblem(tagged, {"electrolyte": 0.05}, settings)
-    row["t_setup"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
-    row["t_compile"] = comm.allreduce(problem.compile_seconds, MPI.MAX)
-    _apply_tool_options(problem.problem.solver, row)
     loads = np.linspace(5.0, 100.0, points)  # A/m^2
-    timer = EventTimer(comm)
-    newton = krylov = steps = 0
-    ok = 1
-    t0 = time.perf_counter()
-    for load in loads:
-        fields = problem.solve(load=float(load))
-        newton += fields.solver_info["newton_iterations"]
-        steps += fields.solver_info["load_steps"]
-        krylov += problem.problem.solver.getLinearSolveIterations()
-        ok = min(ok, int(problem.problem.solver.getConvergedReason() > 0))
-    row["t_solve"] = comm.allreduce(time.perf_counter() - t0, MPI.MAX)
-    ev = timer.delta()
-    row.update(
-        dofs=problem.V.dofmap.index_map.size_global,
-        t_assembly=ev["SNESFunctionEval"] + ev["SNESJacobianEval"],
-        t_pcsetup=ev["PCSetUp"],
-        t_krylov=ev["KSPSolve"],
-        newton_its=newton,
-        krylov_its=krylov,
-        load_points=points,
-        converged=ok,
-        qoi=_counter_mean(tagged, fields.potential),
-        qoi_name="mean counter potential at the last load [V]",
-        note=f"{problem.info['linear_solver']}; {steps} SNES solves for {points} loads; mesh+import {t_mesh:.2f}s",
-    )
+    with process_groups(comm, groups) as group:
+        sub = group.comm
+        t0 = time.perf_counter()
+        tagged = build_mesh("rough_interface_2d", params, MeshSettings(size=h, interface_size=h), sub)
+        t_mesh = sub.allreduce(time.perf_counter() - t0, MPI.MAX)
+        row = {
+            "t_mesh": sub.bcast(tagged.statistics.get("gmsh_seconds") or 0.0, root=0),
+            "t_tag": tagged.statistics.get("import_seconds") or 0.0,
+        }
+        kin = make_kinetics("butler_volmer", exchange_current_density=10.0, temperature=TEMPERATURE)
+        settings = ConductionSettings(kinetics=kin, mode="galvanostatic", applied_current_density=1.0)
+        t0 = time.perf_counter()
+        problem = ConductionProblem(tagged, {"electrolyte": 0.05}, settings)
+        row["t_setup"] = sub.allreduce(time.perf_counter() - t0, MPI.MAX)
+        row["t_compile"] = sub.allreduce(problem.compile_seconds, MPI.MAX)
+        _apply_tool_options(problem.problem.solver, row)
+        block = share_work(loads, group.count)[group.index]
+        timer = EventTimer(sub)
+        newton = krylov = steps = 0
+        ok = 1
+        t0 = time.perf_counter()
+        for load in block:
+            fields = problem.solve(load=float(load))
+            newton += fields.solver_info["newton_iterations"]
+            steps += fields.solver_info["load_steps"]
+            krylov += problem.problem.solver.getLinearSolveIterations()
+            ok = min(ok, int(problem.problem.solver.getConvergedReason() > 0))
+        row["t_solve"] = sub.allreduce(time.perf_counter() - t0, MPI.MAX)
+        ev = timer.delta()
+        row.update(
+            dofs=problem.V.dofmap.index_map.size_global,
+            t_assembly=ev["SNESFunctionEval"] + ev["SNESJacobianEval"],
+            t_pcsetup=ev["PCSetUp"],
+            t_krylov=ev["KSPSolve"],
+            newton_its=newton, krylov_its=krylov, steps=steps, converged=ok, t_mesh_import=t_mesh,
+            qoi=_counter_mean(tagged, fields.potential) if block else None,
+            last=bool(block) and block[-1] == loads[-1],
+        )
+        linear_solver = problem.info["linear_solver"]
+        mine = row if group.leader else None
+    # one row for the whole sweep: times are the slowest group's, iterations summed over groups
+    parts = [r for r in comm.allgather(mine) if r is not None]
+    row = {k: max(r[k] for r in parts) for k in ("t_mesh", "t_tag", "t_setup", "t_compile", "t_solve",
+                                                  "t_assembly", "t_pcsetup", "t_krylov", "t_mesh_import")}
+    row.update({k: sum(r[k] for r in parts) for k in ("newton_its", "krylov_its", "steps")})
+    row.update(dofs=parts[0]["dofs"], converged=min(r["converged"] for r in parts), load_points=points,
+               qoi=next(r["qoi"] for r in parts if r["last"]), options=parts[0].get("options", ""),
+               qoi_name="mean counter potential at the last load [V]")
+    split = f"{groups} groups of {comm.size // groups} rank(s), " if groups > 1 else ""
+    row["note"] = (f"{split}{linear_solver}; {row.pop('steps')} SNES solves for {points} loads; "
+                   f"mesh+import {row.pop('t_mesh_import'):.2f}s")
     return row
 
 
@@ -357,6 +373,8 @@ def run_case(problem: str, dofs: float, json_path: str, sweep_points: int) -> No
             row = case_elasticity(dofs, comm)
         elif problem == "sweep":
             row = case_sweep(dofs, comm, sweep_points)
+        elif problem == "sweep_groups":
+            row = case_sweep(dofs, comm, sweep_points, groups=comm.size)
         else:
             raise SystemExit(f"unknown problem {problem!r}")
         _maxrss(comm, row)
@@ -424,10 +442,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # ranks innermost: the runs whose times are compared (1 vs 2 ranks) are close in time
         for problem in problems:
-            for dofs in [sweep_dofs] if problem == "sweep" else sizes:
+            for dofs in [sweep_dofs] if problem.startswith("sweep") else sizes:
                 for ranks in args.ranks:
-                    if problem == "skfem" and ranks != 1:
-                        continue
+                    if problem == "skfem" and ranks != 1 or problem == "sweep_groups" and ranks == 1:
+                        continue  # serial-only peer; one group of one rank is the plain sweep
                     out = Path(tmp) / f"{problem}-{dofs:g}-{ranks}.json"
                     cmd = [sys.executable, str(Path(__file__).resolve()), "--case", problem, "--dofs", str(dofs),
                            "--json", str(out), "--sweep-points", str(args.sweep_points)]

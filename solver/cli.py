@@ -49,7 +49,7 @@ def _cmd_compare(args) -> int:
     else:
         cases = [load_case(c) for c in args.cases]
         study = Study(name=args.name, cases=args.cases, seeds=args.seeds or 1)
-    compare(cases, study.seeds, args.out, study)
+    compare(cases, study.seeds, args.out, study, groups=args.groups)
     return 0
 
 
@@ -96,7 +96,7 @@ def _cmd_sweep(args) -> int:
     case = load_case(args.case)
     values = parse_values(args.values) if args.values is not None else None
     rank0 = MPI.COMM_WORLD.rank == 0
-    result = run_sweep(case, args.param, values, args.out,
+    result = run_sweep(case, args.param, values, args.out, groups=args.groups,
                        progress=None if args.quiet else lambda record: print(describe(record), flush=True))
     if rank0:
         print(f"sweep: {len(result.records)} points, {len(result.failed)} failed; table: {result.folder / 'results.csv'}")
@@ -111,6 +111,12 @@ def _cmd_clean(args) -> int:
     for path in clean(args.directory):
         print(f"removed {path}")
     return 0
+
+
+def _add_groups(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--groups", type=int, default=1, metavar="N",
+                        help=f"split the MPI ranks into N process groups (sub-communicators) that run "
+                             f"independent {what} side by side (default 1: all ranks solve each together)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seeds", type=int, help="realisations of each random geometry (default 1, or the comparison file's)")
     c.add_argument("--name", default="comparison", help="name of the comparison folder")
     c.add_argument("--out", help="comparison folder (default: results/NAME-TIMESTAMP)")
+    _add_groups(c, "runs")
     c.set_defaults(func=_cmd_compare)
     s = sub.add_parser("sweep", help="run a case over values of one key (resumable; see docs/reliability.md)")
     s.add_argument("case", help="case file (YAML); without --param, its 'study:' section is swept")
@@ -138,6 +145,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--values", help="comma-separated values, e.g. '0.5 mA/cm^2,1 mA/cm^2'")
     s.add_argument("--out", help="sweep folder (default: outputs.directory/sweep-NAME); rerun to resume")
     s.add_argument("--quiet", action="store_true", help="print only the final line")
+    _add_groups(s, "points")
     s.set_defaults(func=_cmd_sweep)
     k = sub.add_parser("clean", help="remove hidden .partial folders left by interrupted runs")
     k.add_argument("directory", nargs="?", default="results", help="results folder (default: results)")

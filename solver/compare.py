@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from solver.case import Case, load_case, parse_case
 from solver.errors import CaseError
+from solver.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.progress import console
 from solver.report import gather_grid
 from solver.results import run_folder, write_json
@@ -143,29 +144,44 @@ class _Design:
 
 
 def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: Study | None = None,
-            comm: MPI.Comm = MPI.COMM_WORLD) -> Path:
-    """Run every case over ``seeds`` realisations and write the comparison folder."""
+            comm: MPI.Comm = MPI.COMM_WORLD, groups: int = 1) -> Path:
+    """Run every case over ``seeds`` realisations and write the comparison folder.
+
+    The runs are independent: with ``groups`` > 1 the ranks are split into that many
+    process groups (:func:`solver.parallel.process_groups`) that run consecutive blocks of
+    them side by side, each run on its group's communicator.
+    """
+    check_groups(comm, groups)
     study = study or Study(cases=[c.name for c in cases], seeds=seeds)
     names = [c.name for c in cases]
     if len(set(names)) != len(names):
         raise CaseError("name", f"compared cases need distinct names, got {names}")
+    jobs = []  # (design index, realisation index, case, realisations of the design)
+    for d, case in enumerate(cases):
+        realisations = [case] + [c for k in range(1, study.seeds) if (c := _with_seed_offset(case, k))]
+        jobs += [(d, k, real, len(realisations)) for k, real in enumerate(realisations)]
     with run_folder(study.name, "results", out, comm=comm) as folder:
-        designs = []
-        for case in cases:
-            realisations = [case] + [c for k in range(1, study.seeds) if (c := _with_seed_offset(case, k))]
-            runs, summaries, grid, sweep = [], [], None, None
-            for k, real in enumerate(realisations):
-                if comm.rank == 0:
-                    console.print(f"[bold]{case.name}[/bold]: realisation {k + 1}/{len(realisations)}")
-                result = run_case(real, out=folder / "runs" / f"{case.name}-{k}", quiet=True, comm=comm)
-                runs.append(flatten_metrics(result.summary))
-                summaries.append(result.summary)
+        done = []  # what the group leaders ran: (d, k, flat metrics, summary, grid, sweep)
+        with broadcast_errors(comm), process_groups(comm, groups) as group:
+            for d, k, real, n in share_work(jobs, group.count)[group.index]:
+                if group.leader:
+                    console.print(f"{group.label()}[bold]{real.name}[/bold]: realisation {k + 1}/{n}")
+                result = run_case(real, out=folder / "runs" / f"{real.name}-{k}", quiet=True, comm=group.comm)
+                grid = sweep = None
                 if k == 0:
                     _, i_mag = cell_current_density(result.fields)
                     grid = gather_grid(result.fields.tagged.mesh, {"current_density_magnitude_A_m2": i_mag.x.array})
                     sweep = (result.summary.get("risk") or {}).get("sweep")
-            designs.append(_Design(case, runs, summaries, grid, sweep))
+                if group.leader:
+                    done.append((d, k, flatten_metrics(result.summary), result.summary, grid, sweep))
+        # outside the error block: a collective there would pair with another group's error report
+        gathered = comm.gather(done, root=0)
         if comm.rank == 0:
+            designs = []
+            runs = sorted((job for part in gathered for job in part), key=lambda job: job[:2])
+            for d, case in enumerate(cases):
+                mine = [job for job in runs if job[0] == d]
+                designs.append(_Design(case, [j[2] for j in mine], [j[3] for j in mine], mine[0][4], mine[0][5]))
             _write_table_csv(folder / "metrics.csv", designs)
             _plot_side_by_side(folder / "current_density_side_by_side.png", designs)
             has_sweeps = any(d.sweep for d in designs)

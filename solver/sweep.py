@@ -31,7 +31,7 @@ from solver.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
 from solver.mesh import mesh_key
 from solver.metrics import conduction_metrics
-from solver.parallel import broadcast_errors
+from solver.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 from solver.results import software_versions, write_json
 from solver.run import build_case_mesh, conduction_problem
 
@@ -72,7 +72,7 @@ def parse_values(text: str) -> list:
 
 def describe(record: dict) -> str:
     """One line about a point: its value and the focusing factor, or its error."""
-    head = f"point {record['index']} {record['parameter']} = {record['value']}"
+    head = f"{group_label(record.get('process_group'))}point {record['index']} {record['parameter']} = {record['value']}"
     if record["status"] != "ok":
         return f"{head}: {record['error']}"
     ff = record["metrics"].get("focusing_factor")
@@ -184,44 +184,65 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
 
 
+def _finished_on_disk(folder: Path) -> list[dict]:
+    return [json.loads(f.read_text()) for f in sorted((folder / "points").glob("[0-9]*.json"))]
+
+
 def run_sweep(case: Case, parameter: str | None = None, values: list | None = None, out: str | Path | None = None,
-              comm: MPI.Comm = MPI.COMM_WORLD, progress=None) -> SweepResult:
-    """Run (or resume) a sweep; ``progress(record)`` is called on rank 0 after each point."""
+              comm: MPI.Comm = MPI.COMM_WORLD, progress=None, groups: int = 1) -> SweepResult:
+    """Run (or resume) a sweep; ``progress(record)`` is called on a group's rank 0 after each point.
+
+    ``groups`` > 1 splits ``comm`` into that many process groups (sub-communicators,
+    :func:`solver.parallel.process_groups`) that solve consecutive blocks of the unfinished
+    points side by side: 4 ranks as 4 groups run 4 points at a time in serial, as 2 groups
+    2 points at a time on 2 ranks each. Within a block the mesh and forms are reused as
+    in one group. Each group's rank 0 writes the point files of its block.
+    """
+    check_groups(comm, groups)
     parameter, points = sweep_points(case, parameter, values)
     folder = Path(out) if out else Path(case.model.outputs.directory) / f"sweep-{case.name}"
     fingerprint = _fingerprint(case, parameter, [p.value for p in points])
     header = {"case": case.name, "parameter": parameter, "values": [str(p.value) for p in points],
-              "versions": software_versions(), "mpi_ranks": comm.size}
+              "versions": software_versions(), "mpi_ranks": comm.size, "process_groups": groups}
     done = None
     with broadcast_errors(comm):
         if comm.rank == 0:
             done = _open_folder(folder, fingerprint, header)
     done = comm.bcast(done, root=0)
+    resumed = [dict(done[p.index], resumed=True) for p in points if p.index in done]
+    if comm.rank == 0 and progress:
+        for record in resumed:
+            progress(record)
     state = {"meshes_built": 0, "problems_built": 0}
     records = []
-    for point in points:
-        if point.index in done:
-            records.append(dict(done[point.index], resumed=True))
-            if comm.rank == 0 and progress:
-                progress(records[-1])
-            continue
-        t0 = time.perf_counter()
-        record = {"index": point.index, "parameter": parameter, "value": str(point.value)}
-        try:
-            record.update(status="ok", **_solve_point(point, state, comm))
-        except DendriteError as exc:
-            record.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=exc.exit_code)
-        record["seconds"] = time.perf_counter() - t0
-        records.append(record)
-        with broadcast_errors(comm):  # a full disk on rank 0 must not leave the others waiting
-            if comm.rank == 0:
-                tmp = folder / "points" / f".{point.index:04d}.json.tmp"
-                write_json(tmp, record)
-                os.replace(tmp, folder / "points" / f"{point.index:04d}.json")
-                _write_atomic(folder / "results.csv", _csv(records))
-                if progress:
-                    progress(record)
+    with broadcast_errors(comm), process_groups(comm, groups) as group:
+        block = share_work([p for p in points if p.index not in done], group.count)[group.index]
+        for point in block:
+            t0 = time.perf_counter()
+            record = {"index": point.index, "parameter": parameter, "value": str(point.value),
+                      "process_group": group.info}
+            try:
+                record.update(status="ok", **_solve_point(point, state, group.comm))
+            except DendriteError as exc:
+                record.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=exc.exit_code)
+            record["seconds"] = time.perf_counter() - t0
+            records.append(record)
+            with broadcast_errors(group.comm):  # a full disk on rank 0 must not leave the others waiting
+                if group.leader:
+                    tmp = folder / "points" / f".{point.index:04d}.json.tmp"
+                    write_json(tmp, record)
+                    os.replace(tmp, folder / "points" / f"{point.index:04d}.json")
+                    # several groups may write here: the table is made from the finished files
+                    _write_atomic(folder / "results.csv", _csv(_finished_on_disk(folder)))
+                    if progress:
+                        progress(record)
+        counts = (state["meshes_built"], state["problems_built"])
+        mine = (records, counts) if group.leader else None
+    # outside the error block: a collective there would pair with another group's error report
+    leaders = comm.allgather(mine)
+    records = sorted(resumed + [r for rs, _ in filter(None, leaders) for r in rs], key=lambda r: r["index"])
     with broadcast_errors(comm):
         if comm.rank == 0:
-            _write_atomic(folder / "results.csv", _csv(records))  # also when every point was resumed
-    return SweepResult(folder, records, state["meshes_built"], state["problems_built"])
+            _write_atomic(folder / "results.csv", _csv(records))  # the final table, in point order
+    meshes, problems = (sum(c) for c in zip(*(counts for _, counts in filter(None, leaders))))
+    return SweepResult(folder, records, meshes, problems)
