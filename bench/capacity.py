@@ -38,7 +38,8 @@ def _start(problem: str, dofs: float, out: Path, env: dict, ranks: int = 1) -> s
     cmd = [sys.executable, str(RUN), "--case", problem, "--dofs", str(dofs), "--json", str(out)]
     if ranks > 1:
         cmd = [str(Path(sys.executable).parent / "mpiexec"), "-n", str(ranks)] + cmd
-    return subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
 
 
 def run_together(problem: str, dofs: float, copies: int, env: dict, tmp: Path, ranks: int = 1) -> list[dict]:
@@ -56,13 +57,14 @@ def run_together(problem: str, dofs: float, copies: int, env: dict, tmp: Path, r
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--problem", default="potential", help="a serial problem of bench/run.py (default potential)")
+    ap.add_argument("--problem", default="potential", help="a problem of bench/run.py (default potential)")
     ap.add_argument("--dofs", type=float, default=1e6)
     ap.add_argument("--copies", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     env = dict(os.environ, OMP_NUM_THREADS="1", BENCH_REPEAT="1")
-    print(f"# capacity: {args.problem} at {args.dofs:g} DOFs: alone, {args.copies} copies at once, MPI on {args.copies} ranks; "
+    print(f"# capacity: {args.problem} at {args.dofs:g} DOFs: alone, {args.copies} copies at once, "
+          f"MPI on {args.copies} ranks; "
           f"{args.rounds} rounds; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}", flush=True)
     env.setdefault("UCX_TLS", "self,sm,tcp")
     stats = {"ceiling": [], "speedup": [], "efficiency": []}

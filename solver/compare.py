@@ -170,7 +170,8 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
                 grid = sweep = None
                 if k == 0:
                     _, i_mag = cell_current_density(result.fields)
-                    grid = gather_grid(result.fields.tagged.mesh, {"current_density_magnitude_A_m2": i_mag.x.array})
+                    grid = gather_grid(result.fields.tagged.mesh,
+                                       {"current_density_magnitude_A_m2": i_mag.x.array})
                     sweep = (result.summary.get("risk") or {}).get("sweep")
                 if group.leader:
                     done.append((d, k, flatten_metrics(result.summary), result.summary, grid, sweep))
@@ -180,8 +181,8 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
             designs = []
             runs = sorted((job for part in gathered for job in part), key=lambda job: job[:2])
             for d, case in enumerate(cases):
-                mine = [job for job in runs if job[0] == d]
-                designs.append(_Design(case, [j[2] for j in mine], [j[3] for j in mine], mine[0][4], mine[0][5]))
+                _, _, flat, summaries, grids, sweeps = zip(*(job for job in runs if job[0] == d))
+                designs.append(_Design(case, list(flat), list(summaries), grids[0], sweeps[0]))
             _write_table_csv(folder / "metrics.csv", designs)
             _plot_side_by_side(folder / "current_density_side_by_side.png", designs)
             has_sweeps = any(d.sweep for d in designs)

@@ -11,7 +11,8 @@ from mpi4py import MPI
 
 from solver.errors import CaseError, DendriteError
 
-__all__ = ["broadcast_errors", "RemoteError", "ProcessGroup", "check_groups", "group_label", "process_groups", "share_work"]
+__all__ = ["broadcast_errors", "RemoteError", "ProcessGroup", "check_groups", "group_label", "process_groups",
+           "share_work"]
 
 
 class RemoteError(DendriteError):
@@ -78,7 +79,7 @@ def check_groups(comm: MPI.Comm, groups, key: str = "--groups") -> None:
 
 
 @contextlib.contextmanager
-def process_groups(comm: MPI.Comm, groups: int, key: str = "--groups") -> Iterator[ProcessGroup]:
+def process_groups(comm: MPI.Comm, groups: int) -> Iterator[ProcessGroup]:
     """Split ``comm`` into ``groups`` sub-communicators of consecutive ranks (collective).
 
     Ranks r = 0..P-1 go to group floor(r G / P), so the group sizes differ by at most one.
@@ -86,7 +87,7 @@ def process_groups(comm: MPI.Comm, groups: int, key: str = "--groups") -> Iterat
     exit, after a garbage collection at the same point on all of its ranks (PETSc objects
     on it are destroyed collectively; see solver.cli.main).
     """
-    check_groups(comm, groups, key)
+    check_groups(comm, groups)
     if groups == 1:
         yield ProcessGroup(0, 1, comm)
         return

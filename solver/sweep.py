@@ -72,7 +72,8 @@ def parse_values(text: str) -> list:
 
 def describe(record: dict) -> str:
     """One line about a point: its value and the focusing factor, or its error."""
-    head = f"{group_label(record.get('process_group'))}point {record['index']} {record['parameter']} = {record['value']}"
+    group = group_label(record.get("process_group"))
+    head = f"{group}point {record['index']} {record['parameter']} = {record['value']}"
     if record["status"] != "ok":
         return f"{head}: {record['error']}"
     ff = record["metrics"].get("focusing_factor")
@@ -188,8 +189,9 @@ def _finished_on_disk(folder: Path) -> list[dict]:
     return [json.loads(f.read_text()) for f in sorted((folder / "points").glob("[0-9]*.json"))]
 
 
-def run_sweep(case: Case, parameter: str | None = None, values: list | None = None, out: str | Path | None = None,
-              comm: MPI.Comm = MPI.COMM_WORLD, progress=None, groups: int = 1) -> SweepResult:
+def run_sweep(case: Case, parameter: str | None = None, values: list | None = None,
+              out: str | Path | None = None, comm: MPI.Comm = MPI.COMM_WORLD, progress=None,
+              groups: int = 1) -> SweepResult:
     """Run (or resume) a sweep; ``progress(record)`` is called on a group's rank 0 after each point.
 
     ``groups`` > 1 splits ``comm`` into that many process groups (sub-communicators,

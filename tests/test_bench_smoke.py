@@ -68,8 +68,8 @@ def test_bench_sweep_in_process_groups_gives_the_sweep_answer(tmp_path):
 
 @needs_mpiexec
 def test_capacity_script_reports_ceiling_speedup_and_the_same_answer():
-    r = subprocess.run([sys.executable, str(ROOT / "bench" / "capacity.py"), "--dofs", "3e3", "--rounds", "1"],
-                       capture_output=True, text=True, timeout=600)
+    cmd = [sys.executable, str(ROOT / "bench" / "capacity.py"), "--dofs", "3e3", "--rounds", "1"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     summary = [line for line in r.stdout.splitlines() if line.startswith("# ") and "rounds)" in line]
     assert [line.split(":")[0] for line in summary] == ["# ceiling (independent copies)", "# MPI speed-up",
