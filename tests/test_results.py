@@ -120,7 +120,11 @@ WRITER = textwrap.dedent("""
     with run_folder("same", parent) as folder:
         (folder / "who.txt").write_text(tag)
         print("writing", flush=True)
-        time.sleep(600 if hang else max(0.0, finish_at - time.time()))
+        # short sleeps: the process has native threads (OpenBLAS), and a SIGINT the kernel
+        # hands to one of them only sets Python's flag, which a single long sleep never checks
+        end = time.time() + 600 if hang else finish_at
+        while time.time() < end:
+            time.sleep(0.05)
 """)
 
 
