@@ -185,8 +185,16 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
 
 
-def _finished_on_disk(folder: Path) -> list[dict]:
-    return [json.loads(f.read_text()) for f in sorted((folder / "points").glob("[0-9]*.json"))]
+def _finished_on_disk(folder: Path, cache: dict) -> list[dict]:
+    """Every point file's record, in index order; ``cache`` keeps the parsed files by
+    modification time, so a long sweep reads each file once per change, not per point."""
+    records = []
+    for f in sorted((folder / "points").glob("[0-9]*.json")):
+        stamp = f.stat().st_mtime_ns
+        if cache.get(f.name, (None,))[0] != stamp:
+            cache[f.name] = (stamp, json.loads(f.read_text()))
+        records.append(cache[f.name][1])
+    return records
 
 
 def run_sweep(case: Case, parameter: str | None = None, values: list | None = None,
@@ -216,7 +224,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
         for record in resumed:
             progress(record)
     state = {"meshes_built": 0, "problems_built": 0}
-    records = []
+    records, on_disk = [], {}
     with broadcast_errors(comm), process_groups(comm, groups) as group:
         block = share_work([p for p in points if p.index not in done], group.count)[group.index]
         for point in block:
@@ -235,7 +243,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
                     write_json(tmp, record)
                     os.replace(tmp, folder / "points" / f"{point.index:04d}.json")
                     # several groups may write here: the table is made from the finished files
-                    _write_atomic(folder / "results.csv", _csv(_finished_on_disk(folder)))
+                    _write_atomic(folder / "results.csv", _csv(_finished_on_disk(folder, on_disk)))
                     if progress:
                         progress(record)
         counts = (state["meshes_built"], state["problems_built"])

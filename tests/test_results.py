@@ -113,18 +113,17 @@ def test_same_name_same_second_gets_distinct_folders(tmp_path, monkeypatch):
 
 
 WRITER = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    # Ctrl-C as in a terminal: a test run started in the background (`make test &`, nohup)
+    # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import solver
     from solver.results import run_folder
     parent, tag, finish_at, hang = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == "hang"
     with run_folder("same", parent) as folder:
         (folder / "who.txt").write_text(tag)
         print("writing", flush=True)
-        # short sleeps: the process has native threads (OpenBLAS), and a SIGINT the kernel
-        # hands to one of them only sets Python's flag, which a single long sleep never checks
-        end = time.time() + 600 if hang else finish_at
-        while time.time() < end:
-            time.sleep(0.05)
+        time.sleep(600 if hang else max(0.0, finish_at - time.time()))
 """)
 
 
