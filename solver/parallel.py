@@ -4,6 +4,7 @@ groups of ranks (sub-communicators) that run independent cases side by side."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 from collections.abc import Iterator, Sequence
 
@@ -43,6 +44,7 @@ def broadcast_errors(comm: MPI.Comm):
     raise remote
 
 
+@dataclasses.dataclass(frozen=True)
 class ProcessGroup:
     """One of ``count`` groups of consecutive ranks: ``index`` 0..count-1 and its ``comm``.
 
@@ -50,8 +52,9 @@ class ProcessGroup:
     ``leader``) writes that group's files.
     """
 
-    def __init__(self, index: int, count: int, comm: MPI.Comm):
-        self.index, self.count, self.comm = index, count, comm
+    index: int
+    count: int
+    comm: MPI.Comm
 
     @property
     def leader(self) -> bool:
@@ -71,10 +74,10 @@ def group_label(info: dict | None) -> str:
     return f"group {info['index'] + 1}/{info['count']}: " if info and info["count"] > 1 else ""
 
 
-def check_groups(comm: MPI.Comm, groups, key: str = "--groups") -> None:
-    """Raise a :class:`CaseError` naming ``key`` unless 1 <= ``groups`` <= ranks of ``comm``."""
+def check_groups(comm: MPI.Comm, groups) -> None:
+    """Raise a :class:`CaseError` (key ``--groups``) unless 1 <= ``groups`` <= ranks of ``comm``."""
     if isinstance(groups, bool) or not isinstance(groups, int) or not 1 <= groups <= comm.size:
-        raise CaseError(key, f"expected a whole number of process groups from 1 to the number of MPI ranks "
+        raise CaseError("--groups", f"expected a whole number of process groups from 1 to the number of MPI ranks "
                              f"({comm.size}), got {groups!r}")
 
 
