@@ -77,8 +77,8 @@ def group_label(info: dict | None) -> str:
 def check_groups(comm: MPI.Comm, groups) -> None:
     """Raise a :class:`CaseError` (key ``--groups``) unless 1 <= ``groups`` <= ranks of ``comm``."""
     if isinstance(groups, bool) or not isinstance(groups, int) or not 1 <= groups <= comm.size:
-        raise CaseError("--groups", f"expected a whole number of process groups from 1 to the number of MPI ranks "
-                             f"({comm.size}), got {groups!r}")
+        raise CaseError("--groups", "expected a whole number of process groups from 1 to the number of MPI "
+                                    f"ranks ({comm.size}), got {groups!r}")
 
 
 @contextlib.contextmanager
