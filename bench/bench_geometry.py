@@ -19,7 +19,7 @@ from mpi4py import MPI
 
 import meshes
 from meshes import MeshSettings
-from solver.mesh import build_mesh
+from solver.geometry.driver import build_mesh
 
 CASES = [
     ("polycrystal_3d", dict(width="6 um", depth="6 um", thickness="6 um", mean_grain_size="1 um", seed=1),

@@ -28,7 +28,7 @@ import dolfinx
 import dolfinx.mesh
 from scipy.spatial import cKDTree
 
-from solver.mesh import TaggedMesh, mesh_statistics
+from solver.geometry.driver import TaggedMesh, mesh_statistics
 
 REGIONS = {"grains": 1, "grain_boundaries": 2}
 BOUNDARIES = {"anode_interface": 1, "counter_electrode": 2, "sides": 3}

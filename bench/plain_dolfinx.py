@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import ufl
 from mpi4py import MPI
 from petsc4py import PETSc
@@ -21,7 +20,7 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from bench.petsclog import EventTimer
-from solver.conduction import ITERATIVE_SOLVER_OPTIONS
+from solver.physics.conduction import ITERATIVE_SOLVER_OPTIONS
 
 # the tool's own KSP/PC options (tolerance, GAMG threshold and coarsening), nothing else of it
 DEFAULT_OPTIONS = {k: v for k, v in ITERATIVE_SOLVER_OPTIONS.items() if k != "pc_gamg_reuse_interpolation"}

@@ -9,9 +9,9 @@ The driver collects one JSON row per case, prints a table and writes a CSV.
 
 Problems
   potential   3D P1 potential, polycrystal with GB phase (conductivity contrast 1e3), primary
-              (Dirichlet) anode + galvanostatic counter, through solver.conduction (the tool)
+              (Dirichlet) anode + galvanostatic counter, through solver.physics.conduction (the tool)
   bv          the same with Butler-Volmer kinetics at a rough anode interface (Newton)
-  elasticity  3D P1 linear elasticity (rigid-body near-nullspace, CG + GAMG) via solver.elasticity
+  elasticity  3D P1 linear elasticity (rigid-body near-nullspace, CG + GAMG) via solver.physics.elasticity
   sweep       CCD-like sweep: 20 applied currents, 2D rough interface (Gmsh, ~1e5 DOFs; the
               --sizes do not apply), one ConductionProblem reused (problem.solve(load=...))
   sweep_groups  the same sweep with one process group (sub-communicator) per rank, each meshing
@@ -116,8 +116,8 @@ def _apply_tool_options(snes, row: dict) -> None:
 
 
 def case_conduction(dofs: float, comm, bv: bool) -> dict:
-    from solver.conduction import ConductionSettings
-    from solver.kinetics import make_kinetics
+    from solver.physics.conduction import ConductionSettings
+    from solver.physics.kinetics import make_kinetics
 
     tagged, row = _mesh(dofs, comm, rough=bv)
     if bv:
@@ -134,7 +134,7 @@ def _solve_conduction(tagged, settings, row: dict) -> dict:
     from mpi4py import MPI
 
     from bench.petsclog import EventTimer
-    from solver.conduction import ConductionProblem
+    from solver.physics.conduction import ConductionProblem
 
     comm = tagged.mesh.comm
     t0 = time.perf_counter()
@@ -214,7 +214,7 @@ def case_skfem(dofs: float, comm) -> dict:
     arrays = serial_arrays(tagged, dict(SIGMA))
     del tagged
     gc.collect()
-    from solver.conduction import ITERATIVE_SOLVER_OPTIONS as tool
+    from solver.physics.conduction import ITERATIVE_SOLVER_OPTIONS as tool
 
     out = solve_skfem(arrays, I_APP, rtol=tool["ksp_rtol"], strength_threshold=tool["pc_gamg_threshold"])
     row.update(out, t_setup=out.pop("t_mesh_import"), qoi_name="mean counter potential [V]", load_points=1)
@@ -223,13 +223,11 @@ def case_skfem(dofs: float, comm) -> dict:
 
 
 def case_elasticity(dofs: float, comm) -> dict:
-    import numpy as np
-    import ufl
     from dolfinx import fem
     from mpi4py import MPI
 
     from bench.petsclog import EventTimer
-    from solver.elasticity import ElasticityProblem
+    from solver.physics.elasticity import ElasticityProblem
 
     tagged, row = _mesh(dofs, comm, block_size=3)
     t0 = time.perf_counter()
@@ -276,24 +274,24 @@ def case_elasticity(dofs: float, comm) -> dict:
         converged=1,
         qoi=uz,
         qoi_name="mean counter uz [m]",
-        note="solver.elasticity.ElasticityProblem P1, cg_gamg rtol 1e-8",
+        note="solver.physics.elasticity.ElasticityProblem P1, cg_gamg rtol 1e-8",
     )
     return row
 
 
 def case_sweep(dofs: float, comm, points: int = 20, groups: int = 1) -> dict:
     """The 20-load sweep; with ``groups`` > 1 the loads are shared out to process groups
-    (``solver.parallel``, as ``dendrite sweep --groups``), each meshing and solving its block."""
+    (``solver.studies.parallel``, as ``dendrite sweep --groups``), each meshing and solving its block."""
     import numpy as np
     from mpi4py import MPI
 
     from bench.petsclog import EventTimer
     from meshes import MeshSettings
     from meshes.rough import RandomProfile, RoughInterface2D
-    from solver.conduction import ConductionProblem, ConductionSettings
-    from solver.kinetics import make_kinetics
-    from solver.mesh import build_mesh
-    from solver.parallel import process_groups, share_work
+    from solver.physics.conduction import ConductionProblem, ConductionSettings
+    from solver.physics.kinetics import make_kinetics
+    from solver.geometry.driver import build_mesh
+    from solver.studies.parallel import process_groups, share_work
 
     # element size for ~dofs P1 DOFs on a 20 um x 20 um cell (area / (0.433 h^2) / 2 vertices)
     area = 20e-6 * 20e-6

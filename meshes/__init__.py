@@ -4,7 +4,7 @@ A generator is a function ``build(model, params, mesh) -> dict`` that draws a ge
 into the Gmsh ``model`` it is given, sets mesh sizes, and names what it drew with physical
 groups. It returns JSON-serialisable metadata (e.g. crack-tip positions, the interface
 profile) for post-processors. It knows nothing about DOLFINx; the driver
-(:mod:`solver.mesh`) owns Gmsh's start and stop, meshes the model and converts it.
+(:mod:`solver.geometry.driver`) owns Gmsh's start and stop, meshes the model and converts it.
 
 Naming conventions (physical-group names; problems look regions and boundaries up by
 these names, never by integers). Every cell belongs to exactly one region and every
@@ -36,7 +36,7 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 __all__ = ["GeometryParameters", "MeshSettings", "Generator", "register", "registry", "get"]
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from meshes import GeometryParameters, MeshSettings, register
 from meshes._tools import min_field, threshold_field
 from meshes.rough import FlatProfile, Profile, SinusoidProfile
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 Length = Quantity("m")
 

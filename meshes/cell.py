@@ -49,7 +49,7 @@ from meshes import GeometryParameters, MeshSettings, register
 from meshes._tools import SharedLines, min_field, threshold_field, voronoi_2d
 from meshes.polycrystal import Polycrystal2D
 from meshes.rough import ContactLoss, FlatProfile, Profile, RoughInterface2D, _segment_breaks
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 Length = Quantity("m")
 

@@ -37,7 +37,7 @@ import math
 from pydantic import Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 Length = Quantity("m")
 

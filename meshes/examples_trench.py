@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 Length = Quantity("m")
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
 from meshes._tools import box_faces, min_field, scale_and_name_box, threshold_field
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 Length = Quantity("m")
 

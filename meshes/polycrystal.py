@@ -43,7 +43,7 @@ from meshes import GeometryParameters, MeshSettings, register
 from meshes._tools import (
     SharedLines, hard_core_seeds, min_field, polygon_area, threshold_field, voronoi_2d, voronoi_3d,
 )
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 Length = Quantity("m")
 

@@ -30,7 +30,7 @@ from pydantic import Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
 from meshes._tools import min_field, threshold_field
-from solver.units import Quantity, to_si
+from solver.config.units import Quantity, to_si
 
 Length = Quantity("m")
 _ROOT = Path(__file__).resolve().parents[1]

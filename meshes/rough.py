@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
 from meshes._tools import threshold_field
-from solver.units import Quantity
+from solver.config.units import Quantity
 
 Length = Quantity("m")
 

@@ -25,7 +25,6 @@ be 1 % of a 10 um cell).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal, Union
 
 import numpy as np
@@ -33,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register
 from meshes._tools import box_faces, gaussian_height_map, min_field, scale_and_name_box, threshold_field
-from solver.units import Quantity, to_si
+from solver.config.units import Quantity, to_si
 
 Length = Quantity("m")
 _UM = 1e-6

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from solver.schema_doc import case_reference
+from solver.config.schema_doc import case_reference
 
 path = Path(__file__).resolve().parents[1] / "docs" / "case_reference.md"
 path.write_text(case_reference())

@@ -1,6 +1,6 @@
 """Render one picture per geometry kind into docs/img/geometry_<name>.png (off screen).
 
-Each geometry is built by the tool itself (``solver.mesh.build_mesh``, small parameters),
+Each geometry is built by the tool itself (``solver.geometry.driver.build_mesh``, small parameters),
 converted with ``dolfinx.plot.vtk_mesh`` and drawn with pyvista, cells coloured by region
 (polycrystals without a GB phase: by grain, i.e. nearest seed). Run from the repository
 root (serial):
@@ -21,7 +21,7 @@ import pyvista
 
 import meshes
 from meshes import MeshSettings
-from solver.mesh import build_mesh
+from solver.geometry.driver import build_mesh
 
 pyvista.OFF_SCREEN = True
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img"

@@ -15,8 +15,8 @@ __all__ = ["main"]
 
 
 def _cmd_run(args) -> int:
-    from solver.case import load_case
-    from solver.run import run_case
+    from solver.config.case import load_case
+    from solver.studies.run import run_case
 
     case = load_case(args.case)
     run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
@@ -26,7 +26,7 @@ def _cmd_run(args) -> int:
 def _cmd_validate(args) -> int:
     from mpi4py import MPI
 
-    from solver.case import load_case
+    from solver.config.case import load_case
 
     case = load_case(args.case)
     if MPI.COMM_WORLD.rank == 0:
@@ -39,8 +39,8 @@ def _cmd_validate(args) -> int:
 def _cmd_compare(args) -> int:
     from pathlib import Path
 
-    from solver.case import load_case
-    from solver.compare import Study, compare, load_study
+    from solver.config.case import load_case
+    from solver.studies.compare import Study, compare, load_study
 
     if len(args.cases) == 1:
         study, cases = load_study(Path(args.cases[0]))
@@ -56,10 +56,10 @@ def _cmd_compare(args) -> int:
 def _cmd_calibrate(args) -> int:
     from mpi4py import MPI
 
-    from solver.calibration import calibrate_case
-    from solver.case import load_case
+    from solver.studies.calibrate import calibrate_case
+    from solver.config.case import load_case
     from solver.errors import CaseError
-    from solver.units import to_si
+    from solver.config.units import to_si
 
     try:
         target = to_si(args.target, "S/m")
@@ -77,7 +77,7 @@ def _cmd_calibrate(args) -> int:
 
 def _cmd_geometries(args) -> int:
     import meshes
-    from solver.schema_doc import describe_model
+    from solver.config.schema_doc import describe_model
 
     for name, gen in sorted(meshes.registry.items()):
         print(f"{name}: {gen.description}")
@@ -90,8 +90,8 @@ def _cmd_geometries(args) -> int:
 def _cmd_sweep(args) -> int:
     from mpi4py import MPI
 
-    from solver.case import load_case
-    from solver.sweep import describe, parse_values, run_sweep
+    from solver.config.case import load_case
+    from solver.studies.sweep import describe, parse_values, run_sweep
 
     case = load_case(args.case)
     values = parse_values(args.values) if args.values is not None else None
@@ -106,7 +106,7 @@ def _cmd_sweep(args) -> int:
 
 
 def _cmd_clean(args) -> int:
-    from solver.results import clean
+    from solver.io.result_folder import clean
 
     for path in clean(args.directory):
         print(f"removed {path}")
@@ -166,13 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     from mpi4py import MPI
 
     from solver.errors import DendriteError
-    from solver.parallel import RemoteError
+    from solver.studies.parallel import RemoteError
 
     rank = MPI.COMM_WORLD.rank
     if MPI.COMM_WORLD.size > 1:
         # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
         # collection at rank-dependent times can deadlock, so collect at run boundaries only
-        # (solver.run.run_case calls gc.collect() on every rank).
+        # (solver.studies.run.run_case calls gc.collect() on every rank).
         gc.disable()
     try:
         return args.func(args)

@@ -13,7 +13,7 @@ from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
 import dolfinx
-from solver.mesh import TaggedMesh
+from solver.geometry.driver import TaggedMesh
 
 
 def _axis_map(s: np.ndarray, breaks, cells) -> np.ndarray:

@@ -12,7 +12,7 @@ import yaml
 import solver  # noqa: F401  (before dolfinx)
 import meshes
 from meshes import GeometryParameters
-from solver.case import MAX_CASE_BYTES, load_case, parse_case
+from solver.config.case import MAX_CASE_BYTES, load_case, parse_case
 from solver.errors import CaseError, GeometryError
 from tests.test_end_to_end import SMALL_CASE
 
@@ -274,7 +274,7 @@ def broken_generator():
 
 def test_gmsh_failure_becomes_geometry_error(broken_generator, tmp_path):
     from meshes import MeshSettings
-    from solver.mesh import build_mesh
+    from solver.geometry.driver import build_mesh
 
     with pytest.raises(GeometryError) as info:
         build_mesh(broken_generator, _Broken(), MeshSettings(), cache_dir=tmp_path / "cache")

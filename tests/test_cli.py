@@ -92,24 +92,24 @@ def test_case_that_cannot_converge_exits_3(tmp_path):
 
 
 def test_interrupt_exits_130_without_a_folder(tmp_path, monkeypatch, capsys):
-    import solver.run
+    import solver.studies.run
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(solver.run, "write_interface", interrupted)
+    monkeypatch.setattr(solver.studies.run, "write_interface", interrupted)
     assert main(["run", str(write_case(tmp_path, small(tmp_path))), "--quiet"]) == 130
     assert capsys.readouterr().err == "interrupted: no result folder was written\n"
     assert list((tmp_path / "results").iterdir()) == []
 
 
 def test_internal_error_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
-    import solver.run
+    import solver.studies.run
 
     def bug(*args, **kwargs):
         raise ZeroDivisionError("oops")
 
-    monkeypatch.setattr(solver.run, "conduction_metrics", bug)
+    monkeypatch.setattr(solver.studies.run, "conduction_metrics", bug)
     assert main(["run", str(write_case(tmp_path, small(tmp_path))), "--quiet"]) == 1
     assert capsys.readouterr().err == "internal error on rank 0: ZeroDivisionError: oops (rerun with --debug)\n"
 

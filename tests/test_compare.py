@@ -5,11 +5,11 @@ import csv
 
 import pytest
 
-from solver.calibration import calibrate_case
-from solver.case import parse_case
-from solver.compare import Study, compare
-from solver.run import build_case_mesh, case_conductivities
-from solver.homogenisation import effective_conductivity
+from solver.studies.calibrate import calibrate_case
+from solver.config.case import parse_case
+from solver.studies.compare import Study, compare
+from solver.config.adapter import build_case_mesh, case_conductivities
+from solver.analysis.homogenisation import effective_conductivity
 from tests.test_end_to_end import SMALL_CASE
 
 

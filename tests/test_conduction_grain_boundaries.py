@@ -12,11 +12,11 @@
 import numpy as np
 import pytest
 
-from solver.conduction import ConductionProblem, ConductionSettings
-from solver.grain_boundaries import GrainBoundaryModel
-from solver.homogenisation import effective_conductivity
-from solver.kinetics import make_kinetics
-from solver.metrics import conduction_metrics
+from solver.physics.conduction import ConductionProblem, ConductionSettings
+from solver.physics.grain_boundaries import GrainBoundaryModel
+from solver.analysis.homogenisation import effective_conductivity
+from solver.physics.kinetics import make_kinetics
+from solver.analysis.metrics import conduction_metrics
 from tests.conftest import assert_charge_balance, lumped_grains, make_tagged_box
 
 T = 298.15

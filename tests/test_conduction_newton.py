@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from solver.conduction import ConductionProblem, ConductionSettings
+from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.errors import SolverError
-from solver.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
-from solver.metrics import conduction_metrics
+from solver.physics.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
+from solver.analysis.metrics import conduction_metrics
 
 T, I0, SIGMA, L = 298.15, 6.9, 0.5, 20e-6
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from solver.schema_doc import case_reference
+from solver.config.schema_doc import case_reference
 
 
 def test_case_reference_is_up_to_date():

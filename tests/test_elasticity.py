@@ -11,9 +11,9 @@ from mpi4py import MPI
 import dolfinx
 from dolfinx import fem
 
-from solver.elasticity import ElasticityProblem
+from solver.physics.elasticity import ElasticityProblem
 from solver.errors import CaseError
-from solver.mesh import TaggedMesh
+from solver.geometry.driver import TaggedMesh
 
 E, NU, P = 22e9, 0.3, 6e6  # LPSCl-like modulus, stack pressure 6 MPa
 

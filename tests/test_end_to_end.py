@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from mpi4py import MPI
 
-from solver.case import load_case, parse_case
-from solver.run import run_case
+from solver.config.case import load_case, parse_case
+from solver.studies.run import run_case
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,7 +119,7 @@ def test_geometries_lists_parameters_with_units():
 def test_shipped_cases_and_comparisons_validate():
     for path in sorted((ROOT / "cases").glob("*.yaml")):
         load_case(path)
-    from solver.compare import load_study
+    from solver.studies.compare import load_study
 
     for path in sorted((ROOT / "cases" / "comparisons").glob("*.yaml")):
         study, cases = load_study(path)

@@ -24,10 +24,10 @@ from mpi4py import MPI
 
 from meshes import MeshSettings
 from meshes.cracks import CentreCrackPlate, EdgeCrackPlate
-from solver.elasticity import ElasticityProblem
+from solver.physics.elasticity import ElasticityProblem
 from solver.errors import CaseError
-from solver.fracture import CrackTip, crack_tips, displacement_correlation, interaction_integral
-from solver.mesh import build_mesh
+from solver.physics.fracture import CrackTip, crack_tips, displacement_correlation, interaction_integral
+from solver.geometry.driver import build_mesh
 
 E, NU = 22e9, 0.3  # LPSCl-like [Pa], [-]
 P = 50e6  # face pressure [Pa] (Li plated into the flaw at ~7 mV)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import solver  # noqa: F401  (before dolfinx)
-from solver.case import load_case, parse_case
+from solver.config.case import load_case, parse_case
 from solver.errors import CaseError
 from tests.test_case_validation import BASE
 

@@ -18,7 +18,7 @@ import ufl
 
 import meshes
 from meshes import MeshSettings
-from solver.mesh import build_mesh, mesh_key
+from solver.geometry.driver import build_mesh, mesh_key
 
 def approx(expected, rel=1e-12, abs=0.0):
     """pytest.approx without its default abs = 1e-12, which would swamp SI areas (~1e-11 m^2)."""
@@ -365,7 +365,7 @@ def test_docs_example_through_yaml_case():
 
     import yaml
 
-    from solver.case import parse_case
+    from solver.config.case import parse_case
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "adding_a_geometry.md").read_text()
     raw = yaml.safe_load(re.search(r"```yaml\n(.*?)```", doc, re.S).group(1))

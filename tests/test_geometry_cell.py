@@ -13,8 +13,8 @@ import solver  # noqa: F401  (before dolfinx)
 
 import meshes
 from meshes import MeshSettings
-from solver.case import parse_case
-from solver.run import run_case
+from solver.config.case import parse_case
+from solver.studies.run import run_case
 from tests.test_geometries import approx, assert_conforming, boundary_measure, build, measure
 
 ROUGH_POLY = dict(

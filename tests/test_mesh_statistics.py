@@ -7,7 +7,7 @@ from mpi4py import MPI
 import solver  # noqa: F401  (before dolfinx)
 import dolfinx.mesh
 
-from solver.mesh import mesh_statistics
+from solver.geometry.driver import mesh_statistics
 
 
 @pytest.mark.mpi

@@ -15,7 +15,7 @@ from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
 from solver.errors import SolverError
-from solver.parallel import RemoteError, broadcast_errors
+from solver.studies.parallel import RemoteError, broadcast_errors
 from tests.test_case_validation import BASE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +70,7 @@ RANK1_FAILS = textwrap.dedent("""
     from mpi4py import MPI
     from solver import cli
     from solver.errors import SolverError
-    from solver.parallel import broadcast_errors
+    from solver.studies.parallel import broadcast_errors
 
     def fails_on_rank_1(args):
         with broadcast_errors(MPI.COMM_WORLD):

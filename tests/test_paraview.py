@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from solver.case import parse_case
-from solver.run import run_case
+from solver.config.case import parse_case
+from solver.studies.run import run_case
 from tests.test_end_to_end import SMALL_CASE
 
 PVBATCH = shutil.which("pvbatch") or shutil.which("pvpython")

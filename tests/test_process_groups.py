@@ -13,10 +13,10 @@ import yaml
 from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
-from solver.compare import Study, compare
+from solver.studies.compare import Study, compare
 from solver.errors import CaseError, DendriteError
-from solver.parallel import process_groups, share_work
-from solver.sweep import run_sweep
+from solver.studies.parallel import process_groups, share_work
+from solver.studies.sweep import run_sweep
 from tests.test_compare import _case
 from tests.test_mpi_errors import mpirun, needs_mpiexec
 from tests.test_sweep import CURRENT, case_in, shared_tmp
@@ -113,17 +113,17 @@ def test_sweep_resumes_in_groups_sharing_only_the_unfinished_points(tmp_path_fac
 
 @pytest.mark.mpi
 def test_an_error_in_one_group_ends_every_rank_without_deadlock(tmp_path_factory, monkeypatch):
-    import solver.sweep
+    import solver.studies.sweep
 
     folder = shared_tmp(tmp_path_factory)
-    real = solver.sweep.write_json
+    real = solver.studies.sweep.write_json
 
     def write_json(path, data):
         if COMM.rank == COMM.size - 1:  # the last group's leader cannot write
             raise DendriteError("disk full (injected)")
         return real(path, data)
 
-    monkeypatch.setattr(solver.sweep, "write_json", write_json)
+    monkeypatch.setattr(solver.studies.sweep, "write_json", write_json)
     with pytest.raises(DendriteError, match="disk full"):
         run_sweep(case_in(folder), CURRENT, VALUES, out=folder / "fails", groups=COMM.size)
 

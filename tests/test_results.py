@@ -17,10 +17,10 @@ import pytest
 from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
-from solver import results
-from solver.case import parse_case
+from solver.io import result_folder as results
+from solver.config.case import parse_case
 from solver.errors import CaseError
-from solver.results import clean, run_folder, verify_checksums
+from solver.io.result_folder import clean, run_folder, verify_checksums
 from tests.test_case_validation import BASE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +118,7 @@ WRITER = textwrap.dedent("""
     # inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler
     signal.signal(signal.SIGINT, signal.default_int_handler)
     import solver
-    from solver.results import run_folder
+    from solver.io.result_folder import run_folder
     parent, tag, finish_at, hang = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4] == "hang"
     with run_folder("same", parent) as folder:
         (folder / "who.txt").write_text(tag)
@@ -185,7 +185,7 @@ def small_case(directory: Path):
 
 
 def test_run_writes_a_complete_verifiable_folder(tmp_path):
-    from solver.run import run_case
+    from solver.studies.run import run_case
 
     result = run_case(small_case(tmp_path), quiet=True)
     folder = result.folder
@@ -206,13 +206,13 @@ def test_run_writes_a_complete_verifiable_folder(tmp_path):
 
 
 def test_writer_failure_mid_run_leaves_no_folder(tmp_path, monkeypatch, capsys):
-    import solver.run
+    import solver.studies.run
     from solver.cli import main
 
     def failing_writer(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(solver.run, "write_interface", failing_writer)
+    monkeypatch.setattr(solver.studies.run, "write_interface", failing_writer)
     case = tmp_path / "case.yaml"
     raw = copy.deepcopy(BASE)
     raw["outputs"] = {"directory": str(tmp_path / "results"), "mesh_cache": None, "png": False}

@@ -2,16 +2,13 @@
 
 import math
 
-import numpy as np
 import pytest
-import yaml
-from mpi4py import MPI
 
-from solver.case import parse_case
-from solver.flaw_risk import FlawRiskAnalysis
-from solver.kinetics import FARADAY
-from solver.risk import SweepPoint, critical_current_density, porz_pressure
-from solver.run import build_case_mesh, conduction_problem
+from solver.config.case import parse_case
+from solver.studies.flaw_risk import FlawRiskAnalysis
+from solver.physics.kinetics import FARADAY
+from solver.analysis.risk import SweepPoint, critical_current_density, porz_pressure
+from solver.config.adapter import build_case_mesh, conduction_problem
 
 
 def flaw_case(depth=1e-6, toughness=None, i0=None, lateral="symmetry", flaws=True, criterion="fracture_toughness",
@@ -114,7 +111,7 @@ def test_overpotential_criterion_ccd_matches_the_flat_butler_volmer_inverse():
 def test_coupled_run_writes_the_sweep_and_balances_charge_and_force(tmp_path):
     import csv
 
-    from solver.run import run_case
+    from solver.studies.run import run_case
 
     case = flaw_case()
     result = run_case(case, out=tmp_path / "run", quiet=True)

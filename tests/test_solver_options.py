@@ -1,6 +1,6 @@
-"""The GAMG product-algorithm tuning of solver.conduction leaves PETSc's options as it found them.
+"""The GAMG product-algorithm tuning of solver.physics.conduction leaves PETSc's options as it found them.
 
-solver.conduction sets sparse-product algorithms around its own iterative solves (serial:
+solver.physics.conduction sets sparse-product algorithms around its own iterative solves (serial:
 `-matptap_via rap`, read only from the global options database; MPI: the graph squaring of
 the aggressive levels; bench/solver_options.md section 5). They must not leak into other
 solves or leave unused options behind, and a user's own choice must win.
@@ -10,8 +10,8 @@ import pytest
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver.conduction import ConductionProblem, ConductionSettings
-from solver.kinetics import make_kinetics
+from solver.physics.conduction import ConductionProblem, ConductionSettings
+from solver.physics.kinetics import make_kinetics
 from tests.conftest import slab
 
 L = 20e-6

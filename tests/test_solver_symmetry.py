@@ -1,6 +1,6 @@
 """The assembled operators are symmetric, as the solvers declare to PETSc.
 
-solver.conduction and solver.elasticity mark their matrices symmetric (so that GAMG skips the
+solver.physics.conduction and solver.physics.elasticity mark their matrices symmetric (so that GAMG skips the
 symmetrisation of its aggregation graph); PETSc trusts that flag without checking. These
 tests compare each Jacobian with its transpose entry by entry (scipy, serial), at a solved,
 non-trivial state, for every kind of term: ohmic, Butler-Volmer with a film in series,
@@ -15,10 +15,10 @@ import scipy.sparse
 import solver  # noqa: F401  (before dolfinx)
 import dolfinx.fem.petsc
 
-from solver.conduction import ConductionProblem, ConductionSettings
-from solver.elasticity import ElasticityProblem
-from solver.grain_boundaries import GrainBoundaryModel
-from solver.kinetics import make_kinetics
+from solver.physics.conduction import ConductionProblem, ConductionSettings
+from solver.physics.elasticity import ElasticityProblem
+from solver.physics.grain_boundaries import GrainBoundaryModel
+from solver.physics.kinetics import make_kinetics
 from tests.test_conduction_grain_boundaries import SIGMA, flat_with_gb
 from tests.conftest import make_tagged_box
 

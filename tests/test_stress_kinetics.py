@@ -5,9 +5,9 @@ import copy
 
 import pytest
 
-from solver.case import parse_case
-from solver.kinetics import FARADAY
-from solver.run import run_case
+from solver.config.case import parse_case
+from solver.physics.kinetics import FARADAY
+from solver.studies.run import run_case
 from tests.test_end_to_end import SMALL_CASE
 
 

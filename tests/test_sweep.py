@@ -12,10 +12,10 @@ import yaml
 from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
-from solver.case import load_case, parse_case
-from solver.conduction import ConductionProblem
+from solver.config.case import load_case, parse_case
+from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
-from solver.sweep import parse_values, run_sweep
+from solver.studies.sweep import parse_values, run_sweep
 from tests.test_case_validation import BASE
 
 CURRENT = "electrochemistry.applied_current_density"
@@ -177,15 +177,15 @@ def test_values_without_param_are_refused(tmp_path):
 
 
 def test_non_finite_metrics_fail_the_point(tmp_path, monkeypatch):
-    import solver.sweep
+    import solver.studies.sweep
 
-    real = solver.sweep.conduction_metrics
+    real = solver.studies.sweep.conduction_metrics
 
     def nan_metrics(fields, percentile):
         metrics, flux, samples = real(fields, percentile)
         return dict(metrics, focusing_factor=float("nan")), flux, samples
 
-    monkeypatch.setattr(solver.sweep, "conduction_metrics", nan_metrics)
+    monkeypatch.setattr(solver.studies.sweep, "conduction_metrics", nan_metrics)
     result = run_sweep(case_in(tmp_path), CURRENT, VALUES[:1], out=tmp_path / "sweep")
     assert result.failed[0]["error"].startswith("SolverError: non-finite focusing_factor at '0.5 mA/cm^2'")
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from tests.conftest import assert_charge_balance, slab
-from solver.conduction import ConductionProblem, ConductionSettings
-from solver.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
-from solver.metrics import conduction_metrics
+from solver.physics.conduction import ConductionProblem, ConductionSettings
+from solver.physics.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
+from solver.analysis.metrics import conduction_metrics
 
 T = 298.15
 I0 = 6.9  # A/m^2 (0.69 mA/cm^2)

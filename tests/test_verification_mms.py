@@ -20,8 +20,8 @@ import ufl
 from mpi4py import MPI
 
 from dolfinx import fem
-from solver.conduction import ConductionProblem, ConductionSettings
-from solver.kinetics import make_kinetics
+from solver.physics.conduction import ConductionProblem, ConductionSettings
+from solver.physics.kinetics import make_kinetics
 from tests.conftest import make_tagged_box
 
 SIGMA = {"interphase": 1.0, "electrolyte": 10.0}

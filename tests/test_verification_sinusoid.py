@@ -26,10 +26,10 @@ from mpi4py import MPI
 
 from meshes import MeshSettings
 from meshes.rough import RoughInterface2D
-from solver.conduction import ConductionProblem, ConductionSettings
-from solver.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
-from solver.mesh import build_mesh
-from solver.metrics import conduction_metrics
+from solver.physics.conduction import ConductionProblem, ConductionSettings
+from solver.physics.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
+from solver.geometry.driver import build_mesh
+from solver.analysis.metrics import conduction_metrics
 from tests.conftest import assert_charge_balance
 
 WAVELENGTH = 10e-6  # m

@@ -1,6 +1,6 @@
 """The material library: named materials with sourced properties, in SI units.
 
-Library data live in ``solver/data/materials.yaml`` (one entry per material; each value
+Library data live in ``solver/materials/data/materials.yaml`` (one entry per material; each value
 with its units and source). Cases refer to materials by name and may override any value:
 
     materials:
@@ -23,7 +23,7 @@ from importlib import resources
 import yaml
 
 from solver.errors import CaseError
-from solver.units import to_si
+from solver.config.units import to_si
 
 __all__ = ["Material", "PROPERTIES", "library", "material"]
 
@@ -102,7 +102,7 @@ def _si(raw, unit: str) -> float:
 @lru_cache(maxsize=1)
 def library() -> dict[str, Material]:
     """All materials of the library, by name."""
-    text = resources.files("solver").joinpath("data/materials.yaml").read_text()
+    text = resources.files("solver").joinpath("materials/data/materials.yaml").read_text()
     entries = yaml.safe_load(text)
     out = {}
     for name, entry in entries.items():

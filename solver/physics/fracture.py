@@ -44,9 +44,9 @@ from petsc4py import PETSc
 import dolfinx
 from dolfinx import fem
 
-from solver.elasticity import ElasticFields, lame_parameters, plane_strain_modulus
+from solver.physics.elasticity import ElasticFields, lame_parameters, plane_strain_modulus
 from solver.errors import CaseError, GeometryError
-from solver.mesh import TaggedMesh
+from solver.geometry.driver import TaggedMesh
 
 __all__ = [
     "CrackTip",

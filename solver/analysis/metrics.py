@@ -26,7 +26,7 @@ from petsc4py import PETSc
 import dolfinx.fem.petsc
 from dolfinx import fem
 
-from solver.conduction import ConductionFields
+from solver.physics.conduction import ConductionFields
 
 __all__ = ["boundary_flux", "interface_samples", "conduction_metrics", "asr_split", "hot_spots", "cell_voltage"]
 

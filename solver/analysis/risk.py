@@ -22,7 +22,7 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from solver.kinetics import FARADAY
+from solver.physics.kinetics import FARADAY
 
 __all__ = ["FlawState", "RiskCriterion", "risk_criteria", "make_criterion", "porz_pressure",
            "tip_samples", "critical_current_density", "SweepPoint"]

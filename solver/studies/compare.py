@@ -27,15 +27,15 @@ import yaml
 from mpi4py import MPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from solver.case import Case, load_case, parse_case
+from solver.config.case import Case, load_case, parse_case
 from solver.errors import CaseError
-from solver.parallel import broadcast_errors, check_groups, process_groups, share_work
-from solver.progress import console
-from solver.report import gather_grid
-from solver.results import run_folder, write_json
-from solver.run import run_case
-from solver.units import Quantity
-from solver.writers import cell_current_density
+from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
+from solver.io.progress import console
+from solver.io.report import gather_grid
+from solver.io.result_folder import run_folder, write_json
+from solver.studies.run import run_case
+from solver.config.units import Quantity
+from solver.io.exports import cell_current_density
 
 __all__ = ["Study", "load_study", "compare"]
 
@@ -68,7 +68,7 @@ class Study(BaseModel):
 def load_study(path: Path) -> tuple[Study, list[Case]]:
     from pydantic import ValidationError
 
-    from solver.case import _one_line
+    from solver.config.case import _one_line
 
     raw = yaml.safe_load(Path(path).read_text())
     if not isinstance(raw, dict) or "comparison" not in raw:
@@ -148,7 +148,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
     """Run every case over ``seeds`` realisations and write the comparison folder.
 
     The runs are independent: with ``groups`` > 1 the ranks are split into that many
-    process groups (:func:`solver.parallel.process_groups`) that run consecutive blocks of
+    process groups (:func:`solver.studies.parallel.process_groups`) that run consecutive blocks of
     them side by side, each run on its group's communicator.
     """
     check_groups(comm, groups)
@@ -325,7 +325,7 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
 
 
 def _plot_side_by_side(path: Path, designs: list[_Design]) -> None:
-    from solver.report import _pyvista
+    from solver.io.report import _pyvista
 
     pyvista = _pyvista()
     name = "current_density_magnitude_A_m2"

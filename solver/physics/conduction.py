@@ -18,10 +18,10 @@ The problem is solved by Newton (PETSc SNES, backtracking line search) with cont
 in the applied load when a full step fails. Forms are compiled once: the applied current
 or potential is a ``Constant`` so that sweeps reuse them.
 
-Options: ``grain_boundary`` (a :class:`~solver.grain_boundaries.GrainBoundaryModel`)
+Options: ``grain_boundary`` (a :class:`~solver.physics.grain_boundaries.GrainBoundaryModel`)
 switches to a discontinuous (SIPG) space with lumped zero-thickness GBs (Dirichlet data
 then imposed by Nitsche); ``counter_kinetics`` gives the counter electrode its own law
-for the cell voltage (see :mod:`solver.metrics`); ``source`` (verification only) adds
+for the cell voltage (see :mod:`solver.analysis.metrics`); ``source`` (verification only) adds
 manufactured volume/boundary sources.
 """
 
@@ -42,7 +42,7 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import CaseError, SolverError
-from solver.grain_boundaries import (
+from solver.physics.grain_boundaries import (
     GrainBoundaryModel,
     dg_operator,
     nitsche_dirichlet,
@@ -50,8 +50,8 @@ from solver.grain_boundaries import (
     sheet_constraints,
     sheet_end_currents,
 )
-from solver.kinetics import KineticsLaw
-from solver.mesh import TaggedMesh, restrict
+from solver.physics.kinetics import KineticsLaw
+from solver.geometry.driver import TaggedMesh, restrict
 
 __all__ = ["ConductionSettings", "ConductionProblem", "ConductionFields"]
 
@@ -102,7 +102,7 @@ class ConductionSettings:
     grain_boundary: GrainBoundaryModel | None = None
     # Stress-affected kinetics (Monroe and Newman 2005): Li under hydrostatic pressure p_h
     # has its equilibrium potential lowered by V_m p_h / F, so eta = -phi - U_ref - dU with
-    # dU = -V_m p_h / F [V]; a Function on the conduction mesh (see solver.run).
+    # dU = -V_m p_h / F [V]; a Function on the conduction mesh (see solver.studies.run).
     equilibrium_shift: object = None
 
     def reference_potential(self):
@@ -138,7 +138,7 @@ class ConductionFields:
     @property
     def overpotential(self):
         """UFL expression of the interface overpotential eta = -phi - U_ref [V] (charge transfer plus
-        the drop across a lumped film, see solver.kinetics.FilmResistance)."""
+        the drop across a lumped film, see solver.physics.kinetics.FilmResistance)."""
         return -self.potential - self.settings.reference_potential()
 
 
@@ -190,7 +190,7 @@ class ConductionProblem:
             self.sigma.x.array[t.cells(region)] = value
         self.sigma.x.scatter_forward()
 
-        # The unknown: phi, or (phi, psi) with the GB sheet potential psi (solver.grain_boundaries).
+        # The unknown: phi, or (phi, psi) with the GB sheet potential psi (solver.physics.grain_boundaries).
         self.unknown = fem.Function(self.V, name="potential_V")
         self.sheet = gb is not None and gb.conductance > 0
         if self.sheet:
@@ -242,7 +242,7 @@ class ConductionProblem:
             values = [(boundary, value) for boundary, _, value in dirichlet]
             sheet_bcs, self.sheet_ends = sheet_constraints(self.V, t, gb, values)
             bcs += sheet_bcs
-        # DG: fluxes as imposed by the scheme; CG: recovered from the residual (solver.metrics).
+        # DG: fluxes as imposed by the scheme; CG: recovered from the residual (solver.analysis.metrics).
         self.weak_fluxes = weak_fluxes if gb is not None else {}
         if source is not None:
             F -= source(v, ufl.Measure("dx", domain=msh, subdomain_data=t.cell_tags), ds)

@@ -10,7 +10,7 @@ along ``direction`` and A [m^2] (m in 2D) its cross-section,
 With insulating sides this is the "uniform potential on the faces" estimate (the sample
 must be large enough, or symmetric like a unit cell of a periodic microstructure, for it
 to be the homogenised value). Lumped zero-thickness grain boundaries are supported
-through ``grain_boundary`` (:class:`~solver.grain_boundaries.GrainBoundaryModel`).
+through ``grain_boundary`` (:class:`~solver.physics.grain_boundaries.GrainBoundaryModel`).
 
 :func:`calibrate` finds the conductivity of one unknown phase (a region, or the lumped
 GBs) that reproduces a measured sigma_eff, by Brent's method on log(sigma).
@@ -28,12 +28,12 @@ from scipy.optimize import brentq
 import dolfinx
 from dolfinx import fem
 
-from solver.conduction import ConductionProblem, ConductionSettings
+from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.errors import CaseError
-from solver.grain_boundaries import GrainBoundaryModel
-from solver.kinetics import make_kinetics
-from solver.mesh import TaggedMesh
-from solver.metrics import boundary_flux
+from solver.physics.grain_boundaries import GrainBoundaryModel
+from solver.physics.kinetics import make_kinetics
+from solver.geometry.driver import TaggedMesh
+from solver.analysis.metrics import boundary_flux
 
 __all__ = ["effective_conductivity", "calibrate", "hashin_shtrikman_bounds"]
 

@@ -4,17 +4,17 @@ measured total conductivity (e.g. the GB phase of LPS7228 against 13.2 mS/cm, se
     dendrite calibrate CASE.yaml --unknown grain_boundaries --target "13.2 mS/cm"
 
 The effective conductivity is computed along the anode -> counter axis with the case's
-mesh, materials and temperature (:func:`solver.homogenisation.effective_conductivity`);
+mesh, materials and temperature (:func:`solver.analysis.homogenisation.effective_conductivity`);
 the unknown is a region name or ``grain_boundary_facets`` (the lumped GB model, whose
 thickness comes from its material). Brent's method on log(sigma) finds it.
 """
 
 from __future__ import annotations
 
-from solver.case import Case
+from solver.config.case import Case
 from solver.errors import CaseError
-from solver.homogenisation import calibrate, effective_conductivity
-from solver.run import GB_FACETS, build_case_mesh, case_conductivities
+from solver.analysis.homogenisation import calibrate, effective_conductivity
+from solver.config.adapter import GB_FACETS, build_case_mesh, case_conductivities
 
 __all__ = ["calibrate_case"]
 

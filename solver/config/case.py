@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import meshes
 from meshes import GeometryParameters, MeshSettings
 from solver.errors import CaseError
-from solver.kinetics import kinetics_laws
-from solver.materials import Material, material
-from solver.units import Quantity
+from solver.physics.kinetics import kinetics_laws
+from solver.materials.library import Material, material
+from solver.config.units import Quantity
 
 __all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 

@@ -1,4 +1,4 @@
-"""The coupled chain of :mod:`solver.risk` on a case: conduction -> tip overpotential ->
+"""The coupled chain of :mod:`solver.analysis.risk` on a case: conduction -> tip overpotential ->
 Porz pressure -> K_I by superposition -> criterion -> CCD.
 
 Mechanics (2D plane strain, electrolyte regions only): the counter electrode is a roller
@@ -9,7 +9,7 @@ reacted there, which lowers K_I by a few per cent when a / L is not small) or fr
 flaw's faces are given their own boundary name (``flaw_<k>_faces``) so that a unit
 pressure can be put on one flaw at a time; the influence matrix G_jk [m^0.5] (K_I at tip
 j per pascal in flaw k) is computed once, by the interaction integral with its crack-face
-term (:func:`solver.fracture.interaction_integral`). The stack pressure (on the counter,
+term (:func:`solver.physics.fracture.interaction_integral`). The stack pressure (on the counter,
 the Li side and inside every flaw) is one more load case.
 """
 
@@ -24,12 +24,12 @@ from mpi4py import MPI
 
 import dolfinx
 
-from solver.case import Case
-from solver.conduction import ConductionProblem
+from solver.config.case import Case
+from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
-from solver.mesh import TaggedMesh
-from solver.metrics import conduction_metrics
-from solver.risk import FlawState, SweepPoint, critical_current_density, make_criterion, porz_pressure, tip_samples
+from solver.geometry.driver import TaggedMesh
+from solver.analysis.metrics import conduction_metrics
+from solver.analysis.risk import FlawState, SweepPoint, critical_current_density, make_criterion, porz_pressure, tip_samples
 
 __all__ = ["FlawRiskAnalysis", "write_sweep"]
 
@@ -104,8 +104,8 @@ class FlawRiskAnalysis:
         raise CaseError(f"risk.{prop}", "required: no electrolyte material of the case provides it")
 
     def _mechanics(self, tagged: TaggedMesh, case: Case) -> None:
-        from solver.elasticity import ElasticityProblem
-        from solver.fracture import CrackTip, interaction_integral
+        from solver.physics.elasticity import ElasticityProblem
+        from solver.physics.fracture import CrackTip, interaction_integral
 
         boundary = case.electrochemistry.anode_interface
         mech = _split_flaw_faces(tagged, self.flaws, boundary)

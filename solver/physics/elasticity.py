@@ -36,7 +36,7 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import CaseError, SolverError
-from solver.mesh import TaggedMesh
+from solver.geometry.driver import TaggedMesh
 
 __all__ = [
     "ElasticityProblem",
@@ -197,7 +197,7 @@ class ElasticFields:
 
 
 class ElasticityProblem:
-    """Linear elasticity on a :class:`~solver.mesh.TaggedMesh`.
+    """Linear elasticity on a :class:`~solver.geometry.driver.TaggedMesh`.
 
     Args:
         tagged: the mesh with named regions and boundaries.

@@ -27,13 +27,13 @@ from typing import Any
 import yaml
 from mpi4py import MPI
 
-from solver.case import Case, parse_case, with_value
+from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
-from solver.mesh import mesh_key
-from solver.metrics import conduction_metrics
-from solver.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
-from solver.results import software_versions, write_json
-from solver.run import build_case_mesh, conduction_problem
+from solver.geometry.driver import mesh_key
+from solver.analysis.metrics import conduction_metrics
+from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
+from solver.io.result_folder import software_versions, write_json
+from solver.config.adapter import build_case_mesh, conduction_problem
 
 __all__ = ["SweepPoint", "SweepResult", "describe", "parse_values", "sweep_points", "run_sweep"]
 
@@ -203,7 +203,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
     """Run (or resume) a sweep; ``progress(record)`` is called on a group's rank 0 after each point.
 
     ``groups`` > 1 splits ``comm`` into that many process groups (sub-communicators,
-    :func:`solver.parallel.process_groups`) that solve consecutive blocks of the unfinished
+    :func:`solver.studies.parallel.process_groups`) that solve consecutive blocks of the unfinished
     points side by side: 4 ranks as 4 groups run 4 points at a time in serial, as 2 groups
     2 points at a time on 2 ranks each. Within a block the mesh and forms are reused as
     in one group. Each group's rank 0 writes the point files of its block.

@@ -29,7 +29,7 @@ import gmsh
 import meshes
 from meshes import GeometryParameters, MeshSettings
 from solver.errors import GeometryError
-from solver.parallel import broadcast_errors
+from solver.studies.parallel import broadcast_errors
 
 __all__ = ["TaggedMesh", "build_mesh", "load_mesh", "mesh_key"]
 

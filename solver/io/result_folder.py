@@ -26,7 +26,7 @@ import numpy as np
 from mpi4py import MPI
 
 from solver.errors import CaseError, DendriteError
-from solver.parallel import broadcast_errors
+from solver.studies.parallel import broadcast_errors
 
 __all__ = ["run_folder", "software_versions", "write_json", "write_checksums", "verify_checksums", "clean"]
 

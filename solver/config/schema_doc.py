@@ -45,10 +45,10 @@ def case_reference() -> str:
     """Markdown reference of every case key, its unit and default, and every geometry."""
     import meshes
     from meshes import MeshSettings
-    from solver.case import Electrochemistry, Mechanics, Outputs, Risk, Solver
-    from solver.kinetics import kinetics_laws
-    from solver.materials import PROPERTIES, library
-    from solver.risk import risk_criteria
+    from solver.config.case import Electrochemistry, Mechanics, Outputs, Risk, Solver
+    from solver.physics.kinetics import kinetics_laws
+    from solver.materials.library import PROPERTIES, library
+    from solver.analysis.risk import risk_criteria
 
     def block(lines):
         return "```\n" + "\n".join(line[2:] for line in lines) + "\n```\n"
@@ -74,7 +74,7 @@ def case_reference() -> str:
               "(" + ", ".join(f"`{k}` [{u or '-'}]" for k, u in PROPERTIES.items()) + "). The key "
               "`grain_boundary_facets` selects the zero-thickness grain-boundary model (its material needs "
               "`ionic_conductivity` and `thickness`). Library materials: "
-              + ", ".join(f"`{k}`" for k in library()) + " (values and sources: `solver/data/materials.yaml`).\n",
+              + ", ".join(f"`{k}`" for k in library()) + " (values and sources: `solver/materials/data/materials.yaml`).\n",
               "## Geometries\n"]
     for name, gen in sorted(meshes.registry.items()):
         parts += [f"### `{name}`\n", gen.description + "\n", block(describe_model(gen.parameters))]

@@ -17,7 +17,7 @@ import ufl
 import dolfinx
 from dolfinx import fem
 
-from solver.conduction import ConductionFields
+from solver.physics.conduction import ConductionFields
 
 __all__ = ["FIELD_UNITS", "write_fields", "write_interface"]
 

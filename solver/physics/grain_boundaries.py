@@ -51,7 +51,7 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import CaseError
-from solver.mesh import TaggedMesh
+from solver.geometry.driver import TaggedMesh
 
 __all__ = [
     "GrainBoundaryModel",
