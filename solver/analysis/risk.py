@@ -48,6 +48,9 @@ class FlawState:
     pressure: float = 0.0
     stress_intensity: float = 0.0
     ratio: float = 0.0
+    # 3D: K_I [Pa m^0.5] at the nodes along the crack front, with their positions [m] and
+    # the front's parameter ({"parameter_name", "parameter", "points", "K_I"})
+    front: dict | None = None
 
 
 risk_criteria: dict[str, type["RiskCriterion"]] = {}

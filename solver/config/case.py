@@ -115,6 +115,11 @@ class Mechanics(_Section):
     lateral: Literal["symmetry", "free"] = Field(
         "symmetry", description="sides: symmetry planes (a periodic row of flaws, laterally confined cell) or "
         "traction-free (an isolated flaw; one corner is held against rigid motion)")
+    integration_radius: Quantity("m") | None = Field(
+        None, gt=0, description="outer radius r2 of the K_I interaction-integral domain around a crack tip or "
+        "front [m]; default: 2D a quarter of the flaw depth, 3D six "
+        "front elements (at most half the smaller crack dimension); a warning when it spans fewer than three "
+        "elements")
 
 
 class Risk(_Section):

@@ -91,10 +91,12 @@ class FlawRiskAnalysis:
         self.stack = np.zeros(len(self.flaws))
         if self.flaws:
             self.tip_radius = [max(f.get("tip_radius", 0.0), tagged.statistics["h_min_m"]) * 2 for f in self.flaws]
+        self.fronts = None  # 3D: K_I along crack fronts (solver.studies.flaw_risk_3d)
         if self.flaws and self.criterion.needs_mechanics:
-            if tagged.gdim != 2:
-                raise CaseError("risk.criterion", "K_I is computed in 2D only; use critical_overpotential in 3D")
-            self._mechanics(tagged, case)
+            if tagged.gdim == 3:
+                self._front_mechanics(tagged, case)
+            else:
+                self._mechanics(tagged, case)
 
     def _material_value(self, prop: str) -> float:
         for region in ("electrolyte", "grains", *self.case.materials):
@@ -132,7 +134,8 @@ class FlawRiskAnalysis:
             fields = ElasticityProblem(mech, materials, pressures=pressures, constraints=constraints,
                                        point_constraints=point_constraints, degree=degree).solve()
             self.force_imbalance = max(self.force_imbalance, fields.force_balance()["imbalance"])
-            return np.array([interaction_integral(fields, tip, crack_faces=[faces[j]]).K_I for j, tip in enumerate(tips)])
+            return np.array([interaction_integral(fields, tip, radius=case.model.mechanics.integration_radius,
+                                                  crack_faces=[faces[j]]).K_I for j, tip in enumerate(tips)])
 
         for k in range(len(self.flaws)):
             self.influence[:, k] = k_values({faces[k]: 1.0})
@@ -142,6 +145,66 @@ class FlawRiskAnalysis:
             loads[boundary] = p_stack
             loads[case.electrochemistry.counter_electrode] = p_stack
             self.stack = k_values(loads)
+
+    def _front_mechanics(self, tagged: TaggedMesh, case: Case) -> None:
+        """3D: the influence of every flaw's pressure on K_I along every crack front."""
+        from solver.physics.elasticity import ElasticityProblem
+        from solver.studies import flaw_risk_3d
+
+        missing = [k for k, f in enumerate(self.flaws) if "crack_front" not in f or "face_region" not in f]
+        if missing:
+            raise CaseError("risk.criterion", f"fracture_toughness in 3D needs flaws with a crack front; "
+                            f"flaws {missing} of geometry {case.model.geometry.type} declare none "
+                            "(use a crack geometry such as surface_crack_3d with li_filled: true)")
+        ec, mech_settings = case.electrochemistry, case.model.mechanics
+        mech = flaw_risk_3d.split_crack_faces(tagged, self.flaws, ec.anode_interface)
+        materials = {r: (case.materials[r].get("youngs_modulus", f"materials.{r}.youngs_modulus"),
+                         case.materials[r].get("poissons_ratio", f"materials.{r}.poissons_ratio")) for r in mech.regions}
+        constraints = {ec.counter_electrode: "roller"}
+        constraints.update({name: "symmetry" for name in tagged.metadata.get("mirror_planes", [])})
+        if mech_settings.lateral == "symmetry":
+            constraints.update({name: "roller" for name in tagged.metadata.get("lateral_sides", ["sides"])
+                                if name in mech.boundaries})
+
+        def solve(pressures):
+            fields = ElasticityProblem(mech, materials, pressures=pressures, constraints=constraints,
+                                       degree=mech_settings.element_degree).solve()
+            self.force_imbalance = max(self.force_imbalance, fields.force_balance()["imbalance"])
+            return fields
+
+        radius = [mech_settings.integration_radius or flaw_risk_3d.default_radius(tagged, f["crack_front"])
+                  for f in self.flaws]
+        p_stack = mech_settings.stack_pressure
+        stack = None
+        if p_stack > 0:
+            stack = {f"flaw_{k}_faces": p_stack for k in range(len(self.flaws))}
+            stack.update({ec.anode_interface: p_stack, ec.counter_electrode: p_stack})
+        self.fronts = flaw_risk_3d.front_influence(solve, self.flaws, radius, stack)
+        self.influence = self.fronts.matrix()
+        self.stack = np.array([float(np.max(s)) for s in self.fronts.stack])
+
+    def _tip_values(self, samples: dict) -> list[tuple[float, float, list[float]]]:
+        """(overpotential [V], current density [A/m^2], where) at every flaw tip or front."""
+        from solver.studies.flaw_risk_3d import front_overpotential
+
+        if self.fronts is not None:
+            distance = 2 * (self.problem.tagged.metadata.get("front_size_m") or self.tip_radius[0])
+            return [front_overpotential(samples, front, distance) for front in self.fronts.fronts]
+        values = [tip_samples(samples, [f["tip"]], r)[0] for f, r in zip(self.flaws, self.tip_radius)]
+        return [(eta, cur, list(f["tip"])) for f, (eta, cur) in zip(self.flaws, values)]
+
+    def _stress_intensity(self, states: list[FlawState], pressures: np.ndarray) -> np.ndarray:
+        """K_I of every flaw [Pa m^0.5]: at its tip (2D), or the largest along its front (3D,
+        where ``tip`` is moved to the point of the largest value)."""
+        if self.fronts is None:
+            return self.influence @ pressures[: len(self.flaws)] + self.stack if self.flaws else np.zeros(1)
+        along = self.fronts.stress_intensity(pressures)
+        for st, k_s, front in zip(states, along, self.fronts.influence):
+            nodes = front[0]
+            st.tip = nodes.points[int(np.argmax(k_s))].tolist()
+            st.front = {"parameter_name": nodes.parameter_name, "parameter": nodes.parameter.tolist(),
+                        "points": nodes.points.tolist(), "K_I": k_s.tolist()}
+        return np.array([float(np.max(k_s)) for k_s in along])
 
     def evaluate(self, applied_current_density: float) -> SweepPoint:
         """Solve at ``applied_current_density`` [A/m^2, magnitude] and rate every flaw."""
@@ -153,16 +216,15 @@ class FlawRiskAnalysis:
         states = []
         if fields.tagged.mesh.comm.rank == 0:
             if self.flaws:
-                values = [tip_samples(samples, [f["tip"]], r)[0] for f, r in zip(self.flaws, self.tip_radius)]
-                for k, (f, (eta, cur)) in enumerate(zip(self.flaws, values)):
-                    states.append(FlawState(k, list(f["tip"]), eta, cur))
+                for k, (eta, cur, where) in enumerate(self._tip_values(samples)):
+                    states.append(FlawState(k, where, eta, cur))
             else:  # no flaw: the interface as a whole (no stress concentrator: K_I = 0)
                 states.append(FlawState(-1, metrics["hot_spot"], metrics["max_abs_overpotential"],
                                         metrics["max_interface_current_density"]))
         states = fields.tagged.mesh.comm.bcast(states, root=0)
         s = self.settings
         pressures = np.array([porz_pressure(st.overpotential, s.molar_volume, s.pressure_cap) for st in states])
-        k_i = self.influence @ pressures[: len(self.flaws)] + self.stack if self.flaws else np.zeros(1)
+        k_i = self._stress_intensity(states, pressures)
         for st, p, k in zip(states, pressures, k_i):
             st.pressure, st.stress_intensity = float(p), float(k)
             st.ratio = self.criterion.ratio(st)
@@ -205,6 +267,11 @@ def write_sweep(folder: Path, points: list[SweepPoint], criterion: str) -> None:
     import matplotlib.pyplot as plt
 
     ok = [p for p in points if p.failed is None]
+    critical = next((p for p in ok if p.worst_ratio >= 1.0 and any(st.front for st in p.flaws)), None)
+    if critical is not None:
+        from solver.studies.flaw_risk_3d import write_front_profile
+
+        write_front_profile(folder, critical, criterion)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot([p.applied_current_density * 0.1 for p in ok], [p.worst_ratio for p in ok], "o-", ms=4)
     ax.axhline(1.0, color="k", ls="--", lw=0.8)
