@@ -24,6 +24,7 @@ from mpi4py import MPI
 
 import dolfinx
 
+from solver.config.adapter import FRACTURE_KEYS, MECHANICS_KEYS, case_keys
 from solver.config.case import Case
 from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
@@ -129,10 +130,15 @@ class FlawRiskAnalysis:
         degree = case.model.mechanics.element_degree
 
         def k_values(pressures):
-            fields = ElasticityProblem(mech, materials, pressures=pressures, constraints=constraints,
-                                       point_constraints=point_constraints, degree=degree).solve()
+            with case_keys(MECHANICS_KEYS, "mechanics"), ElasticityProblem(
+                mech, materials, pressures=pressures, constraints=constraints,
+                point_constraints=point_constraints, degree=degree,
+            ) as problem:
+                fields = problem.solve()
             self.force_imbalance = max(self.force_imbalance, fields.force_balance()["imbalance"])
-            return np.array([interaction_integral(fields, tip, crack_faces=[faces[j]]).K_I for j, tip in enumerate(tips)])
+            with case_keys(FRACTURE_KEYS, "risk"):
+                return np.array([interaction_integral(fields, tip, crack_faces=[faces[j]]).K_I
+                                 for j, tip in enumerate(tips)])
 
         for k in range(len(self.flaws)):
             self.influence[:, k] = k_values({faces[k]: 1.0})
