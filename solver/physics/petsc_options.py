@@ -15,7 +15,7 @@ unused options at exit); options that were in the database before are left untou
 
 PETSc objects are destroyed collectively: :class:`PetscResources` gives the problems
 ``close()`` and ``with`` support, so that destruction happens at the same point on every
-rank rather than whenever each rank's garbage collector runs.
+rank rather than whenever each rank's garbage collector runs. See docs/petsc_options.md.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from petsc4py import PETSc
 
 from solver.errors import SettingError
 
-__all__ = ["CONDUCTION_PREFIX", "ELASTICITY_PREFIX", "configure_solver", "PetscResources"]
+__all__ = ["CONDUCTION_PREFIX", "ELASTICITY_PREFIX", "configure_solver", "user_has_option", "PetscResources"]
 
 CONDUCTION_PREFIX = "dendrite_conduction_"
 ELASTICITY_PREFIX = "dendrite_elasticity_"
