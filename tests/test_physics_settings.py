@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 
 from solver.config.adapter import (
-    CONDUCTION_KEYS, FRACTURE_KEYS, MECHANICS_KEYS, build_case_mesh, case_keys, conduction_problem, yaml_key,
+    CONDUCTION_KEYS,
+    FRACTURE_KEYS,
+    MECHANICS_KEYS,
+    build_case_mesh,
+    case_keys,
+    conduction_problem,
+    yaml_key,
 )
 from solver.config.case import parse_case
 from solver.errors import CaseError, SettingError
@@ -49,15 +55,21 @@ def imported_modules(path: Path) -> set[str]:
 def test_physics_and_analysis_never_import_config(layer):
     files = sorted((ROOT / "solver" / layer).glob("*.py"))
     assert files
-    offenders = {f.name: sorted(m for m in imported_modules(f) if m == "solver.config" or m.startswith("solver.config."))
-                 for f in files}
+    offenders = {
+        f.name: sorted(
+            m for m in imported_modules(f) if m == "solver.config" or m.startswith("solver.config.")
+        )
+        for f in files
+    }
     assert {name: mods for name, mods in offenders.items() if mods} == {}
 
 
 def test_import_scan_sees_config_imports(tmp_path):
     """The scanner itself: absolute, from- and relative imports of solver.config are found."""
     probe = ROOT / "solver" / "physics" / "_probe_for_test.py"
-    probe.write_text("import solver.config.case\nfrom ..config import adapter\nfrom solver.config.units import Q\n")
+    probe.write_text(
+        "import solver.config.case\nfrom ..config import adapter\nfrom solver.config.units import Q\n"
+    )
     try:
         found = imported_modules(probe)
     finally:
@@ -67,7 +79,9 @@ def test_import_scan_sees_config_imports(tmp_path):
 
 def test_yaml_key_mapping():
     assert yaml_key("degree", MECHANICS_KEYS, "mechanics") == "mechanics.element_degree"
-    assert yaml_key("materials.grains.poissons_ratio", MECHANICS_KEYS, "") == "materials.grains.poissons_ratio"
+    assert (
+        yaml_key("materials.grains.poissons_ratio", MECHANICS_KEYS, "") == "materials.grains.poissons_ratio"
+    )
     assert yaml_key("constraints.sides", MECHANICS_KEYS, "") == "mechanics.lateral"
     assert yaml_key("point_constraints[0]", MECHANICS_KEYS, "") == "mechanics.lateral"
     assert yaml_key("radius", FRACTURE_KEYS, "risk") == "geometry"
@@ -77,7 +91,9 @@ def test_yaml_key_mapping():
 
 def unit_square():
     return make_tagged_box(
-        [[0.0, 1.0], [0.0, 1.0]], [[2], [2]], regions={"bulk": lambda x: np.ones(x.shape[1], bool)},
+        [[0.0, 1.0], [0.0, 1.0]],
+        [[2], [2]],
+        regions={"bulk": lambda x: np.ones(x.shape[1], bool)},
         boundaries={"bottom": lambda x: np.isclose(x[1], 0.0), "top": lambda x: np.isclose(x[1], 1.0)},
     )
 
@@ -98,8 +114,13 @@ def test_fracture_and_homogenisation_name_their_arguments():
     from solver.physics.elasticity import ElasticityProblem
     from solver.physics.fracture import CrackTip, interaction_integral
 
-    with ElasticityProblem(unit_square(), {"bulk": (1e9, 0.25)}, pressures={"top": 1e6},
-                           constraints={"bottom": "fixed"}, degree=1) as problem:
+    with ElasticityProblem(
+        unit_square(),
+        {"bulk": (1e9, 0.25)},
+        pressures={"top": 1e6},
+        constraints={"bottom": "fixed"},
+        degree=1,
+    ) as problem:
         fields = problem.solve()
     with pytest.raises(SettingError, match=r"^radius: give the integration radius") as info:
         interaction_integral(fields, CrackTip((0.5, 0.5), (1.0, 0.0)), crack_faces=None)
@@ -112,8 +133,14 @@ def test_fracture_and_homogenisation_name_their_arguments():
 
 
 def test_case_errors_from_the_numerics_name_existing_keys():
-    raw = dict(FLAT_CASE, electrochemistry={"applied_current_density": "1 mA/cm^2", "stress_kinetics": True,
-                                            "kinetics": {"law": "primary"}})
+    raw = dict(
+        FLAT_CASE,
+        electrochemistry={
+            "applied_current_density": "1 mA/cm^2",
+            "stress_kinetics": True,
+            "kinetics": {"law": "primary"},
+        },
+    )
     case = parse_case(raw)
     with pytest.raises(CaseError, match=r"^electrochemistry\.stress_kinetics: needs finite kinetics"):
         conduction_problem(case, build_case_mesh(case))
@@ -138,8 +165,9 @@ import numpy as np
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import make_kinetics
 from tests.conftest import make_tagged_box
-tagged = make_tagged_box([[0.0, 1.0], [0.0, 1.0]], [[2], [2]],
-    boundaries={"anode_interface": lambda x: np.isclose(x[1], 0.0), "counter_electrode": lambda x: np.isclose(x[1], 1.0)})
+boundaries = {"anode_interface": lambda x: np.isclose(x[1], 0.0),
+              "counter_electrode": lambda x: np.isclose(x[1], 1.0)}
+tagged = make_tagged_box([[0.0, 1.0], [0.0, 1.0]], [[2], [2]], boundaries=boundaries)
 kin = make_kinetics("butler_volmer", exchange_current_density=1.0, temperature=298.15)
 settings = ConductionSettings(kinetics=kin, applied_current_density=1.0, petsc_options={"ksp_rtol": 1e-7})
 with ConductionProblem(tagged, {"electrolyte": 1.0}, settings) as problem:
@@ -150,11 +178,15 @@ with ConductionProblem(tagged, {"electrolyte": 1.0}, settings) as problem:
 
 def test_options_from_the_petsc_options_environment_win():
     """PETSC_OPTIONS is read by PetscInitialize: the route for `dendrite run` and scripts."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT),
-               PETSC_OPTIONS="-dendrite_conduction_ksp_type gmres -dendrite_conduction_ksp_rtol 1e-8 "
-                             "-dendrite_conduction_snes_max_it 7")
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT, capture_output=True, text=True,
-                         timeout=120)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        PETSC_OPTIONS="-dendrite_conduction_ksp_type gmres -dendrite_conduction_ksp_rtol 1e-8 "
+        "-dendrite_conduction_snes_max_it 7",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     ksp_type, rtol, max_it = out.stdout.split()
     assert (ksp_type, float(rtol), int(max_it)) == ("gmres", 1e-8, 7)

@@ -30,7 +30,8 @@ def flat_cell(with_gb: bool):
     """Slab 0 < y < L (width L/4), a GB facet line at y = L/2 when asked."""
     interior = {"grain_boundary_facets": lambda x: np.isclose(x[1], L / 2, atol=1e-12)} if with_gb else {}
     return make_tagged_box(
-        [[0.0, L / 4], [0.0, L / 2, L]], [[2], [4, 4]],
+        [[0.0, L / 4], [0.0, L / 2, L]],
+        [[2], [4, 4]],
         boundaries={
             "anode_interface": lambda x: np.isclose(x[1], 0.0, atol=1e-12),
             "counter_electrode": lambda x: np.isclose(x[1], L, atol=1e-12),
@@ -60,7 +61,8 @@ def observed(fields) -> dict:
     out = {k: metrics[k] for k in keys}
     if fields.grain_boundary_dissipation is not None:
         out["gb_dissipation"] = fields.tagged.mesh.comm.allreduce(
-            fem.assemble_scalar(fem.form(fields.grain_boundary_dissipation)), MPI.SUM)
+            fem.assemble_scalar(fem.form(fields.grain_boundary_dissipation)), MPI.SUM
+        )
     return out
 
 
@@ -68,8 +70,9 @@ def observed(fields) -> dict:
 @pytest.mark.parametrize("scheme", list(SCHEMES))
 def test_second_solve_leaves_first_state_unchanged(scheme):
     model, mode = SCHEMES[scheme]
-    settings = ConductionSettings(kinetics=bv(), mode=mode, applied_current_density=10.0, applied_potential=0.01,
-                                  grain_boundary=model)
+    settings = ConductionSettings(
+        kinetics=bv(), mode=mode, applied_current_density=10.0, applied_potential=0.01, grain_boundary=model
+    )
     with ConductionProblem(flat_cell(model is not None), {"electrolyte": SIGMA}, settings) as problem:
         first = problem.solve()
         values, numbers = first.potential.x.array.copy(), observed(first)
@@ -109,8 +112,9 @@ def test_conduction_prefix_and_option_precedence():
     kin = make_kinetics("primary", exchange_current_density=1.0, temperature=T)
 
     def ksp(**petsc_options):
-        settings = ConductionSettings(kinetics=kin, applied_current_density=10.0, linear_solver="iterative",
-                                      petsc_options=petsc_options)
+        settings = ConductionSettings(
+            kinetics=kin, applied_current_density=10.0, linear_solver="iterative", petsc_options=petsc_options
+        )
         with ConductionProblem(flat_cell(False), {"electrolyte": SIGMA}, settings) as problem:
             solver = problem.problem.solver
             assert solver.getOptionsPrefix() == "dendrite_conduction_"
@@ -131,11 +135,20 @@ def test_conduction_prefix_and_option_precedence():
 
 def test_elasticity_prefix_options_and_snapshot():
     tagged = make_tagged_box(
-        [[0.0, 1.0], [0.0, 1.0]], [[2], [2]], regions={"bulk": lambda x: np.ones(x.shape[1], bool)},
+        [[0.0, 1.0], [0.0, 1.0]],
+        [[2], [2]],
+        regions={"bulk": lambda x: np.ones(x.shape[1], bool)},
         boundaries={"bottom": lambda x: np.isclose(x[1], 0.0), "top": lambda x: np.isclose(x[1], 1.0)},
     )
-    with ElasticityProblem(tagged, {"bulk": (1e9, 0.25)}, pressures={"top": 1e6}, constraints={"bottom": "fixed"},
-                           degree=1, solver="cg_gamg", petsc_options={"ksp_rtol": 1e-12}) as problem:
+    with ElasticityProblem(
+        tagged,
+        {"bulk": (1e9, 0.25)},
+        pressures={"top": 1e6},
+        constraints={"bottom": "fixed"},
+        degree=1,
+        solver="cg_gamg",
+        petsc_options={"ksp_rtol": 1e-12},
+    ) as problem:
         first = problem.solve()
         values = first.displacement.x.array.copy()
         second = problem.solve()

@@ -21,8 +21,18 @@ from solver.physics.kinetics import FARADAY, make_kinetics
 
 GB_FACETS = "grain_boundary_facets"  # materials key of the zero-thickness GB model
 
-__all__ = ["GB_FACETS", "build_case_mesh", "case_conductivities", "case_keys", "conduction_problem", "stress_shift",
-           "CONDUCTION_KEYS", "MECHANICS_KEYS", "FRACTURE_KEYS"]
+__all__ = [
+    "CONDUCTION_KEYS",
+    "FRACTURE_KEYS",
+    "GB_FACETS",
+    "MECHANICS_KEYS",
+    "build_case_mesh",
+    "case_conductivities",
+    "case_keys",
+    "conduction_problem",
+    "stress_shift",
+    "yaml_key",
+]
 
 # Settings of the physics -> the YAML key that sets them. A name ending in "." or "["
 # maps a family (``materials.grains.poissons_ratio`` -> ``materials.grains.poissons_ratio``).

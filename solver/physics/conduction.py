@@ -18,6 +18,13 @@ The problem is solved by Newton (PETSc SNES, backtracking line search) with cont
 in the applied load when a full step fails. Forms are compiled once: the applied current
 or potential is a ``Constant`` so that sweeps reuse them.
 
+Structure: the boundary conditions are objects of :mod:`solver.physics.boundary_conditions`
+(charge transfer, applied current, applied potential; insulating elsewhere) and the
+discretisation one of :mod:`solver.physics.conduction_schemes` (Lagrange, or SIPG with
+lumped GBs). PETSc options prefix ``dendrite_conduction_`` (see
+:mod:`solver.physics.petsc_options`). ``solve()`` returns a snapshot that later solves
+leave unchanged; ``close()`` (or ``with``) releases the PETSc objects collectively.
+
 Options: ``grain_boundary`` (a :class:`~solver.physics.grain_boundaries.GrainBoundaryModel`)
 switches to a discontinuous (SIPG) space with lumped zero-thickness GBs (Dirichlet data
 then imposed by Nitsche); ``counter_kinetics`` gives the counter electrode its own law
@@ -142,11 +149,12 @@ class ConductionFields:
         return -self.potential - self.settings.reference_potential()
 
 
-def _ionic_mesh(tagged: TaggedMesh, conductivity: dict[str, float], settings: ConductionSettings) -> TaggedMesh:
-    """The sub-mesh of the ionic regions; errors naming the settings when regions or boundaries are missing."""
+def _ionic_mesh(tagged: TaggedMesh, conductivity: dict[str, float], settings: ConductionSettings):
+    """The sub-mesh of the ionic regions (errors name the settings when regions or boundaries are missing)."""
     missing = [r for r in conductivity if r not in tagged.regions]
     if missing:
-        raise SettingError("conductivity", f"regions {missing} are not in the mesh; it has {sorted(tagged.regions)}")
+        known = sorted(tagged.regions)
+        raise SettingError("conductivity", f"regions {missing} are not in the mesh; it has {known}")
     ionic = restrict(tagged, list(conductivity))
     ionic.boundary_tag(settings.anode_interface)  # early, clear error if missing
     ionic.boundary_tag(settings.counter_electrode)
@@ -273,15 +281,20 @@ class ConductionProblem(PetscResources):
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             self.residual_form, self.unknown, bcs=self.bcs, petsc_options_prefix=s.options_prefix
         )
-        self.petsc_options = configure_solver(self.problem.solver, _default_options(s, direct), s.petsc_options)
+        defaults = _default_options(s, direct)
+        self.petsc_options = configure_solver(self.problem.solver, defaults, s.petsc_options)
         self.problem.solver.setConvergenceHistory()
         # Every variant of the operator is symmetric (ohmic term, kinetics terms f(phi) v,
         # symmetric interior penalty and Nitsche; tests/test_solver_symmetry.py checks it):
         # telling PETSc spares GAMG the symmetrisation of its graph (1 s of 6 at 1e6 DOFs).
         _declare_symmetric(self.problem.A)
         self.compile_seconds = time.perf_counter() - t0
-        self.info = {"dofs": n_dofs, "degree": s.degree, "linear_solver": "direct (MUMPS LU)" if direct else "CG + GAMG",
-                     "options_prefix": s.options_prefix}
+        self.info = {
+            "dofs": n_dofs,
+            "degree": s.degree,
+            "linear_solver": "direct (MUMPS LU)" if direct else "CG + GAMG",
+            "options_prefix": s.options_prefix,
+        }
 
     def _petsc_objects(self):
         problem = self.__dict__.get("problem")

@@ -111,4 +111,6 @@ class InteriorPenaltyScheme:
 
 def make_scheme(degree: int, grain_boundary: GrainBoundaryModel | None):
     """Lagrange without lumped GBs, SIPG with them."""
-    return ContinuousScheme(degree) if grain_boundary is None else InteriorPenaltyScheme(degree, grain_boundary)
+    return (
+        ContinuousScheme(degree) if grain_boundary is None else InteriorPenaltyScheme(degree, grain_boundary)
+    )

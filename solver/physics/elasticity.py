@@ -334,8 +334,10 @@ class ElasticityProblem(PetscResources):
             return
         missing_local = set()
         if tagged.cell_tags is not None:
-            missing_local = {int(t) for t in tagged.cell_tags.values[np.isnan(E.x.array[tagged.cell_tags.indices])]}
-        names = comm.allreduce(sorted({n for n, t in tagged.regions.items() if t in missing_local}), op=MPI.SUM)
+            unset = np.isnan(E.x.array[tagged.cell_tags.indices])
+            missing_local = {int(t) for t in tagged.cell_tags.values[unset]}
+        local_names = sorted({n for n, t in tagged.regions.items() if t in missing_local})
+        names = comm.allreduce(local_names, op=MPI.SUM)
         missing = sorted(set(names)) or "(untagged cells)"
         raise SettingError("materials", f"no elastic constants for region(s) {missing}")
 
@@ -391,8 +393,8 @@ class ElasticityProblem(PetscResources):
         fdim = self.mesh.topology.dim - 1
         if isinstance(value, str):
             if value not in constraint_kinds:
-                raise SettingError(setting, f"unknown constraint {value!r}: use {', '.join(map(repr, constraint_kinds))} "
-                                   "or a vector")
+                kinds = ", ".join(map(repr, constraint_kinds))
+                raise SettingError(setting, f"unknown constraint {value!r}: use {kinds} or a vector")
             value = constraint_kinds[value](self, name)
         if callable(value):
             g = fem.Function(self.V)
@@ -400,9 +402,10 @@ class ElasticityProblem(PetscResources):
             return [fem.dirichletbc(g, fem.locate_dofs_topological(self.V, fdim, facets))]
         if len(value) != self.gdim:
             raise SettingError(setting, f"needs {self.gdim} components (None = free), got {len(value)}")
+        subspaces = [(self.V.sub(i), c) for i, c in enumerate(value) if c is not None]
         return [
-            fem.dirichletbc(PETSc.ScalarType(c), fem.locate_dofs_topological(self.V.sub(i), fdim, facets), self.V.sub(i))
-            for i, c in enumerate(value) if c is not None
+            fem.dirichletbc(PETSc.ScalarType(c), fem.locate_dofs_topological(Vi, fdim, facets), Vi)
+            for Vi, c in subspaces
         ]
 
     def _point_constraint(self, k: int, point: np.ndarray, components) -> list[fem.DirichletBC]:
@@ -475,7 +478,8 @@ class ElasticityProblem(PetscResources):
             )
         displacement = fem.Function(self.V, name="displacement")
         displacement.x.array[:] = u.x.array
-        return ElasticFields(displacement, self.youngs_modulus, self.poissons_ratio, self, seconds, iterations)
+        E, nu = self.youngs_modulus, self.poissons_ratio
+        return ElasticFields(displacement, E, nu, self, seconds, iterations)
 
     def _solver(self) -> dolfinx.fem.petsc.LinearProblem:
         """The linear problem under the prefix ``dendrite_elasticity_`` (built once)."""
@@ -483,7 +487,9 @@ class ElasticityProblem(PetscResources):
             return self._linear_problem
         a, L = self.forms()
         u = fem.Function(self.V, name="displacement")
-        problem = dolfinx.fem.petsc.LinearProblem(a, L, bcs=self.bcs, u=u, petsc_options_prefix=self.options_prefix)
+        problem = dolfinx.fem.petsc.LinearProblem(
+            a, L, bcs=self.bcs, u=u, petsc_options_prefix=self.options_prefix
+        )
         if self.solver_kind == "lu":
             defaults = DIRECT_SOLVER_OPTIONS
         else:
@@ -552,7 +558,8 @@ def _elastic_constants(region: str, values) -> tuple[float, float]:
     try:
         e, v = (float(values[0]), float(values[1]))
     except (TypeError, ValueError, IndexError):
-        raise SettingError(f"materials.{region}", "expects (youngs_modulus [Pa], poissons_ratio [-])") from None
+        expected = "expects (youngs_modulus [Pa], poissons_ratio [-])"
+        raise SettingError(f"materials.{region}", expected) from None
     if not e > 0:
         raise SettingError(f"materials.{region}.youngs_modulus", f"must be positive, got {e} Pa")
     if not -1 < v < 0.5:

@@ -290,7 +290,7 @@ def interaction_integral(
     r1, r2 = _radii(tip, radius, inner_radius)
     tf = _tip_fields(fields, tip, r1, r2, quadrature_degree, youngs_modulus, poissons_ratio)
     J, I = _domain_integrals(tf)
-    names = [] if crack_faces is None else ([crack_faces] if isinstance(crack_faces, str) else list(crack_faces))
+    names = [crack_faces] if isinstance(crack_faces, str) else list(crack_faces or [])
     if names:
         _check_support(fields, tf.q, names, r2)
     with_faces = bool(face_term and names)
@@ -304,8 +304,9 @@ def interaction_integral(
     if with_faces and tip.tip_radius > 0:
         K_I += _root_correction(fields, names, tip.tip_radius)
     return StressIntensity(
-        K_I=K_I, K_II=Ep * I["II"] / 2, J=J, youngs_modulus=tf.youngs_modulus, poissons_ratio=tf.poissons_ratio,
-        method="interaction_integral", inner_radius=r1, radius=r2, face_term=with_faces,
+        K_I=K_I, K_II=Ep * I["II"] / 2, J=J,
+        youngs_modulus=tf.youngs_modulus, poissons_ratio=tf.poissons_ratio, method="interaction_integral",
+        inner_radius=r1, radius=r2, face_term=with_faces,
     )
 
 

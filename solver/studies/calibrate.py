@@ -17,7 +17,11 @@ from solver.analysis.homogenisation import calibrate, effective_conductivity
 from solver.config.adapter import GB_FACETS, build_case_mesh, case_conductivities, case_keys
 
 # settings of the homogenisation -> the command-line flag or YAML key that sets them
-CALIBRATION_KEYS = {"bracket": "--bracket", "conductivity": "materials", "grain_boundary": f"materials.{GB_FACETS}"}
+CALIBRATION_KEYS = {
+    "bracket": "--bracket",
+    "conductivity": "materials",
+    "grain_boundary": f"materials.{GB_FACETS}",
+}
 
 __all__ = ["calibrate_case"]
 
