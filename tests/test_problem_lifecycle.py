@@ -102,9 +102,11 @@ def test_close_releases_petsc_objects_collectively():
     with ConductionProblem(flat_cell(False), {"electrolyte": SIGMA}, settings) as problem:
         problem.solve()
         snes, matrix = problem.problem.solver, problem.problem.A
-        assert snes.handle and matrix.handle
+        assert snes.handle and matrix.handle and not problem.closed
     assert problem.closed and not snes.handle and not matrix.handle
     problem.close()  # idempotent
+    with pytest.raises(RuntimeError, match="after close"):
+        problem.solve()
 
 
 def test_conduction_prefix_and_option_precedence():

@@ -95,7 +95,7 @@ class Solver(_Section):
     linear_solver: Literal["auto", "direct", "iterative"] = Field("auto", description="MUMPS LU or CG+GAMG")
     newton_rtol: float = Field(1e-10, gt=0, lt=1, description="relative Newton tolerance [-]")
     newton_max_iterations: int = Field(50, ge=1, le=1000)
-    petsc_options: dict[str, bool | int | float | str] = Field(
+    petsc_options: dict[str, bool | int | float | str | None] = Field(
         default_factory=dict,
         description="PETSc options of the potential solve (prefix dendrite_conduction_, names without it, "
         "e.g. ksp_rtol: 1.0e-9), merged over the tuned defaults; see docs/petsc_options.md")

@@ -121,7 +121,11 @@ class ConductionSettings:
 
 @dataclasses.dataclass
 class ConductionFields:
-    """A solved state: the potential and what is needed to post-process it."""
+    """A solved state: the potential and what is needed to post-process it.
+
+    A snapshot: it owns a copy of the solution (and of the load in its UFL expressions),
+    so later solves of the problem do not change it.
+    """
 
     tagged: TaggedMesh
     potential: fem.Function  # V
@@ -347,6 +351,8 @@ class ConductionProblem(PetscResources):
         walks to the load in smaller steps (continuation), halving a failed step. Returns
         an independent snapshot: later solves do not change it.
         """
+        if self.closed:
+            raise RuntimeError("ConductionProblem.solve after close(): its PETSc objects are released")
         target = self._target() if load is None else float(load)
         self._set_absolute_tolerance(target)
         t0 = time.perf_counter()

@@ -455,34 +455,20 @@ def displacement_correlation(
     squares. Default distances: 6 points from depth/40 to depth/8 (needs ``tip.depth``).
     E, nu default to the material of the cell behind the tip.
     """
-    u = fields.displacement
     if distances is None:
         if tip.depth is None:
-            raise SettingError(
-                "distances", "give the correlation distances (the crack depth is unknown)"
-            )
+            raise SettingError("distances", "give the correlation distances (the crack depth is unknown)")
         distances = np.linspace(tip.depth / 40, tip.depth / 8, 6)
     rs = np.asarray(distances, dtype=float)
     e1 = np.asarray(tip.direction, dtype=float)
     e2 = np.array([-e1[1], e1[0]])
-    base = np.asarray(tip.tip, dtype=float)[None, :] - rs[:, None] * e1[None, :]
-    offset = 1e-6 * rs[:, None] * e2[None, :]
-    pts = np.zeros((2 * len(rs), 3))
-    pts[: len(rs), :2] = base + offset
-    pts[len(rs):, :2] = base - offset
-    uu = _evaluate(u, pts)
+    pts = _face_points(tip, rs, e1, e2)
+    uu = _evaluate(fields.displacement, pts)
     if not np.all(np.isfinite(uu)):
         raise SettingError("distances", "a correlation point lies outside the mesh")
     jump = uu[: len(rs)] - uu[len(rs):]
     opening, sliding = jump @ e2, jump @ e1
-    if youngs_modulus is None or poissons_ratio is None:
-        material = np.zeros(2)
-        for k, f in enumerate((fields.youngs_modulus, fields.poissons_ratio)):
-            material[k] = _evaluate(f, pts[:1])[0, 0]
-        E = material[0] if youngs_modulus is None else youngs_modulus
-        nu = material[1] if poissons_ratio is None else poissons_ratio
-    else:
-        E, nu = youngs_modulus, poissons_ratio
+    E, nu = _material_at(fields, pts[:1], youngs_modulus, poissons_ratio)
     Ep = plane_strain_modulus(E, nu)
     factor = Ep / 8 * np.sqrt(2 * np.pi / rs)
     A = np.vstack([np.ones_like(rs), rs]).T
@@ -490,3 +476,22 @@ def displacement_correlation(
     K_II = float(np.linalg.lstsq(A, factor * sliding, rcond=None)[0][0])
     return StressIntensity(K_I, K_II, None, float(E), float(nu), "displacement_correlation",
                            float(rs.min()), float(rs.max()), False)
+
+
+def _face_points(tip: CrackTip, rs: np.ndarray, e1: np.ndarray, e2: np.ndarray) -> np.ndarray:
+    """Points (2n, 3) just above (first n) and below (last n) the crack line, rs behind the tip."""
+    base = np.asarray(tip.tip, dtype=float)[None, :] - rs[:, None] * e1[None, :]
+    offset = 1e-6 * rs[:, None] * e2[None, :]
+    pts = np.zeros((2 * len(rs), 3))
+    pts[: len(rs), :2] = base + offset
+    pts[len(rs):, :2] = base - offset
+    return pts
+
+
+def _material_at(fields: ElasticFields, point: np.ndarray, youngs_modulus, poissons_ratio) -> tuple:
+    """E [Pa], nu [-] at ``point`` (1, 3) unless given."""
+    if youngs_modulus is not None and poissons_ratio is not None:
+        return youngs_modulus, poissons_ratio
+    E = _evaluate(fields.youngs_modulus, point)[0, 0] if youngs_modulus is None else youngs_modulus
+    nu = _evaluate(fields.poissons_ratio, point)[0, 0] if poissons_ratio is None else poissons_ratio
+    return E, nu

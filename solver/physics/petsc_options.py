@@ -76,6 +76,8 @@ class PetscResources:
     here are null handles when DOLFINx's own finalisers run later.
     """
 
+    closed = False
+
     def _petsc_objects(self) -> Iterable:
         return ()
 
