@@ -109,6 +109,7 @@ def test_elasticity_names_its_argument_and_the_adapter_the_yaml_key():
             ElasticityProblem(unit_square(), {"bulk": (1e9, 0.25)}, degree=3)
 
 
+@pytest.mark.mpi
 def test_fracture_and_homogenisation_name_their_arguments():
     from solver.analysis.homogenisation import effective_conductivity
     from solver.physics.elasticity import ElasticityProblem
@@ -132,6 +133,7 @@ def test_fracture_and_homogenisation_name_their_arguments():
         effective_conductivity(unit_square(), {"bulk": 1.0}, direction=5)
 
 
+@pytest.mark.mpi
 def test_case_errors_from_the_numerics_name_existing_keys():
     raw = dict(
         FLAT_CASE,
@@ -146,6 +148,7 @@ def test_case_errors_from_the_numerics_name_existing_keys():
         conduction_problem(case, build_case_mesh(case))
 
 
+@pytest.mark.mpi
 def test_case_petsc_options_reach_the_solver():
     # iterative: PETSc reads no tolerances for a direct (preonly) KSP
     options = {"ksp_rtol": 1e-9, "ksp_monitor_cancel": True}

@@ -109,6 +109,7 @@ def test_close_releases_petsc_objects_collectively():
         problem.solve()
 
 
+@pytest.mark.mpi
 def test_conduction_prefix_and_option_precedence():
     """Tuned default < settings.petsc_options < options database (the command line)."""
     kin = make_kinetics("primary", exchange_current_density=1.0, temperature=T)
@@ -135,6 +136,7 @@ def test_conduction_prefix_and_option_precedence():
     assert not [k for k in database.getAll() if k.startswith("dendrite_")]
 
 
+@pytest.mark.mpi
 def test_elasticity_prefix_options_and_snapshot():
     tagged = make_tagged_box(
         [[0.0, 1.0], [0.0, 1.0]],
