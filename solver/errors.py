@@ -37,3 +37,18 @@ class SolverError(DendriteError):
     """A solver failed to converge or produced non-finite values."""
 
     exit_code = 3
+
+
+class SettingError(CaseError):
+    """An invalid setting of a physics or analysis API, named as that API names it.
+
+    ``setting`` is the argument or attribute (``degree``, ``radius``,
+    ``materials.grains.poissons_ratio``), not a YAML key: the physics knows nothing of
+    case files. :func:`solver.config.adapter.case_keys` maps it back to the YAML key or
+    command-line flag that exists. Still a :class:`CaseError` (exit code 2) for scripts.
+    """
+
+    def __init__(self, setting: str, message: str):
+        self.setting = one_line(setting)
+        self.detail = one_line(message)
+        super().__init__(setting, message)

@@ -29,7 +29,7 @@ import dolfinx
 from dolfinx import fem
 
 from solver.physics.conduction import ConductionProblem, ConductionSettings
-from solver.errors import CaseError
+from solver.errors import SettingError
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.physics.kinetics import make_kinetics
 from solver.geometry.driver import TaggedMesh
@@ -49,7 +49,7 @@ def _with_faces(tagged: TaggedMesh, direction: int) -> tuple[TaggedMesh, float, 
     comm = msh.comm
     gdim = msh.geometry.dim
     if direction not in range(gdim):
-        raise CaseError("homogenisation.direction", f"must be an axis index 0..{gdim - 1}, got {direction}")
+        raise SettingError("direction", f"must be an axis index 0..{gdim - 1}, got {direction}")
     x = msh.geometry.x[:, :gdim]
     low = comm.allreduce(float(x.min(axis=0)[direction]) if x.size else np.inf, MPI.MIN)
     high = comm.allreduce(float(x.max(axis=0)[direction]) if x.size else -np.inf, MPI.MAX)
@@ -93,7 +93,7 @@ def effective_conductivity(
     """
     missing = sorted(set(tagged.regions) - set(conductivity))
     if missing:
-        raise CaseError("homogenisation.conductivity", f"regions {missing} have no conductivity")
+        raise SettingError("conductivity", f"regions {missing} have no conductivity")
     sample, length, area = _with_faces(tagged, direction)
     settings = ConductionSettings(
         kinetics=make_kinetics("primary", exchange_current_density=1.0, temperature=298.15),
@@ -105,7 +105,8 @@ def effective_conductivity(
         linear_solver=linear_solver,
         grain_boundary=grain_boundary,
     )
-    fields = ConductionProblem(sample, conductivity, settings).solve()
+    with ConductionProblem(sample, conductivity, settings) as problem:
+        fields = problem.solve()
     ds = ufl.Measure("ds", domain=sample.mesh, subdomain_data=sample.facet_tags)
     flux = boundary_flux(fields, OUTLET)  # leaving through the high face: -I
     current = -sample.mesh.comm.allreduce(
@@ -135,7 +136,7 @@ def calibrate(
     """
     low, high = bracket
     if not 0 < low < high:
-        raise CaseError("calibration.bracket", f"needs 0 < low < high, got {bracket}")
+        raise SettingError("bracket", f"needs 0 < low < high, got {bracket}")
 
     def mismatch(log_sigma: float) -> float:
         sigma = math.exp(log_sigma)
@@ -149,8 +150,8 @@ def calibrate(
     ends = [mismatch(math.log(low)), mismatch(math.log(high))]
     if ends[0] * ends[1] > 0:
         reached = [target_conductivity * math.exp(e) for e in ends]
-        raise CaseError(
-            "calibration.bracket",
+        raise SettingError(
+            "bracket",
             f"sigma_eff spans {reached[0]:.4g}..{reached[1]:.4g} S/m over {unknown} in {bracket} S/m, "
             f"which does not include the target {target_conductivity:.4g} S/m",
         )

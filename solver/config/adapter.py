@@ -7,12 +7,13 @@ need from a case passes through here.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from mpi4py import MPI
 
 from solver.config.case import Case
-from solver.errors import CaseError
+from solver.errors import CaseError, SettingError
 from solver.geometry.driver import TaggedMesh, build_mesh, restrict
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.grain_boundaries import GrainBoundaryModel
@@ -20,7 +21,62 @@ from solver.physics.kinetics import FARADAY, make_kinetics
 
 GB_FACETS = "grain_boundary_facets"  # materials key of the zero-thickness GB model
 
-__all__ = ["GB_FACETS", "build_case_mesh", "case_conductivities", "conduction_problem", "stress_shift"]
+__all__ = [
+    "CONDUCTION_KEYS",
+    "FRACTURE_KEYS",
+    "GB_FACETS",
+    "MECHANICS_KEYS",
+    "build_case_mesh",
+    "case_conductivities",
+    "case_keys",
+    "conduction_problem",
+    "stress_shift",
+    "yaml_key",
+]
+
+# Settings of the physics -> the YAML key that sets them. A name ending in "." or "["
+# maps a family (``materials.grains.poissons_ratio`` -> ``materials.grains.poissons_ratio``).
+CONDUCTION_KEYS = {
+    "conductivity": "materials",
+    "mode": "electrochemistry.mode",
+    "equilibrium_shift": "electrochemistry.stress_kinetics",
+    "grain_boundary": f"materials.{GB_FACETS}",
+    "petsc_options": "solver.petsc_options",
+}
+MECHANICS_KEYS = {
+    "degree": "mechanics.element_degree",
+    "materials": "materials",
+    "materials.": "materials.",
+    "constraints.": "mechanics.lateral",  # the sides (symmetry) or the counter electrode (roller)
+    "point_constraints[": "mechanics.lateral",  # free sides: a corner is held
+}
+# K_I of the flaws the geometry provides (2D); the integration radius follows the flaw depth
+FRACTURE_KEYS = {
+    "dimension": "risk.criterion",
+    "radius": "mechanics.integration_radius",
+    "inner_radius": "mechanics.integration_radius",
+    "crack_faces": "geometry",
+    "fracture_toughness": "risk.fracture_toughness",
+}
+
+
+def yaml_key(setting: str, keys: dict[str, str], default: str) -> str:
+    """The YAML key of a physics ``setting`` (``default`` when ``keys`` does not know it)."""
+    if setting in keys:
+        return keys[setting]
+    for name, key in keys.items():
+        if name.endswith((".", "[")) and setting.startswith(name):
+            return key + setting[len(name):] if key.endswith(name[-1]) else key
+    return default
+
+
+@contextlib.contextmanager
+def case_keys(keys: dict[str, str], default: str = ""):
+    """Re-raise a :class:`SettingError` of the physics as a :class:`CaseError` naming the YAML key."""
+    try:
+        yield
+    except SettingError as exc:
+        raise CaseError(yaml_key(exc.setting, keys, default), exc.detail) from None
 
 
 def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
@@ -36,9 +92,10 @@ def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryMode
     conductivity, grain_boundary = {}, None
     for region, mat in case.materials.items():
         if region == GB_FACETS:  # zero-thickness GBs: a material with a conductivity and a thickness
-            grain_boundary = GrainBoundaryModel.from_layer(
-                mat.ionic_conductivity_at(temperature, f"materials.{region}"),
-                mat.get("thickness", f"materials.{region}.thickness"), facets=GB_FACETS)
+            with case_keys(CONDUCTION_KEYS):
+                grain_boundary = GrainBoundaryModel.from_layer(
+                    mat.ionic_conductivity_at(temperature, f"materials.{region}"),
+                    mat.get("thickness", f"materials.{region}.thickness"), facets=GB_FACETS)
         elif mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
             conductivity[region] = mat.ionic_conductivity_at(temperature, f"materials.{region}")
     return conductivity, grain_boundary
@@ -67,8 +124,10 @@ def stress_shift(case: Case, tagged: TaggedMesh):
         raise CaseError("mechanics.lateral", "stress_kinetics needs lateral: symmetry (sides as rollers)")
     loads = {name: mech.stack_pressure for name in (ec.counter_electrode, ec.anode_interface, "contact_voids")
              if name in tagged.boundaries}
-    fields = ElasticityProblem(tagged, materials, pressures=loads, constraints=constraints,
-                               degree=mech.element_degree).solve()
+    with case_keys(MECHANICS_KEYS, "mechanics"), ElasticityProblem(
+        tagged, materials, pressures=loads, constraints=constraints, degree=mech.element_degree
+    ) as problem:
+        fields = problem.solve()
     pressure = fields.hydrostatic_pressure_field(0)
     shift = fem.Function(pressure.function_space, name="equilibrium_shift_V")
     shift.x.array[:] = -LI_MOLAR_VOLUME * pressure.x.array / FARADAY
@@ -109,5 +168,7 @@ def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
         counter_kinetics=counter,
         grain_boundary=grain_boundary,
         equilibrium_shift=shift,
+        petsc_options=dict(case.model.solver.petsc_options),
     )
-    return ConductionProblem(tagged, conductivity, settings)
+    with case_keys(CONDUCTION_KEYS, "electrochemistry"):
+        return ConductionProblem(tagged, conductivity, settings)

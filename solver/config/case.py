@@ -95,6 +95,19 @@ class Solver(_Section):
     linear_solver: Literal["auto", "direct", "iterative"] = Field("auto", description="MUMPS LU or CG+GAMG")
     newton_rtol: float = Field(1e-10, gt=0, lt=1, description="relative Newton tolerance [-]")
     newton_max_iterations: int = Field(50, ge=1, le=1000)
+    petsc_options: dict[str, bool | int | float | str | None] = Field(
+        default_factory=dict,
+        description="PETSc options of the potential solve (prefix dendrite_conduction_, names without it, "
+        "e.g. ksp_rtol: 1.0e-9), merged over the tuned defaults; see docs/petsc_options.md")
+
+    @field_validator("petsc_options")
+    @classmethod
+    def _petsc_option_names(cls, options: dict) -> dict:
+        bad = [name for name in options if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_]*", name)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a PETSc option name: letters, digits and '_', "
+                             "without the leading '-' and the prefix dendrite_conduction_")
+        return options
 
 
 class Outputs(_Section):

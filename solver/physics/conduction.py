@@ -18,6 +18,13 @@ The problem is solved by Newton (PETSc SNES, backtracking line search) with cont
 in the applied load when a full step fails. Forms are compiled once: the applied current
 or potential is a ``Constant`` so that sweeps reuse them.
 
+Structure: the boundary conditions are objects of :mod:`solver.physics.boundary_conditions`
+(charge transfer, applied current, applied potential; insulating elsewhere) and the
+discretisation one of :mod:`solver.physics.conduction_schemes` (Lagrange, or SIPG with
+lumped GBs). PETSc options prefix ``dendrite_conduction_`` (see
+:mod:`solver.physics.petsc_options`). ``solve()`` returns a snapshot that later solves
+leave unchanged; ``close()`` (or ``with``) releases the PETSc objects collectively.
+
 Options: ``grain_boundary`` (a :class:`~solver.physics.grain_boundaries.GrainBoundaryModel`)
 switches to a discontinuous (SIPG) space with lumped zero-thickness GBs (Dirichlet data
 then imposed by Nitsche); ``counter_kinetics`` gives the counter electrode its own law
@@ -41,17 +48,13 @@ import dolfinx
 import dolfinx.fem.petsc
 from dolfinx import fem
 
-from solver.errors import CaseError, SolverError
-from solver.physics.grain_boundaries import (
-    GrainBoundaryModel,
-    dg_operator,
-    nitsche_dirichlet,
-    potential_space,
-    sheet_constraints,
-    sheet_end_currents,
-)
-from solver.physics.kinetics import KineticsLaw
+from solver.errors import SettingError, SolverError
 from solver.geometry.driver import TaggedMesh, restrict
+from solver.physics.boundary_conditions import counter_condition, interface_condition
+from solver.physics.conduction_schemes import make_scheme
+from solver.physics.grain_boundaries import GrainBoundaryModel, sheet_end_currents
+from solver.physics.kinetics import KineticsLaw
+from solver.physics.petsc_options import CONDUCTION_PREFIX, PetscResources, configure_solver, user_has_option
 
 __all__ = ["ConductionSettings", "ConductionProblem", "ConductionFields"]
 
@@ -104,6 +107,10 @@ class ConductionSettings:
     # has its equilibrium potential lowered by V_m p_h / F, so eta = -phi - U_ref - dU with
     # dU = -V_m p_h / F [V]; a Function on the conduction mesh (see solver.studies.run).
     equilibrium_shift: object = None
+    # PETSc: the options prefix of the solver and options (names without prefix) merged over
+    # the tuned defaults; the options database (command line, PETSC_OPTIONS) wins over both.
+    options_prefix: str = CONDUCTION_PREFIX
+    petsc_options: dict = dataclasses.field(default_factory=dict)
 
     def reference_potential(self):
         """U_ref [V] plus the stress shift where there is one (a float or a UFL expression)."""
@@ -114,7 +121,11 @@ class ConductionSettings:
 
 @dataclasses.dataclass
 class ConductionFields:
-    """A solved state: the potential and what is needed to post-process it."""
+    """A solved state: the potential and what is needed to post-process it.
+
+    A snapshot: it owns a copy of the solution (and of the load in its UFL expressions),
+    so later solves of the problem do not change it.
+    """
 
     tagged: TaggedMesh
     potential: fem.Function  # V
@@ -142,13 +153,45 @@ class ConductionFields:
         return -self.potential - self.settings.reference_potential()
 
 
+def _ionic_mesh(tagged: TaggedMesh, conductivity: dict[str, float], settings: ConductionSettings):
+    """The sub-mesh of the ionic regions (errors name the settings when regions or boundaries are missing)."""
+    missing = [r for r in conductivity if r not in tagged.regions]
+    if missing:
+        known = sorted(tagged.regions)
+        raise SettingError("conductivity", f"regions {missing} are not in the mesh; it has {known}")
+    ionic = restrict(tagged, list(conductivity))
+    ionic.boundary_tag(settings.anode_interface)  # early, clear error if missing
+    ionic.boundary_tag(settings.counter_electrode)
+    return ionic
+
+
+def _default_options(settings: ConductionSettings, direct: bool) -> dict:
+    """The tuned PETSc options (without prefix): Newton, or one linear solve for linear kinetics."""
+    ksp = (
+        {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+        if direct
+        else ITERATIVE_SOLVER_OPTIONS
+    )
+    linear = settings.kinetics.is_linear
+    return {
+        # a linear problem needs one linear solve, not a Newton loop that re-checks it
+        "snes_type": "ksponly" if linear else "newtonls",
+        **({} if linear else {"snes_linesearch_type": "bt"}),
+        "snes_rtol": settings.newton_rtol,
+        "snes_atol": settings.newton_atol,
+        "snes_stol": settings.newton_stol,
+        "snes_max_it": settings.newton_max_iterations,
+        **ksp,
+    }
+
+
 def _attempts(log: list[tuple[float, list[float]]]) -> str:
     """'load: r0, r1, ...' for each attempt (at most 8 residuals; 'linear solve failed' if none)."""
     failed = "linear solve failed (singular or non-finite Jacobian)"
     return "; ".join(f"{load:.6g}: " + (", ".join(f"{r:.3e}" for r in history[:8]) or failed) for load, history in log)
 
 
-class ConductionProblem:
+class ConductionProblem(PetscResources):
     """Ionic conduction on the regions that have a conductivity.
 
     Args:
@@ -160,6 +203,9 @@ class ConductionProblem:
             side: int f v dx + <g, v>_boundaries for a volume source f [A/m^3] and extra
             boundary current densities g [A/m^2] into the electrolyte (dx, ds carry the
             region and boundary tags).
+
+    Built in steps: function spaces, coefficients, boundary conditions, forms, solver.
+    Holds PETSc objects: call :meth:`close` (collective) or use it as a context manager.
     """
 
     def __init__(
@@ -169,118 +215,94 @@ class ConductionProblem:
         settings: ConductionSettings,
         source: Callable | None = None,
     ):
-        missing = [r for r in conductivity if r not in tagged.regions]
-        if missing:
-            raise CaseError("materials", f"regions {missing} are not in the mesh; it has {sorted(tagged.regions)}")
         self.settings = settings
-        self.tagged = restrict(tagged, list(conductivity))
-        t = self.tagged
-        msh = t.mesh
-        self.comm = msh.comm
-        t.boundary_tag(settings.anode_interface)  # early, clear error if missing
-        t.boundary_tag(settings.counter_electrode)
+        self.tagged = _ionic_mesh(tagged, conductivity, settings)
+        self.comm = self.tagged.mesh.comm
+        self.scheme = make_scheme(settings.degree, settings.grain_boundary)
+        self.sheet = self.scheme.has_sheet
+        self._define_function_spaces()
+        self._define_coefficients(conductivity)
+        self._define_boundary_conditions()
+        self._define_forms(source)
+        self._define_solver()
 
-        gb = settings.grain_boundary
-        self.V = fem.functionspace(msh, ("Lagrange", settings.degree)) if gb is None else potential_space(
-            msh, gb, settings.degree
-        )
-        Q = fem.functionspace(msh, ("DG", 0))
-        self.sigma = fem.Function(Q, name="ionic_conductivity_S_m")
-        for region, value in conductivity.items():
-            self.sigma.x.array[t.cells(region)] = value
-        self.sigma.x.scatter_forward()
-
-        # The unknown: phi, or (phi, psi) with the GB sheet potential psi (solver.physics.grain_boundaries).
+    # --- set-up steps --------------------------------------------------------------------
+    def _define_function_spaces(self) -> None:
+        """V for the unknown: phi, or (phi, psi) with the GB sheet potential psi."""
+        self.V = self.scheme.space(self.tagged.mesh)
         self.unknown = fem.Function(self.V, name="potential_V")
-        self.sheet = gb is not None and gb.conductance > 0
-        if self.sheet:
-            unknown, test = ufl.split(self.unknown), ufl.TestFunctions(self.V)
-            phi, v = unknown[0], test[0]
-        else:
-            unknown = phi = self.unknown
-            test = v = ufl.TestFunction(self.V)
-        ds = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)
-        self.ds_anode = ds(t.boundary_tag(settings.anode_interface))
-        self.ds_counter = ds(t.boundary_tag(settings.counter_electrode))
-        self.load = fem.Constant(msh, PETSc.ScalarType(0.0))
-        kin = settings.kinetics
-        eta = -phi - settings.reference_potential()
-        if settings.mode not in ("galvanostatic", "potentiostatic"):
-            raise CaseError("electrochemistry.mode", f"unknown mode {settings.mode!r}; allowed: galvanostatic, potentiostatic")
 
-        weak_fluxes, self.gb_dissipation = {}, None
-        if gb is None:
-            F = ufl.inner(self.sigma * ufl.grad(phi), ufl.grad(v)) * ufl.dx
-        else:
-            F, self.gb_dissipation = dg_operator(unknown, test, self.sigma, t, gb, settings.degree)
-        bcs = []
-        fdim = msh.topology.dim - 1
-        dirichlet = []  # (boundary, measure, value)
-        if kin.fixes_potential and settings.equilibrium_shift is not None:
-            raise CaseError("electrochemistry.stress_kinetics", "needs finite kinetics, not the primary distribution")
-        if kin.fixes_potential:
-            dirichlet.append((settings.anode_interface, self.ds_anode, -settings.equilibrium_potential))
-        else:
-            F -= kin.current_density(eta, exp=ufl.exp) * v * self.ds_anode
-            weak_fluxes[settings.anode_interface] = -kin.current_density(eta, exp=ufl.exp)
-        if settings.mode == "galvanostatic":
-            F -= self.load * v * self.ds_counter
-            weak_fluxes[settings.counter_electrode] = -self.load
-        else:
-            dirichlet.append((settings.counter_electrode, self.ds_counter, self.load))
-        for boundary, measure, value in dirichlet:
-            if gb is None:
-                dofs = fem.locate_dofs_topological(self.V, fdim, t.facets(boundary))
-                g = value if isinstance(value, fem.Constant) else PETSc.ScalarType(value)
-                bcs.append(fem.dirichletbc(g, dofs, self.V))
-            else:
-                form, flux = nitsche_dirichlet(phi, v, self.sigma, value, measure, gb.penalty, settings.degree)
-                F += form
-                weak_fluxes[boundary] = flux
-        self.sheet_ends = {}
-        if gb is not None:
-            values = [(boundary, value) for boundary, _, value in dirichlet]
-            sheet_bcs, self.sheet_ends = sheet_constraints(self.V, t, gb, values)
-            bcs += sheet_bcs
-        # DG: fluxes as imposed by the scheme; CG: recovered from the residual (solver.analysis.metrics).
-        self.weak_fluxes = weak_fluxes if gb is not None else {}
+    def _define_coefficients(self, conductivity: dict[str, float]) -> None:
+        """sigma [S/m] (DG0, by region) and the applied load (a Constant: sweeps reuse the forms)."""
+        msh = self.tagged.mesh
+        self.sigma = fem.Function(fem.functionspace(msh, ("DG", 0)), name="ionic_conductivity_S_m")
+        for region, value in conductivity.items():
+            self.sigma.x.array[self.tagged.cells(region)] = value
+        self.sigma.x.scatter_forward()
+        self.load = fem.Constant(msh, PETSc.ScalarType(0.0))
+
+    def _define_boundary_conditions(self) -> None:
+        """Boundary name -> condition; boundaries not listed are insulating."""
+        s = self.settings
+        self.conditions = {
+            s.anode_interface: interface_condition(s.kinetics, s.equilibrium_potential, s.equilibrium_shift),
+            s.counter_electrode: counter_condition(s.mode, self.load),
+        }
+
+    def _define_forms(self, source: Callable | None) -> None:
+        """The residual F(phi; v), strong conditions and the weak fluxes of the scheme."""
+        t, msh = self.tagged, self.tagged.mesh
+        phi, v, unknowns, tests = self.scheme.split(self.unknown, self.V)
+        F, self.gb_dissipation = self.scheme.bulk(unknowns, tests, self.sigma, t)
+        ds = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)
+        weak_fluxes, dirichlet = {}, []
+        for boundary, condition in self.conditions.items():
+            measure = ds(t.boundary_tag(boundary))
+            terms = condition.terms(phi, v, measure)
+            F += terms.residual
+            if terms.weak_flux is not None:
+                weak_fluxes[boundary] = terms.weak_flux
+            if terms.dirichlet is not None:
+                dirichlet.append((boundary, measure, terms.dirichlet))
+        imposed = self.scheme.impose(self.V, t, phi, v, self.sigma, dirichlet)
+        F += imposed.form
+        weak_fluxes.update(imposed.weak_fluxes)
+        self.weak_fluxes = weak_fluxes if self.scheme.keeps_weak_fluxes else {}
+        self.sheet_ends = imposed.sheet_ends
         if source is not None:
             F -= source(v, ufl.Measure("dx", domain=msh, subdomain_data=t.cell_tags), ds)
-        self.residual_form = F
-        self.bcs = bcs
+        self.residual_form, self.bcs = F, imposed.bcs
         self._residual = fem.form(F)
 
+    def _define_solver(self) -> None:
+        """Newton (SNES) under the prefix ``settings.options_prefix``; see solver.physics.petsc_options."""
+        s = self.settings
         n_dofs = self.V.dofmap.index_map.size_global
-        direct = settings.linear_solver == "direct" or (
-            settings.linear_solver == "auto" and msh.topology.dim == 2 and n_dofs < 300_000
+        direct = s.linear_solver == "direct" or (
+            s.linear_solver == "auto" and self.tagged.mesh.topology.dim == 2 and n_dofs < 300_000
         )
-        ksp = (
-            {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
-            if direct
-            else ITERATIVE_SOLVER_OPTIONS
-        )
-        linear = settings.kinetics.is_linear
-        options = {
-            # a linear problem needs one linear solve, not a Newton loop that re-checks it
-            "snes_type": "ksponly" if linear else "newtonls",
-            **({} if linear else {"snes_linesearch_type": "bt"}),
-            "snes_rtol": settings.newton_rtol,
-            "snes_atol": settings.newton_atol,
-            "snes_stol": settings.newton_stol,
-            "snes_max_it": settings.newton_max_iterations,
-            **ksp,
-        }
         t0 = time.perf_counter()
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
-            F, self.unknown, bcs=bcs, petsc_options_prefix=f"conduction_{id(self)}_", petsc_options=options
+            self.residual_form, self.unknown, bcs=self.bcs, petsc_options_prefix=s.options_prefix
         )
+        defaults = _default_options(s, direct)
+        self.petsc_options = configure_solver(self.problem.solver, defaults, s.petsc_options)
         self.problem.solver.setConvergenceHistory()
         # Every variant of the operator is symmetric (ohmic term, kinetics terms f(phi) v,
         # symmetric interior penalty and Nitsche; tests/test_solver_symmetry.py checks it):
         # telling PETSc spares GAMG the symmetrisation of its graph (1 s of 6 at 1e6 DOFs).
         _declare_symmetric(self.problem.A)
         self.compile_seconds = time.perf_counter() - t0
-        self.info = {"dofs": n_dofs, "degree": settings.degree, "linear_solver": "direct (MUMPS LU)" if direct else "CG + GAMG"}
+        self.info = {
+            "dofs": n_dofs,
+            "degree": s.degree,
+            "linear_solver": "direct (MUMPS LU)" if direct else "CG + GAMG",
+            "options_prefix": s.options_prefix,
+        }
+
+    def _petsc_objects(self):
+        problem = self.__dict__.get("problem")
+        return () if problem is None else (problem.solver, problem.A, problem.P_mat, problem.b, problem.x)
 
     def _target(self) -> float:
         s = self.settings
@@ -326,43 +348,23 @@ class ConductionProblem:
         """Solve at ``load`` (applied current density [A/m^2] or potential [V]; default: settings).
 
         Starts from the current state (the previous solution in a sweep). If Newton fails,
-        walks to the load in smaller steps (continuation), halving a failed step.
+        walks to the load in smaller steps (continuation), halving a failed step. Returns
+        an independent snapshot: later solves do not change it.
         """
+        if self.closed:
+            raise RuntimeError("ConductionProblem.solve after close(): its PETSc objects are released")
         target = self._target() if load is None else float(load)
-        if not self.settings.kinetics.is_linear:  # ksponly (linear) takes no Newton tolerance
-            atol = max(self.settings.newton_atol, self.settings.newton_rtol * self._cold_residual_norm(target))
-            self.problem.solver.setTolerances(atol=atol)
+        self._set_absolute_tolerance(target)
         t0 = time.perf_counter()
         start = float(self.load.value)
         saved = self.unknown.x.array.copy()
         ok, history = self._try(target)
-        iterations, steps, log = self.problem.solver.getIterationNumber(), 1, [(target, history)]
+        log = [(target, history)]
+        iterations, steps = self.problem.solver.getIterationNumber(), 1
         if not ok:
             self.unknown.x.array[:] = saved
-            current, step, halvings = start, (target - start) / 4, 0
-            while current != target:
-                trial = target if abs(target - current) <= abs(step) else current + step
-                backup = self.unknown.x.array.copy()
-                ok, history = self._try(trial)
-                log.append((trial, history))
-                steps += 1
-                iterations += self.problem.solver.getIterationNumber()
-                if ok:
-                    current = trial
-                    step *= 1.5
-                    if progress:
-                        progress(current, target)
-                    continue
-                self.unknown.x.array[:] = backup
-                step /= 2
-                halvings += 1
-                if halvings > self.settings.max_continuation_halvings:
-                    raise SolverError(
-                        f"Newton failed to converge at load {trial:.6g} (reached {current:.6g} of {target:.6g} "
-                        "by continuation; residual history of the first and last attempts: "
-                        f"{_attempts(log[:1] + log[-2:])}). "
-                        "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
-                    )
+            more_iterations, more_steps = self._continuation(start, target, log, progress)
+            iterations, steps = iterations + more_iterations, steps + more_steps
         self.unknown.x.scatter_forward()
         info = dict(
             self.info,
@@ -372,8 +374,51 @@ class ConductionProblem:
             compile_seconds=self.compile_seconds,
             final_residual=log[-1][1][-1] if log[-1][1] else None,
         )
-        # with a GB sheet the potential is a copy of the phi component (a snapshot)
-        potential = self.unknown.sub(0).collapse() if self.sheet else self.unknown
+        return self._snapshot(target, info)
+
+    def _set_absolute_tolerance(self, target: float) -> None:
+        """Newton's atol: newton_rtol times the cold-start residual (unless the user chose one)."""
+        s = self.settings
+        if s.kinetics.is_linear or user_has_option(s.options_prefix, "snes_atol", s.petsc_options):
+            return  # ksponly (linear) takes no Newton tolerance
+        atol = max(s.newton_atol, s.newton_rtol * self._cold_residual_norm(target))
+        self.problem.solver.setTolerances(atol=atol)
+
+    def _continuation(self, start: float, target: float, log: list, progress) -> tuple[int, int]:
+        """Walk from ``start`` to ``target``, growing a step that succeeds and halving one that
+        fails; returns (Newton iterations, load steps). ``log`` collects every attempt."""
+        current, step, halvings, iterations, steps = start, (target - start) / 4, 0, 0, 0
+        while current != target:
+            trial = target if abs(target - current) <= abs(step) else current + step
+            backup = self.unknown.x.array.copy()
+            ok, history = self._try(trial)
+            log.append((trial, history))
+            steps += 1
+            iterations += self.problem.solver.getIterationNumber()
+            if ok:
+                current, step = trial, step * 1.5
+                if progress:
+                    progress(current, target)
+                continue
+            self.unknown.x.array[:] = backup
+            step, halvings = step / 2, halvings + 1
+            if halvings > self.settings.max_continuation_halvings:
+                raise SolverError(
+                    f"Newton failed to converge at load {trial:.6g} (reached {current:.6g} of {target:.6g} "
+                    "by continuation; residual history of the first and last attempts: "
+                    f"{_attempts(log[:1] + log[-2:])}). "
+                    "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
+                )
+        return iterations, steps
+
+    def _snapshot(self, target: float, info: dict) -> ConductionFields:
+        """The solved state as fields that own their data (a copy of the unknown and of the load)."""
+        state = fem.Function(self.V, name="potential_V")
+        state.x.array[:] = self.unknown.x.array
+        load = fem.Constant(self.tagged.mesh, PETSc.ScalarType(target))
+        # the weak fluxes and the dissipation are UFL in the unknown and the load: re-bind them
+        frozen = {self.unknown: state, self.load: load}
+        potential = state.sub(0).collapse() if self.sheet else state
         potential.name = "potential_V"
         return ConductionFields(
             self.tagged,
@@ -382,8 +427,8 @@ class ConductionProblem:
             self.settings,
             target,
             info,
-            self.weak_fluxes,
-            self.gb_dissipation,
+            {name: ufl.replace(flux, frozen) for name, flux in self.weak_fluxes.items()},
+            None if self.gb_dissipation is None else ufl.replace(self.gb_dissipation, frozen),
             sheet_end_currents(self._residual, self.sheet_ends, self.comm),
         )
 

@@ -18,12 +18,14 @@ Weak form: find u in V (vector Lagrange P1/P2) with u = g on the constraints, an
     int stress(u) : eps(v) dx = int f . v dx + sum_b int (t_b - p_b n) . v ds_b   for all v.
 
 Solvers: MUMPS LU by default for 2D problems (robust, small), CG + GAMG with the
-rigid-body near-nullspace otherwise; ``solver="lu" | "cg_gamg"`` overrides.
+rigid-body near-nullspace otherwise; ``solver="lu" | "cg_gamg"`` overrides. PETSc
+options prefix ``dendrite_elasticity_`` (see :mod:`solver.physics.petsc_options`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Callable, Mapping, Sequence, Union
 
 import numpy as np
@@ -35,8 +37,9 @@ import dolfinx
 import dolfinx.fem.petsc
 from dolfinx import fem
 
-from solver.errors import CaseError, SolverError
+from solver.errors import SettingError, SolverError
 from solver.geometry.driver import TaggedMesh
+from solver.physics.petsc_options import ELASTICITY_PREFIX, PetscResources, configure_solver
 
 __all__ = [
     "ElasticityProblem",
@@ -196,7 +199,37 @@ class ElasticFields:
         return self.problem.force_balance(self.displacement)
 
 
-class ElasticityProblem:
+def _fixed(problem: "ElasticityProblem", name: str) -> tuple:
+    """u = 0 on the boundary."""
+    return (0.0,) * problem.gdim
+
+
+def _roller(problem: "ElasticityProblem", name: str) -> tuple:
+    """u . n = 0 on a planar boundary normal to a coordinate axis; tangential motion free."""
+    components = [None] * problem.gdim
+    components[problem._boundary_normal_axis(name)] = 0.0
+    return tuple(components)
+
+
+# named constraints -> the held components (None = free) on a boundary
+constraint_kinds: dict[str, Callable] = {"fixed": _fixed, "roller": _roller, "symmetry": _roller}
+
+# bench/solver_options.md: 17 CG iterations flat from 1e5 to 1e6 DOFs
+ITERATIVE_SOLVER_OPTIONS = {
+    "ksp_type": "cg",
+    "ksp_atol": 1e-30,
+    "ksp_max_it": 2000,
+    "pc_type": "gamg",
+    "pc_gamg_threshold": 0.02,
+    "pc_gamg_aggressive_coarsening": 2,
+    "pc_gamg_coarse_eq_limit": 1000,
+    "mg_levels_ksp_type": "chebyshev",
+    "mg_levels_pc_type": "jacobi",
+}
+DIRECT_SOLVER_OPTIONS = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+
+
+class ElasticityProblem(PetscResources):
     """Linear elasticity on a :class:`~solver.geometry.driver.TaggedMesh`.
 
     Args:
@@ -205,8 +238,9 @@ class ElasticityProblem:
             region of the mesh must be given.
         pressures: boundary name -> normal pressure p [Pa] (traction -p n; p > 0 pushes
             on the face, p < 0 pulls: a remote tension s is p = -s).
-        constraints: boundary name -> "fixed" | "roller" | "symmetry" | vector with None
-            for free components (e.g. ``(0.0, None)``) | callable x -> u(x).
+        constraints: boundary name -> a name of :data:`constraint_kinds` ("fixed",
+            "roller", "symmetry") | vector with None for free components (e.g.
+            ``(0.0, None)``) | callable x -> u(x).
         tractions: boundary name -> traction vector t [Pa].
         point_constraints: list of (point [m], components) with components a vector with
             None for free entries; the mesh vertex at the point is held.
@@ -214,7 +248,14 @@ class ElasticityProblem:
         degree: polynomial degree of the displacement (1 or 2).
         solver: "auto" | "lu" | "cg_gamg".
         rtol: relative tolerance of the iterative solver.
+        petsc_options: PETSc options (names without the prefix ``dendrite_elasticity_``)
+            merged over the tuned defaults; the options database wins over both.
+
+    Settings errors are :class:`~solver.errors.SettingError` naming the argument.
+    Holds PETSc objects once solved: call :meth:`close` (collective) or use ``with``.
     """
+
+    options_prefix = ELASTICITY_PREFIX
 
     def __init__(
         self,
@@ -228,70 +269,77 @@ class ElasticityProblem:
         degree: int = 2,
         solver: str = "auto",
         rtol: float = 1e-10,
+        petsc_options: Mapping | None = None,
     ):
-        if degree not in (1, 2):
-            raise CaseError("mechanics.degree", f"must be 1 or 2, got {degree}")
-        if solver not in ("auto", "lu", "cg_gamg"):
-            raise CaseError("mechanics.solver", f"must be 'auto', 'lu' or 'cg_gamg', got {solver!r}")
+        _check_numerics(degree, solver)
         self.tagged = tagged
-        self.mesh = msh = tagged.mesh
-        self.gdim = gdim = msh.geometry.dim
-        self.degree = degree
-        self.pressures = dict(pressures or {})
-        self.tractions = {k: tuple(float(c) for c in v) for k, v in (tractions or {}).items()}
+        self.mesh = tagged.mesh
+        self.gdim = self.mesh.geometry.dim
+        self.degree, self.rtol = degree, rtol
+        self.petsc_overrides = dict(petsc_options or {})
+        self._define_loads(pressures, tractions, body_force)
         self.constraints = dict(constraints or {})
         self.point_constraints = list(point_constraints)
-        for name in list(self.pressures) + list(self.tractions) + list(self.constraints):
-            tagged.boundary_tag(name)  # GeometryError naming the known boundaries
-        for name, t in self.tractions.items():
-            if len(t) != gdim:
-                raise CaseError(f"mechanics.tractions.{name}", f"needs {gdim} components, got {len(t)}")
-
-        self.V = fem.functionspace(msh, ("Lagrange", degree, (gdim,)))
+        self._define_function_space()
         self.youngs_modulus, self.poissons_ratio = self._material_fields(materials)
         self.lam, self.mu = lame_parameters(self.youngs_modulus, self.poissons_ratio)
-        self._ds = ufl.Measure("ds", domain=msh, subdomain_data=tagged.facet_tags)
-        self.body_force = body_force
         self.bcs = self._dirichlet()
-        n_dofs = self.V.dofmap.index_map.size_global * gdim
-        small = gdim == 2 and n_dofs < 400_000
-        self.solver_kind = solver if solver != "auto" else ("lu" if small else "cg_gamg")
-        self.rtol = rtol
+        self._choose_solver(solver)
+        self._linear_problem, self._near_nullspace = None, None
 
     # --- set-up -----------------------------------------------------------------------------
+    def _define_loads(self, pressures, tractions, body_force) -> None:
+        """Pressures [Pa], traction vectors [Pa] on named boundaries, body force [N/m^3]."""
+        self.pressures = dict(pressures or {})
+        self.tractions = {k: tuple(float(c) for c in v) for k, v in (tractions or {}).items()}
+        self.body_force = body_force
+        for name, t in self.tractions.items():
+            if len(t) != self.gdim:
+                raise SettingError(f"tractions.{name}", f"needs {self.gdim} components, got {len(t)}")
+
+    def _define_function_space(self) -> None:
+        """Vector Lagrange space of the displacement, and the boundary measure."""
+        for name in list(self.pressures) + list(self.tractions) + list(self.constraints or {}):
+            self.tagged.boundary_tag(name)  # GeometryError naming the known boundaries
+        self.V = fem.functionspace(self.mesh, ("Lagrange", self.degree, (self.gdim,)))
+        self._ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.tagged.facet_tags)
+
+    def _choose_solver(self, solver: str) -> None:
+        """MUMPS LU for 2D problems below 4e5 DOFs, CG + GAMG otherwise (unless chosen)."""
+        n_dofs = self.V.dofmap.index_map.size_global * self.gdim
+        small = self.gdim == 2 and n_dofs < 400_000
+        self.solver_kind = solver if solver != "auto" else ("lu" if small else "cg_gamg")
+
     def _material_fields(self, materials):
-        tagged = self.tagged
         Q = fem.functionspace(self.mesh, ("DG", 0))
         E, nu = fem.Function(Q, name="youngs_modulus"), fem.Function(Q, name="poissons_ratio")
         E.x.array[:] = np.nan
         nu.x.array[:] = np.nan
         for region, values in materials.items():
-            try:
-                e, v = (float(values[0]), float(values[1]))
-            except (TypeError, ValueError, IndexError):
-                raise CaseError(
-                    f"materials.{region}", "expects (youngs_modulus [Pa], poissons_ratio [-])"
-                ) from None
-            if not e > 0:
-                raise CaseError(f"materials.{region}.youngs_modulus", f"must be positive, got {e} Pa")
-            if not -1 < v < 0.5:
-                raise CaseError(f"materials.{region}.poissons_ratio", f"must lie in (-1, 0.5), got {v}")
-            cells = tagged.cells(region)
+            e, v = _elastic_constants(region, values)
+            cells = self.tagged.cells(region)
             E.x.array[cells] = e
             nu.x.array[cells] = v
         E.x.scatter_forward()
         nu.x.scatter_forward()
-        n_local = self.mesh.topology.index_map(self.mesh.topology.dim).size_local
-        missing_local = sorted(
-            {int(t) for t in tagged.cell_tags.values[np.isnan(E.x.array[tagged.cell_tags.indices])]}
-        ) if tagged.cell_tags is not None else []
-        bad = self.mesh.comm.allreduce(int(np.isnan(E.x.array[:n_local]).sum()), op=MPI.SUM)
-        if bad:
-            names = sorted({n for n, t in tagged.regions.items() if t in missing_local})
-            names = self.mesh.comm.allreduce(names, op=MPI.SUM)
-            missing = sorted(set(names)) or "(untagged cells)"
-            raise CaseError("materials", f"no elastic constants for region(s) {missing}")
+        self._check_all_regions(E)
         return E, nu
+
+    def _check_all_regions(self, E: fem.Function) -> None:
+        """SettingError naming the regions left without elastic constants (MPI-reduced)."""
+        tagged, comm = self.tagged, self.mesh.comm
+        n_local = self.mesh.topology.index_map(self.mesh.topology.dim).size_local
+        bad = comm.allreduce(int(np.isnan(E.x.array[:n_local]).sum()), op=MPI.SUM)
+        if not bad:
+            return
+        missing_local = set()
+        if tagged.cell_tags is not None:
+            unset = np.isnan(E.x.array[tagged.cell_tags.indices])
+            missing_local = {int(t) for t in tagged.cell_tags.values[unset]}
+        local_names = sorted({n for n, t in tagged.regions.items() if t in missing_local})
+        names = comm.allreduce(local_names, op=MPI.SUM)
+        missing = sorted(set(names)) or "(untagged cells)"
+        raise SettingError("materials", f"no elastic constants for region(s) {missing}")
 
     def ds(self, boundary: str):
         """Surface measure of a named boundary."""
@@ -323,63 +371,64 @@ class ElasticityProblem:
         off = np.abs(normals[:, [i for i in range(self.gdim) if i != axis]]).max() if normals.size else 0.0
         off = self.mesh.comm.allreduce(float(off), op=MPI.MAX)
         if off > 1e-8:
-            raise CaseError(
-                f"mechanics.constraints.{name}",
+            raise SettingError(
+                f"constraints.{name}",
                 "a roller/symmetry constraint needs a planar boundary normal to a coordinate axis",
             )
         return axis
 
     def _dirichlet(self) -> list[fem.DirichletBC]:
-        msh, V, tdim = self.mesh, self.V, self.mesh.topology.dim
+        """Conditions of the boundary constraints, then of the point constraints."""
         bcs = []
         for name, value in self.constraints.items():
-            facets = self.tagged.facets(name)
-            key = f"mechanics.constraints.{name}"
-            if isinstance(value, str):
-                if value == "fixed":
-                    value = (0.0,) * self.gdim
-                elif value in ("roller", "symmetry"):
-                    comp = [None] * self.gdim
-                    comp[self._boundary_normal_axis(name)] = 0.0
-                    value = tuple(comp)
-                else:
-                    raise CaseError(
-                        key, f"unknown constraint {value!r}: use 'fixed', 'roller', 'symmetry' or a vector"
-                    )
-            if callable(value):
-                g = fem.Function(V)
-                g.interpolate(value)
-                dofs = fem.locate_dofs_topological(V, tdim - 1, facets)
-                bcs.append(fem.dirichletbc(g, dofs))
+            bcs += self._boundary_constraint(name, value)
+        for k, (point, components) in enumerate(self.point_constraints):
+            bcs += self._point_constraint(k, np.asarray(point, dtype=float), components)
+        return bcs
+
+    def _boundary_constraint(self, name: str, value: ConstraintValue) -> list[fem.DirichletBC]:
+        """u (or some of its components) prescribed on a named boundary."""
+        setting = f"constraints.{name}"
+        facets = self.tagged.facets(name)
+        fdim = self.mesh.topology.dim - 1
+        if isinstance(value, str):
+            if value not in constraint_kinds:
+                kinds = ", ".join(map(repr, constraint_kinds))
+                raise SettingError(setting, f"unknown constraint {value!r}: use {kinds} or a vector")
+            value = constraint_kinds[value](self, name)
+        if callable(value):
+            g = fem.Function(self.V)
+            g.interpolate(value)
+            return [fem.dirichletbc(g, fem.locate_dofs_topological(self.V, fdim, facets))]
+        if len(value) != self.gdim:
+            raise SettingError(setting, f"needs {self.gdim} components (None = free), got {len(value)}")
+        subspaces = [(self.V.sub(i), c) for i, c in enumerate(value) if c is not None]
+        return [
+            fem.dirichletbc(PETSc.ScalarType(c), fem.locate_dofs_topological(Vi, fdim, facets), Vi)
+            for Vi, c in subspaces
+        ]
+
+    def _point_constraint(self, k: int, point: np.ndarray, components) -> list[fem.DirichletBC]:
+        """The listed components held at the mesh vertex at ``point``."""
+        setting = f"point_constraints[{k}]"
+        if len(components) != self.gdim or point.size != self.gdim:
+            raise SettingError(setting, f"needs a point and {self.gdim} components")
+        stats = self.tagged.statistics
+        tol = max(1e-9 * stats.get("h_max_m", 1.0) if stats else 1e-12, 1e-14)
+
+        def at_point(x):
+            return np.linalg.norm(x[: self.gdim].T - point, axis=1) <= tol
+
+        bcs, found = [], 0
+        for i, c in enumerate(components):
+            if c is None:
                 continue
-            if len(value) != self.gdim:
-                raise CaseError(key, f"needs {self.gdim} components (None = free), got {len(value)}")
-            for i, c in enumerate(value):
-                if c is None:
-                    continue
-                Vi = V.sub(i)
-                dofs = fem.locate_dofs_topological(Vi, tdim - 1, facets)
-                bcs.append(fem.dirichletbc(PETSc.ScalarType(c), dofs, Vi))
-        for k, (point, comps) in enumerate(self.point_constraints):
-            point = np.asarray(point, dtype=float)
-            key = f"mechanics.point_constraints[{k}]"
-            if len(comps) != self.gdim or point.size != self.gdim:
-                raise CaseError(key, f"needs a point and {self.gdim} components")
-            tol = 1e-9 * self.tagged.statistics.get("h_max_m", 1.0) if self.tagged.statistics else 1e-12
-
-            def at_point(x, point=point, tol=tol):
-                return np.linalg.norm(x[: self.gdim].T - point, axis=1) <= max(tol, 1e-14)
-
-            found = 0
-            for i, c in enumerate(comps):
-                if c is None:
-                    continue
-                Vi = V.sub(i)
-                dofs = fem.locate_dofs_geometrical((Vi, Vi.collapse()[0]), at_point)[0]
-                found += len(dofs)
-                bcs.append(fem.dirichletbc(PETSc.ScalarType(c), dofs, Vi))
-            if msh.comm.allreduce(found, op=MPI.SUM) == 0 and any(c is not None for c in comps):
-                raise CaseError(key, f"no mesh vertex at {point.tolist()}")
+            Vi = self.V.sub(i)
+            dofs = fem.locate_dofs_geometrical((Vi, Vi.collapse()[0]), at_point)[0]
+            found += len(dofs)
+            bcs.append(fem.dirichletbc(PETSc.ScalarType(c), dofs, Vi))
+        if self.mesh.comm.allreduce(found, op=MPI.SUM) == 0 and bcs:
+            raise SettingError(setting, f"no mesh vertex at {point.tolist()}")
         return bcs
 
     def forms(self):
@@ -406,35 +455,11 @@ class ElasticityProblem:
 
     # --- solve --------------------------------------------------------------------------------
     def solve(self) -> ElasticFields:
-        """Assemble and solve; raises :class:`SolverError` if the solver fails."""
-        import time
+        """Assemble and solve; raises :class:`SolverError` if the solver fails.
 
-        a, L = self.forms()
-        if self.solver_kind == "lu":
-            options = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
-        else:
-            options = {
-                "ksp_type": "cg",
-                "ksp_rtol": self.rtol,
-                "ksp_atol": 1e-30,
-                "ksp_max_it": 2000,
-                "pc_type": "gamg",
-                # bench/solver_options.md: 17 CG iterations flat from 1e5 to 1e6 DOFs
-                "pc_gamg_threshold": 0.02,
-                "pc_gamg_aggressive_coarsening": 2,
-                "pc_gamg_coarse_eq_limit": 1000,
-                "mg_levels_ksp_type": "chebyshev",
-                "mg_levels_pc_type": "jacobi",
-            }
-        u = fem.Function(self.V, name="displacement")
-        problem = dolfinx.fem.petsc.LinearProblem(
-            a, L, bcs=self.bcs, u=u, petsc_options_prefix=f"elasticity_{id(self)}_", petsc_options=options
-        )
-        if self.solver_kind == "cg_gamg":
-            problem.A.setNearNullSpace(rigid_body_modes(self.V))
-            # the stiffness matrix is symmetric: GAMG need not symmetrise its graph
-            problem.A.setOption(PETSc.Mat.Option.SYMMETRIC, True)
-            problem.A.setOption(PETSc.Mat.Option.SYMMETRY_ETERNAL, True)
+        The returned displacement is a copy: a later solve does not change it.
+        """
+        problem = self._solver()
         t0 = time.perf_counter()
         try:
             problem.solve()
@@ -443,7 +468,7 @@ class ElasticityProblem:
         seconds = time.perf_counter() - t0
         reason = problem.solver.getConvergedReason()
         iterations = problem.solver.getIterationNumber()
-        problem.solver.destroy()
+        u = problem.u
         finite = self.mesh.comm.allreduce(bool(np.all(np.isfinite(u.x.array))), op=MPI.LAND)
         if reason < 0 or not finite:
             raise SolverError(
@@ -451,7 +476,41 @@ class ElasticityProblem:
                 f"{'' if finite else ', non-finite displacement'}); "
                 "check that the constraints remove rigid-body motion"
             )
-        return ElasticFields(u, self.youngs_modulus, self.poissons_ratio, self, seconds, iterations)
+        displacement = fem.Function(self.V, name="displacement")
+        displacement.x.array[:] = u.x.array
+        E, nu = self.youngs_modulus, self.poissons_ratio
+        return ElasticFields(displacement, E, nu, self, seconds, iterations)
+
+    def _solver(self) -> dolfinx.fem.petsc.LinearProblem:
+        """The linear problem under the prefix ``dendrite_elasticity_`` (built once)."""
+        if self._linear_problem is not None:
+            return self._linear_problem
+        a, L = self.forms()
+        u = fem.Function(self.V, name="displacement")
+        problem = dolfinx.fem.petsc.LinearProblem(
+            a, L, bcs=self.bcs, u=u, petsc_options_prefix=self.options_prefix
+        )
+        if self.solver_kind == "lu":
+            defaults = DIRECT_SOLVER_OPTIONS
+        else:
+            defaults = dict(ITERATIVE_SOLVER_OPTIONS, ksp_rtol=self.rtol)
+            self._near_nullspace = rigid_body_modes(self.V)
+            problem.A.setNearNullSpace(self._near_nullspace)
+            # the stiffness matrix is symmetric: GAMG need not symmetrise its graph
+            problem.A.setOption(PETSc.Mat.Option.SYMMETRIC, True)
+            problem.A.setOption(PETSc.Mat.Option.SYMMETRY_ETERNAL, True)
+        self.petsc_options = configure_solver(problem.solver, defaults, self.petsc_overrides)
+        self._linear_problem = problem
+        return problem
+
+    def _petsc_objects(self):
+        problem = self.__dict__.get("_linear_problem")
+        objects = [] if problem is None else [problem.solver, problem.A, problem.P_mat, problem.b, problem.x]
+        return objects + [self.__dict__.get("_near_nullspace")]
+
+    def close(self) -> None:
+        super().close()
+        self._linear_problem, self._near_nullspace = None, None
 
     def force_balance(self, u: fem.Function) -> dict:
         """See :meth:`ElasticFields.force_balance`."""
@@ -485,3 +544,24 @@ class ElasticityProblem:
             "reaction": reaction,
             "imbalance": float(np.linalg.norm(applied + reaction) / scale),
         }
+
+
+def _check_numerics(degree: int, solver: str) -> None:
+    if degree not in (1, 2):
+        raise SettingError("degree", f"must be 1 or 2, got {degree}")
+    if solver not in ("auto", "lu", "cg_gamg"):
+        raise SettingError("solver", f"must be 'auto', 'lu' or 'cg_gamg', got {solver!r}")
+
+
+def _elastic_constants(region: str, values) -> tuple[float, float]:
+    """(E [Pa], nu [-]) of a region, checked: E > 0, -1 < nu < 0.5."""
+    try:
+        e, v = (float(values[0]), float(values[1]))
+    except (TypeError, ValueError, IndexError):
+        expected = "expects (youngs_modulus [Pa], poissons_ratio [-])"
+        raise SettingError(f"materials.{region}", expected) from None
+    if not e > 0:
+        raise SettingError(f"materials.{region}.youngs_modulus", f"must be positive, got {e} Pa")
+    if not -1 < v < 0.5:
+        raise SettingError(f"materials.{region}.poissons_ratio", f"must lie in (-1, 0.5), got {v}")
+    return e, v

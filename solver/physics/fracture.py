@@ -45,7 +45,7 @@ import dolfinx
 from dolfinx import fem
 
 from solver.physics.elasticity import ElasticFields, lame_parameters, plane_strain_modulus
-from solver.errors import CaseError, GeometryError
+from solver.errors import GeometryError, SettingError
 from solver.geometry.driver import TaggedMesh
 
 __all__ = [
@@ -125,7 +125,7 @@ class StressIntensity:
     def risk(self, fracture_toughness: float) -> float:
         """K_I / K_IC [-] (>= 1: the flaw propagates); ``fracture_toughness`` K_IC [Pa m^0.5]."""
         if not fracture_toughness > 0:
-            raise CaseError("fracture_toughness", f"must be positive, got {fracture_toughness} Pa m^0.5")
+            raise SettingError("fracture_toughness", f"must be positive, got {fracture_toughness} Pa m^0.5")
         return self.K_I / fracture_toughness
 
 
@@ -195,14 +195,14 @@ def _tip_material(fields: ElasticFields, q, dx, youngs_modulus, poissons_ratio):
     comm = fields.displacement.function_space.mesh.comm
     area = _sum(comm, q * dx)
     if not area > 0:
-        raise CaseError("fracture.radius", "the integration domain around the tip contains no cells")
+        raise SettingError("radius", "the integration domain around the tip contains no cells")
     E_mean = _sum(comm, fields.youngs_modulus * q * dx) / area
     nu_mean = _sum(comm, fields.poissons_ratio * q * dx) / area
     E_dev = math.sqrt(max(_sum(comm, (fields.youngs_modulus - E_mean) ** 2 * q * dx), 0.0) / area)
     nu_dev = math.sqrt(max(_sum(comm, (fields.poissons_ratio - nu_mean) ** 2 * q * dx), 0.0) / area)
     if E_dev > 1e-9 * E_mean or nu_dev > 1e-9:
-        raise CaseError(
-            "fracture.radius",
+        raise SettingError(
+            "radius",
             "the material is not homogeneous within the integration radius; reduce the radius so that "
             "the domain around the tip stays inside one region",
         )
@@ -231,8 +231,8 @@ def _check_support(fields: ElasticFields, q, names: list[str], r2: float) -> Non
     total = _sum(msh.comm, q * ds)
     listed = sum(_sum(msh.comm, q * ds(tagged.boundary_tag(n))) for n in names)
     if total - listed > 1e-9 * max(total, r2):
-        raise CaseError(
-            "fracture.radius",
+        raise SettingError(
+            "radius",
             f"the integration domain (radius {r2:.3g} m) reaches boundaries other than {names}: "
             "reduce the radius, or list those boundaries with the crack faces",
         )
@@ -247,8 +247,8 @@ def _root_correction(fields: ElasticFields, names: list[str], rho: float) -> flo
     """
     values = {float(fields.problem.pressures[n]) for n in names if n in fields.problem.pressures}
     if len(values) > 1:
-        raise CaseError(
-            "fracture.crack_faces", f"a notch tip needs one face pressure, got {sorted(values)} Pa"
+        raise SettingError(
+            "crack_faces", f"a notch tip needs one face pressure, got {sorted(values)} Pa"
         )
     p = values.pop() if values else 0.0
     return p * math.sqrt(8 * rho / math.pi)
@@ -274,7 +274,7 @@ def interaction_integral(
         inner_radius: r1 [m]; default r2/4.
         crack_faces: boundary name(s) of the crack faces; their applied pressure /
             traction enters the face integral inside r2. Every boundary that the support
-            of q meets must be listed (CaseError otherwise): the boundary term is exact on
+            of q meets must be listed (SettingError otherwise): the boundary term is exact on
             any listed boundary, loaded or free, straight or not. None: no boundary term
             and no check (traction-free straight faces only).
         face_term: include the crack-face traction term (switch off only to show why it
@@ -284,97 +284,140 @@ def interaction_integral(
         quadrature_degree: for the domain integrals (default 2p + 4); faces use 3x that.
     Returns: a :class:`StressIntensity` (MPI-reduced; the same on every rank).
     """
-    V = fields.displacement.function_space
-    msh = V.mesh
+    msh = fields.displacement.function_space.mesh
     if msh.geometry.dim != 2:
-        raise CaseError("fracture", "stress intensity factors are computed in 2D (plane strain) only")
+        raise SettingError("dimension", "stress intensity factors are computed in 2D (plane strain) only")
+    r1, r2 = _radii(tip, radius, inner_radius)
+    tf = _tip_fields(fields, tip, r1, r2, quadrature_degree, youngs_modulus, poissons_ratio)
+    J, I = _domain_integrals(tf)
+    names = [crack_faces] if isinstance(crack_faces, str) else list(crack_faces or [])
+    if names:
+        _check_support(fields, tf.q, names, r2)
+    with_faces = bool(face_term and names)
+    if with_faces:
+        for name in names:
+            dJ, dI = _face_integrals(fields, tf, tip, name)
+            J -= dJ
+            I = {mode: I[mode] - dI[mode] for mode in I}
+    Ep = plane_strain_modulus(tf.youngs_modulus, tf.poissons_ratio)
+    K_I = Ep * I["I"] / 2
+    if with_faces and tip.tip_radius > 0:
+        K_I += _root_correction(fields, names, tip.tip_radius)
+    return StressIntensity(
+        K_I=K_I, K_II=Ep * I["II"] / 2, J=J,
+        youngs_modulus=tf.youngs_modulus, poissons_ratio=tf.poissons_ratio, method="interaction_integral",
+        inner_radius=r1, radius=r2, face_term=with_faces,
+    )
+
+
+def _radii(tip: CrackTip, radius: float | None, inner_radius: float | None) -> tuple[float, float]:
+    """(r1, r2) [m] of the weight q: defaults r2 = depth/4, r1 = r2/4; checked."""
     if radius is None:
         if tip.depth is None:
-            raise CaseError("fracture.radius", "give the integration radius (the crack depth is unknown)")
+            raise SettingError("radius", "give the integration radius (the crack depth is unknown)")
         radius = tip.depth / 4
     r2 = float(radius)
     r1 = r2 / 4 if inner_radius is None else float(inner_radius)
     if not 0 <= r1 < r2:
-        raise CaseError("fracture.inner_radius", f"needs 0 <= inner_radius < radius, got {r1} and {r2} m")
+        raise SettingError("inner_radius", f"needs 0 <= inner_radius < radius, got {r1} and {r2} m")
     if tip.tip_radius > 0 and r1 <= tip.tip_radius:
-        raise CaseError(
-            "fracture.inner_radius",
+        raise SettingError(
+            "inner_radius",
             f"must exceed the notch root radius {tip.tip_radius:.3g} m (got {r1:.3g} m): enlarge the radius",
         )
+    return r1, r2
+
+
+@dataclasses.dataclass
+class _TipFields:
+    """The pieces of the integrals in crack-tip coordinates (UFL), and the tip material."""
+
+    G: object  # local gradient of the local displacement
+    stress: object  # local stress [Pa]
+    W: object  # strain energy density [J/m^3]
+    q: fem.Function
+    dq: object
+    xl: object  # local coordinates [m]
+    r: object
+    Rc: object  # rotation to the local frame
+    lam: object
+    mu: object
+    kappa: object
+    qdeg: int
+    comm: MPI.Comm
+    youngs_modulus: float
+    poissons_ratio: float
+
+    def hooke(self, e):
+        return self.lam * ufl.tr(e) * ufl.Identity(2) + 2 * self.mu * e
+
+    def auxiliary(self, theta, mode: str):
+        """(gradient, strain, stress) of the unit auxiliary Williams field of ``mode``."""
+        Ga = _aux_gradient(self.r, theta, self.mu, self.kappa, mode)
+        ea = ufl.sym(Ga)
+        return Ga, ea, self.hooke(ea)
+
+
+def _tip_fields(fields, tip, r1, r2, quadrature_degree, youngs_modulus, poissons_ratio) -> _TipFields:
+    V = fields.displacement.function_space
+    msh = V.mesh
     p = V.ufl_element().degree
     qdeg = quadrature_degree or 2 * p + 4
     dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": qdeg})
-
-    Vq = fem.functionspace(msh, ("Lagrange", p))
-    q = _q_function(Vq, tip, r1, r2)
+    q = _q_function(fem.functionspace(msh, ("Lagrange", p)), tip, r1, r2)
     E, nu = _tip_material(fields, q, dx, youngs_modulus, poissons_ratio)
     lam, mu = (fem.Constant(msh, PETSc.ScalarType(c)) for c in lame_parameters(E, nu))
     kappa = fem.Constant(msh, PETSc.ScalarType(3 - 4 * nu))
-
-    R, Rc, xl = _local_frame(msh, tip)
-    u = fields.displacement
-    G = Rc * ufl.grad(u) * Rc.T  # local gradient of the local displacement
+    _, Rc, xl = _local_frame(msh, tip)
+    G = Rc * ufl.grad(fields.displacement) * Rc.T
     stress = Rc * fields.stress() * Rc.T
-    eps = ufl.sym(G)
-    W = 0.5 * ufl.inner(stress, eps)
-    dq = Rc * ufl.grad(q)
+    W = 0.5 * ufl.inner(stress, ufl.sym(G))
     r = ufl.sqrt(xl[0] ** 2 + xl[1] ** 2)
-    theta = ufl.atan2(xl[1], xl[0])  # off the faces (interior quadrature points)
+    return _TipFields(G, stress, W, q, Rc * ufl.grad(q), xl, r, Rc, lam, mu, kappa, qdeg, msh.comm, E, nu)
 
-    def hooke(e):
-        return lam * ufl.tr(e) * ufl.Identity(2) + 2 * mu * e
 
-    comm = msh.comm
-    J = _sum(comm, (ufl.dot(G[:, 0], stress * dq) - W * dq[0]) * dx)
+def _domain_integrals(tf: _TipFields) -> tuple[float, dict]:
+    """J and the interaction integrals I (modes I, II) over the support of q."""
+    dx = ufl.Measure("dx", domain=tf.q.function_space.mesh, metadata={"quadrature_degree": tf.qdeg})
+    G, stress, dq = tf.G, tf.stress, tf.dq
+    J = _sum(tf.comm, (ufl.dot(G[:, 0], stress * dq) - tf.W * dq[0]) * dx)
+    theta = ufl.atan2(tf.xl[1], tf.xl[0])  # off the faces (interior quadrature points)
     I = {}
     for mode in ("I", "II"):
-        Ga = _aux_gradient(r, theta, mu, kappa, mode)
-        ea = ufl.sym(Ga)
-        sa = hooke(ea)
+        Ga, ea, sa = tf.auxiliary(theta, mode)
         integrand = ufl.dot(Ga[:, 0], stress * dq) + ufl.dot(G[:, 0], sa * dq) - ufl.inner(stress, ea) * dq[0]
-        I[mode] = _sum(comm, integrand * dx)
+        I[mode] = _sum(tf.comm, integrand * dx)
+    return J, I
 
-    if crack_faces is None:
-        names = []
-    else:
-        names = [crack_faces] if isinstance(crack_faces, str) else list(crack_faces)
-    if names:
-        _check_support(fields, q, names, r2)
-    if face_term and names:
-        n = ufl.FacetNormal(msh)
-        m = Rc * n  # outward normal, local components
-        # On the crack line behind the tip atan2 sits on its branch cut: take the side from
-        # the normal there (the body lies on the +x2 side of the upper face, m2 < 0: theta = +pi).
-        side = ufl.conditional(ufl.lt(m[1], 0), 1.0, -1.0)
-        on_cut = side * ufl.acos(ufl.max_value(ufl.min_value(xl[0] / r, 1.0), -1.0))
-        theta_face = ufl.conditional(ufl.gt(abs(xl[1]), 1e-8 * r), ufl.atan2(xl[1], xl[0]), on_cut)
-        # A blunt notch is read as a crack: its root (x1 > -rho) is where the tip singularity
-        # would be, so the boundary term covers the flanks behind it only (all of the faces
-        # of a sharp crack, rho = 0).
-        rho = fem.Constant(msh, PETSc.ScalarType(tip.tip_radius))
-        behind = ufl.conditional(ufl.lt(xl[0], -rho), 1.0, 0.0) if tip.tip_radius > 0 else 1.0
-        ds_all = ufl.Measure(
-            "ds", domain=msh, subdomain_data=fields.problem.tagged.facet_tags,
-            metadata={"quadrature_degree": 3 * qdeg},
-        )
-        for name in names:
-            ds = ds_all(fields.problem.tagged.boundary_tag(name))
-            t = Rc * _face_traction(fields, name, n)
-            J -= _sum(comm, (ufl.dot(t, G[:, 0]) - W * m[0]) * q * behind * ds)
-            for mode in ("I", "II"):
-                Ga = _aux_gradient(r, theta_face, mu, kappa, mode)
-                ea = ufl.sym(Ga)
-                ta = hooke(ea) * m
-                integrand = ufl.dot(t, Ga[:, 0]) + ufl.dot(ta, G[:, 0]) - ufl.inner(stress, ea) * m[0]
-                I[mode] -= _sum(comm, integrand * q * behind * ds)
-    Ep = plane_strain_modulus(E, nu)
-    K_I = Ep * I["I"] / 2
-    if face_term and names and tip.tip_radius > 0:
-        K_I += _root_correction(fields, names, tip.tip_radius)
-    return StressIntensity(
-        K_I=K_I, K_II=Ep * I["II"] / 2, J=J, youngs_modulus=E, poissons_ratio=nu,
-        method="interaction_integral", inner_radius=r1, radius=r2, face_term=bool(face_term and names),
-    )
+
+def _face_integrals(fields: ElasticFields, tf: _TipFields, tip: CrackTip, name: str) -> tuple[float, dict]:
+    """The crack-face terms of J and I on boundary ``name`` (to be subtracted)."""
+    msh = tf.q.function_space.mesh
+    xl, r = tf.xl, tf.r
+    n = ufl.FacetNormal(msh)
+    m = tf.Rc * n  # outward normal, local components
+    # On the crack line behind the tip atan2 sits on its branch cut: take the side from
+    # the normal there (the body lies on the +x2 side of the upper face, m2 < 0: theta = +pi).
+    side = ufl.conditional(ufl.lt(m[1], 0), 1.0, -1.0)
+    on_cut = side * ufl.acos(ufl.max_value(ufl.min_value(xl[0] / r, 1.0), -1.0))
+    theta_face = ufl.conditional(ufl.gt(abs(xl[1]), 1e-8 * r), ufl.atan2(xl[1], xl[0]), on_cut)
+    # A blunt notch is read as a crack: its root (x1 > -rho) is where the tip singularity
+    # would be, so the boundary term covers the flanks behind it only (all of the faces
+    # of a sharp crack, rho = 0).
+    rho = fem.Constant(msh, PETSc.ScalarType(tip.tip_radius))
+    behind = ufl.conditional(ufl.lt(xl[0], -rho), 1.0, 0.0) if tip.tip_radius > 0 else 1.0
+    tagged = fields.problem.tagged
+    ds = ufl.Measure("ds", domain=msh, subdomain_data=tagged.facet_tags,
+                     metadata={"quadrature_degree": 3 * tf.qdeg})(tagged.boundary_tag(name))
+    t = tf.Rc * _face_traction(fields, name, n)
+    G, q = tf.G, tf.q
+    dJ = _sum(tf.comm, (ufl.dot(t, G[:, 0]) - tf.W * m[0]) * q * behind * ds)
+    dI = {}
+    for mode in ("I", "II"):
+        Ga, ea, sa = tf.auxiliary(theta_face, mode)
+        integrand = ufl.dot(t, Ga[:, 0]) + ufl.dot(sa * m, G[:, 0]) - ufl.inner(tf.stress, ea) * m[0]
+        dI[mode] = _sum(tf.comm, integrand * q * behind * ds)
+    return dJ, dI
 
 
 def _evaluate(u: fem.Function, points: np.ndarray) -> np.ndarray:
@@ -412,35 +455,20 @@ def displacement_correlation(
     squares. Default distances: 6 points from depth/40 to depth/8 (needs ``tip.depth``).
     E, nu default to the material of the cell behind the tip.
     """
-    u = fields.displacement
-    msh = u.function_space.mesh
     if distances is None:
         if tip.depth is None:
-            raise CaseError(
-                "fracture.distances", "give the correlation distances (the crack depth is unknown)"
-            )
+            raise SettingError("distances", "give the correlation distances (the crack depth is unknown)")
         distances = np.linspace(tip.depth / 40, tip.depth / 8, 6)
     rs = np.asarray(distances, dtype=float)
     e1 = np.asarray(tip.direction, dtype=float)
     e2 = np.array([-e1[1], e1[0]])
-    base = np.asarray(tip.tip, dtype=float)[None, :] - rs[:, None] * e1[None, :]
-    offset = 1e-6 * rs[:, None] * e2[None, :]
-    pts = np.zeros((2 * len(rs), 3))
-    pts[: len(rs), :2] = base + offset
-    pts[len(rs):, :2] = base - offset
-    uu = _evaluate(u, pts)
+    pts = _face_points(tip, rs, e1, e2)
+    uu = _evaluate(fields.displacement, pts)
     if not np.all(np.isfinite(uu)):
-        raise CaseError("fracture.distances", "a correlation point lies outside the mesh")
+        raise SettingError("distances", "a correlation point lies outside the mesh")
     jump = uu[: len(rs)] - uu[len(rs):]
     opening, sliding = jump @ e2, jump @ e1
-    if youngs_modulus is None or poissons_ratio is None:
-        material = np.zeros(2)
-        for k, f in enumerate((fields.youngs_modulus, fields.poissons_ratio)):
-            material[k] = _evaluate(f, pts[:1])[0, 0]
-        E = material[0] if youngs_modulus is None else youngs_modulus
-        nu = material[1] if poissons_ratio is None else poissons_ratio
-    else:
-        E, nu = youngs_modulus, poissons_ratio
+    E, nu = _material_at(fields, pts[:1], youngs_modulus, poissons_ratio)
     Ep = plane_strain_modulus(E, nu)
     factor = Ep / 8 * np.sqrt(2 * np.pi / rs)
     A = np.vstack([np.ones_like(rs), rs]).T
@@ -448,3 +476,22 @@ def displacement_correlation(
     K_II = float(np.linalg.lstsq(A, factor * sliding, rcond=None)[0][0])
     return StressIntensity(K_I, K_II, None, float(E), float(nu), "displacement_correlation",
                            float(rs.min()), float(rs.max()), False)
+
+
+def _face_points(tip: CrackTip, rs: np.ndarray, e1: np.ndarray, e2: np.ndarray) -> np.ndarray:
+    """Points (2n, 3) just above (first n) and below (last n) the crack line, rs behind the tip."""
+    base = np.asarray(tip.tip, dtype=float)[None, :] - rs[:, None] * e1[None, :]
+    offset = 1e-6 * rs[:, None] * e2[None, :]
+    pts = np.zeros((2 * len(rs), 3))
+    pts[: len(rs), :2] = base + offset
+    pts[len(rs):, :2] = base - offset
+    return pts
+
+
+def _material_at(fields: ElasticFields, point: np.ndarray, youngs_modulus, poissons_ratio) -> tuple:
+    """E [Pa], nu [-] at ``point`` (1, 3) unless given."""
+    if youngs_modulus is not None and poissons_ratio is not None:
+        return youngs_modulus, poissons_ratio
+    E = _evaluate(fields.youngs_modulus, point)[0, 0] if youngs_modulus is None else youngs_modulus
+    nu = _evaluate(fields.poissons_ratio, point)[0, 0] if poissons_ratio is None else poissons_ratio
+    return E, nu

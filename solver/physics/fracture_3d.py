@@ -51,20 +51,12 @@ from scipy.spatial import cKDTree
 import dolfinx
 from dolfinx import fem
 
-from solver.errors import DendriteError
+from solver.errors import SettingError
 
 __all__ = ["CrackFront", "FrontStressIntensity", "front_stress_intensity", "williams_gradient", "crack_fronts"]
 
 log = logging.getLogger(__name__)
 MIN_ELEMENTS_ACROSS = 3  # fewer elements between r1 and r2 resolve q too coarsely: warn
-
-
-class FractureSettingError(DendriteError):
-    """A fracture setting is invalid (the adapter names the case key)."""
-
-    def __init__(self, setting: str, message: str):
-        self.setting = setting
-        super().__init__(f"{setting}: {message}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -423,9 +415,9 @@ def _front_material(comm, data: _QuadratureData) -> tuple[float, float]:
     lo = [comm.allreduce(v[0], op=MPI.MIN) for v in values]
     hi = [comm.allreduce(v[1], op=MPI.MAX) for v in values]
     if not np.isfinite(lo[0]):
-        raise FractureSettingError("radius", "the integration domain around the front contains no cells")
+        raise SettingError("radius", "the integration domain around the front contains no cells")
     if any(h - low > 1e-9 * abs(h) for low, h in zip(lo, hi)):
-        raise FractureSettingError("radius", "the material varies inside the integration domain: choose a "
+        raise SettingError("radius", "the material varies inside the integration domain: choose a "
                                    "smaller radius (the auxiliary fields assume one material at the front)")
     return lo[0], lo[1]
 
@@ -464,13 +456,13 @@ def front_stress_intensity(
     """
     msh = fields.displacement.function_space.mesh
     if msh.geometry.dim != 3:
-        raise FractureSettingError("dimension", "the 3D front integral needs a 3D mesh")
+        raise SettingError("dimension", "the 3D front integral needs a 3D mesh")
     if not radius > 0:
-        raise FractureSettingError("radius", f"must be positive, got {radius} m")
+        raise SettingError("radius", f"must be positive, got {radius} m")
     L = front.length
     n = segments or int(np.clip(round(L / (2 * radius)) + 1, 5, 41))
     if n < 2:
-        raise FractureSettingError("segments", f"needs at least 2 nodes, got {n}")
+        raise SettingError("segments", f"needs at least 2 nodes, got {n}")
     half_width = L / (n - 1)
     r1 = inner_fraction * radius
     cells = _near_cells(msh, front, radius)

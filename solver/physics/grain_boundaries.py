@@ -50,7 +50,7 @@ import dolfinx
 import dolfinx.fem.petsc
 from dolfinx import fem
 
-from solver.errors import CaseError
+from solver.errors import SettingError
 from solver.geometry.driver import TaggedMesh
 
 __all__ = [
@@ -81,7 +81,7 @@ class GrainBoundaryModel:
 
     def __post_init__(self):
         if not self.resistance > 0 or self.conductance < 0:
-            raise CaseError(
+            raise SettingError(
                 "grain_boundary",
                 f"needs resistance > 0 and conductance >= 0, got {self.resistance}, {self.conductance}",
             )

@@ -14,13 +14,25 @@ from __future__ import annotations
 from solver.config.case import Case
 from solver.errors import CaseError
 from solver.analysis.homogenisation import calibrate, effective_conductivity
-from solver.config.adapter import GB_FACETS, build_case_mesh, case_conductivities
+from solver.config.adapter import GB_FACETS, build_case_mesh, case_conductivities, case_keys
+
+# settings of the homogenisation -> the command-line flag or YAML key that sets them
+CALIBRATION_KEYS = {
+    "bracket": "--bracket",
+    "conductivity": "materials",
+    "grain_boundary": f"materials.{GB_FACETS}",
+}
 
 __all__ = ["calibrate_case"]
 
 
 def calibrate_case(case: Case, unknown: str, target: float, bracket: tuple[float, float]) -> dict:
     """The conductivity [S/m] of ``unknown`` giving sigma_eff = ``target`` [S/m], with a check."""
+    with case_keys(CALIBRATION_KEYS, "--unknown"):
+        return _calibrate(case, unknown, target, bracket)
+
+
+def _calibrate(case: Case, unknown: str, target: float, bracket: tuple[float, float]) -> dict:
     tagged = build_case_mesh(case)
     conductivity, grain_boundary = case_conductivities(case)
     axis = tagged.gdim - 1

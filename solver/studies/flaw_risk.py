@@ -24,6 +24,7 @@ from mpi4py import MPI
 
 import dolfinx
 
+from solver.config.adapter import FRACTURE_KEYS, MECHANICS_KEYS, case_keys
 from solver.config.case import Case
 from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
@@ -131,11 +132,15 @@ class FlawRiskAnalysis:
         degree = case.model.mechanics.element_degree
 
         def k_values(pressures):
-            fields = ElasticityProblem(mech, materials, pressures=pressures, constraints=constraints,
-                                       point_constraints=point_constraints, degree=degree).solve()
+            with case_keys(MECHANICS_KEYS, "mechanics"), ElasticityProblem(
+                mech, materials, pressures=pressures, constraints=constraints,
+                point_constraints=point_constraints, degree=degree,
+            ) as problem:
+                fields = problem.solve()
             self.force_imbalance = max(self.force_imbalance, fields.force_balance()["imbalance"])
-            return np.array([interaction_integral(fields, tip, radius=case.model.mechanics.integration_radius,
-                                                  crack_faces=[faces[j]]).K_I for j, tip in enumerate(tips)])
+            with case_keys(FRACTURE_KEYS, "risk"):
+                return np.array([interaction_integral(fields, tip, radius=case.model.mechanics.integration_radius,
+                                                      crack_faces=[faces[j]]).K_I for j, tip in enumerate(tips)])
 
         for k in range(len(self.flaws)):
             self.influence[:, k] = k_values({faces[k]: 1.0})
@@ -167,8 +172,10 @@ class FlawRiskAnalysis:
                                 if name in mech.boundaries})
 
         def solve(pressures):
-            fields = ElasticityProblem(mech, materials, pressures=pressures, constraints=constraints,
-                                       degree=mech_settings.element_degree).solve()
+            with case_keys(MECHANICS_KEYS, "mechanics"), ElasticityProblem(
+                mech, materials, pressures=pressures, constraints=constraints, degree=mech_settings.element_degree,
+            ) as problem:
+                fields = problem.solve()
             self.force_imbalance = max(self.force_imbalance, fields.force_balance()["imbalance"])
             return fields
 
@@ -179,7 +186,8 @@ class FlawRiskAnalysis:
         if p_stack > 0:
             stack = {f"flaw_{k}_faces": p_stack for k in range(len(self.flaws))}
             stack.update({ec.anode_interface: p_stack, ec.counter_electrode: p_stack})
-        self.fronts = flaw_risk_3d.front_influence(solve, self.flaws, radius, stack)
+        with case_keys(FRACTURE_KEYS, "risk"):
+            self.fronts = flaw_risk_3d.front_influence(solve, self.flaws, radius, stack)
         self.influence = self.fronts.matrix()
         self.stack = np.array([float(np.max(s)) for s in self.fronts.stack])
 

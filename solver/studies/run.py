@@ -101,6 +101,7 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
     if case.model.risk is not None:
         with stages.stage("dendrite risk", timings, "risk_s"):
             risk = assess_risk(case, problem, fields, comm, stages.show)
+    problem.close()  # collective; fields is a snapshot that does not need it
 
     outputs = case.model.outputs
     with stages.stage("writing results", timings, "write_s"):
@@ -145,13 +146,12 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
 
 
 def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, show: bool) -> dict:
-    """Flaw risk at the applied current and the CCD search; the solution is restored after.
+    """Flaw risk at the applied current and the CCD search (``fields``, a snapshot, is left as it is).
 
     Returns the ``risk`` section of the summary (units: A/m^2, V, Pa, Pa m^0.5).
     """
     from solver.studies.flaw_risk import FlawRiskAnalysis, point_record
 
-    saved = fields.potential.x.array.copy()
     analysis = FlawRiskAnalysis(case, problem)
     ec = case.electrochemistry
     applied = ec.applied_current_density if ec.mode == "galvanostatic" else abs(fields.load)
@@ -163,8 +163,6 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, s
                           f"{point.worst_ratio:.4g} (flaw {point.worst_flaw})")
 
     ccd, points = analysis.critical_current_density(progress) if case.model.risk.ccd else (None, [])
-    fields.potential.x.array[:] = saved
-    fields.potential.x.scatter_forward()
     worst = None
     if at_applied is not None and at_applied.flaws:
         worst = max(at_applied.flaws, key=lambda st: st.ratio)

@@ -162,21 +162,30 @@ def _reusable(problem_case: Case | None, case: Case) -> bool:
     return a == b
 
 
+def _hold_problem(state: dict, problem=None, case: Case | None = None) -> None:
+    """Close the problem held in ``state`` (collective over the group) and hold ``problem``."""
+    if state.get("problem") is not None:
+        state["problem"].close()
+    state.update(problem=problem, problem_case=case)
+
+
 def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
     case = point.case
     key = mesh_key(case.model.geometry.type, case.geometry, case.model.mesh)
     if state.get("mesh_key") != key:
-        state.update(mesh_key=key, tagged=build_case_mesh(case, comm), problem=None, problem_case=None)
+        _hold_problem(state)
+        state.update(mesh_key=key, tagged=build_case_mesh(case, comm))
         state["meshes_built"] += 1
     if not _reusable(state.get("problem_case"), case):
-        state.update(problem=conduction_problem(case, state["tagged"]), problem_case=case)
+        _hold_problem(state)
+        _hold_problem(state, conduction_problem(case, state["tagged"]), case)
         state["problems_built"] += 1
     ec = case.electrochemistry
     load = ec.sign * getattr(ec, _LOAD_KEYS[ec.mode])
     try:
         fields = state["problem"].solve(load=load)
     except DendriteError:
-        state.update(problem=None, problem_case=None)  # do not start the next point from a failed state
+        _hold_problem(state)  # do not start the next point from a failed state
         raise
     metrics, _, _ = conduction_metrics(fields, case.model.outputs.percentile)
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
@@ -246,6 +255,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
                     _write_atomic(folder / "results.csv", _csv(_finished_on_disk(folder, on_disk)))
                     if progress:
                         progress(record)
+        _hold_problem(state)
         counts = (state["meshes_built"], state["problems_built"])
         mine = (records, counts) if group.leader else None
     # outside the error block: a collective there would pair with another group's error report
