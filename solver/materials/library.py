@@ -34,7 +34,7 @@ from solver.errors import CaseError
 from solver.config.units import to_si
 
 __all__ = ["BASES", "Citation", "Material", "PROPERTIES", "library", "material", "references",
-           "references_for"]
+           "references_for", "format_reference"]
 
 BOLTZMANN_EV = 8.617333262e-5  # eV/K (CODATA 2018)
 DEFAULT_REFERENCE_TEMPERATURE = 298.15  # K
@@ -187,7 +187,7 @@ def library() -> dict[str, Material]:
     return {name: _entry(name, entry) for name, entry in yaml.safe_load(_data("materials.yaml")).items()}
 
 
-def _formatted(key: str) -> str:
+def format_reference(key: str) -> str:
     """A reference as one line of plain text (pybtex's ``plain`` style)."""
     style = find_plugin("pybtex.style.formatting", "plain")()
     return style.format_entry(key, references()[key]).text.render_as("text")
@@ -209,7 +209,7 @@ def references_for(materials) -> list[dict]:
             entry = f"{mat.name}.{prop}: {cite.at} ({cite.basis})"
             if entry not in used.setdefault(cite.key, []):
                 used[cite.key].append(entry)
-    return [{"key": key, "citation": _formatted(key), "doi": references()[key].fields.get("doi", ""),
+    return [{"key": key, "citation": format_reference(key), "doi": references()[key].fields.get("doi", ""),
              "used_for": uses} for key, uses in sorted(used.items())]
 
 
