@@ -87,3 +87,74 @@ def test_a_library_value_without_a_proper_source_is_rejected(broken, message):
     item = {"value": "1 mS/cm", "ref": "su2024", "at": "Fig. 1", "basis": "primary"} | broken
     with pytest.raises(ValueError, match=message):
         _entry("X", {"ionic_conductivity": item})
+
+
+def test_citation_cff_is_valid_cff_1_2_and_matches_the_package():
+    """CITATION.cff against the CFF 1.2.0 JSON schema (tests/data, from the CFF project)."""
+    import json
+    import tomllib
+
+    import jsonschema
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "tests" / "data" / "cff-1.2.0.schema.json").read_text())
+    jsonschema.validate(cff, schema)  # raises with the offending key
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert cff["cff-version"] == "1.2.0"
+    assert str(cff["version"]) == project["version"]
+    assert cff["license"] == project["license"]
+    cited = {ref["doi"] for ref in cff["references"]}
+    assert {references()[k].fields["doi"] for k in ("baratta2023", "geuzaine2009")} <= cited
+
+
+def test_citation_cff_schema_check_rejects_a_broken_file():
+    """The schema check above can fail: a file without authors is not valid CFF."""
+    import json
+
+    import jsonschema
+
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    schema = json.loads((ROOT / "tests" / "data" / "cff-1.2.0.schema.json").read_text())
+    del cff["authors"]
+    with pytest.raises(jsonschema.ValidationError, match="authors"):
+        jsonschema.validate(cff, schema)
+
+
+def test_documentation_site_builds_without_warnings(tmp_path):
+    """``mkdocs build --strict``: every page, link, API reference and notebook page."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
+                           "-d", str(tmp_path / "site")], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    site = tmp_path / "site"
+    for page in ("index.html", "materials/index.html", "case_reference/index.html", "api/studies/index.html",
+                 "notebooks/run_a_case/index.html", "notebooks/temperature_sweep/index.html"):
+        assert (site / page).is_file(), page
+    materials = (site / "materials" / "index.html").read_text()
+    assert 'id="su2024"' in materials and "Supplementary Fig. 23" in materials  # filled at build time
+    assert "run_case" in (site / "api" / "studies" / "index.html").read_text()  # docstrings rendered
+
+
+NOTEBOOKS = sorted((ROOT / "docs" / "notebooks").glob("*.py"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_example_notebook_runs(notebook, tmp_path):
+    """Each example notebook (jupytext percent format) runs top to bottom as a script;
+    its own assertions check what it shows."""
+    import os
+    import subprocess
+    import sys
+
+    import jupytext
+
+    assert jupytext.read(notebook, fmt="py:percent").cells, notebook.name  # a real notebook
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg", TMPDIR=str(tmp_path))
+    done = subprocess.run([sys.executable, str(notebook)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
