@@ -3,6 +3,8 @@
 - Each example notebook ``docs/notebooks/NAME.py`` (jupytext percent format) becomes the
   page ``notebooks/NAME.md``: its markdown cells as text, its code cells as Python blocks.
   The ``.py`` file itself is kept in the site for download.
+- Sphinx roles in docstrings (``:class:`Material```) are shown as plain code: the API pages
+  render docstrings as markdown.
 - ``docs/materials.md`` gets the library table and the bibliography, read from
   ``solver/materials/data/materials.yaml`` and ``references.bib`` at build time, so the
   page cannot fall behind the data.
@@ -10,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jupytext
@@ -20,6 +23,7 @@ from solver.materials.library import PROPERTIES, format_reference, library, refe
 NOTEBOOKS = "notebooks"
 LIBRARY_MARKER = "<!-- material library -->"
 REFERENCES_MARKER = "<!-- references -->"
+SPHINX_ROLE = re.compile(r":(?:class|func|meth|data|attr|mod|exc|obj):(?=<code>)")
 
 
 def notebook_markdown(path: Path) -> str:
@@ -49,15 +53,23 @@ def _value(mat, prop: str) -> str:
     return f"{mat.values[prop]:.4g} {unit}".strip()
 
 
+def _anchor(key: str) -> str:
+    """Assumptions link to their explanation, works to their entry in the reference list."""
+    return "#assumed-values" if key == "dendrite_assumptions" else f"#{key}"
+
+
 def library_table() -> str:
-    """Every material value in SI units with its citation key, place and basis."""
-    rows = ["| material | property | value (SI) | source | basis |", "|---|---|---|---|---|"]
+    """One table per material: every value in SI units with its citation key, place and basis."""
+    parts = []
     for name, mat in library().items():
+        rows = [f"### `{name}`", "", f"{mat.description} (role: {mat.role})", "",
+                "| property | value (SI) | source | basis |", "|---|---|---|---|"]
         for prop, cite in mat.citations.items():
-            note = f" ({cite.note})" if cite.note else ""
-            rows.append(f"| `{name}` | {prop} | {_value(mat, prop)} | [{cite.key}](#{cite.key}), "
-                        f"{cite.at}{note} | {cite.basis} |")
-    return "\n".join(rows)
+            note = f"; {cite.note}" if cite.note else ""
+            source = f"[{cite.key}]({_anchor(cite.key)}), {cite.at}{note}"
+            rows.append(f"| {prop} | {_value(mat, prop)} | {source} | {cite.basis} |")
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts)
 
 
 def bibliography() -> str:
@@ -74,5 +86,11 @@ def bibliography() -> str:
 def on_page_markdown(markdown, page, config, files):
     """Fill the materials page."""
     if page.file.src_uri == "materials.md":
-        markdown = markdown.replace(LIBRARY_MARKER, library_table()).replace(REFERENCES_MARKER, bibliography())
+        markdown = markdown.replace(LIBRARY_MARKER, library_table())
+        markdown = markdown.replace(REFERENCES_MARKER, bibliography())
     return markdown
+
+
+def on_page_content(html, page, config, files):
+    """Drop the Sphinx role prefix before inline code in rendered docstrings."""
+    return SPHINX_ROLE.sub("", html)

@@ -57,8 +57,9 @@ def test_references_for_lists_each_work_once_with_what_it_is_used_for():
     assert keys == sorted(set(keys))
     by_key = {r["key"]: r for r in refs}
     # su2024 gives both exchange current densities (Supplementary Fig. 23) and more
-    assert "Li5.5PS4.5Cl1.5.exchange_current_density: Supplementary Fig. 23 (primary)" in by_key["su2024"]["used_for"]
-    assert "Li9Al4+LiCl.exchange_current_density: Supplementary Fig. 23 (primary)" in by_key["su2024"]["used_for"]
+    su2024 = by_key["su2024"]["used_for"]
+    assert "Li5.5PS4.5Cl1.5.exchange_current_density: Supplementary Fig. 23 (primary)" in su2024
+    assert "Li9Al4+LiCl.exchange_current_density: Supplementary Fig. 23 (primary)" in su2024
     assert by_key["su2024"]["doi"] == "10.1038/s41467-024-48585-7"
     assert "Su" in by_key["su2024"]["citation"] and "2024" in by_key["su2024"]["citation"]
     # every cited value of both materials is accounted for exactly once
@@ -127,9 +128,9 @@ def test_documentation_site_builds_without_warnings(tmp_path):
     import sys
 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
-                           "-d", str(tmp_path / "site")], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
+               "-d", str(tmp_path / "site")]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     site = tmp_path / "site"
     for page in ("index.html", "materials/index.html", "case_reference/index.html", "api/studies/index.html",

@@ -62,7 +62,8 @@ def flat_estimate(case) -> float:
 
 rows = []
 for i, temperature in enumerate(temperatures):
-    raw = {**base, "name": f"T{i}", "electrochemistry": {**base["electrochemistry"], "temperature": temperature}}
+    chemistry = {**base["electrochemistry"], "temperature": temperature}
+    raw = {**base, "name": f"T{i}", "electrochemistry": chemistry}
     (work / f"T{i}.yaml").write_text(yaml.safe_dump(raw))
     case = load_case(work / f"T{i}.yaml")
     metrics = run_case(case, out=work / f"T{i}", quiet=True).summary["metrics"]

@@ -99,7 +99,8 @@ class Material:
         if prop not in self.values:
             raise CaseError(
                 key or f"materials.{self.name}",
-                f"material {self.name!r} has no {prop}; give it in the case (e.g. {prop}: <value with units>)",
+                f"material {self.name!r} has no {prop}; "
+                f"give it in the case (e.g. {prop}: <value with units>)",
             )
         return self.values[prop]
 
@@ -116,7 +117,8 @@ class Material:
         values, sources, citations = dict(self.values), dict(self.sources), dict(self.citations)
         for prop, raw in overrides.items():
             if prop not in PROPERTIES:
-                raise CaseError(f"{key}.{prop}", f"unknown material property; allowed: {', '.join(PROPERTIES)}")
+                allowed = ", ".join(PROPERTIES)
+                raise CaseError(f"{key}.{prop}", f"unknown material property; allowed: {allowed}")
             try:
                 values[prop] = _si(raw, PROPERTIES[prop])
             except ValueError as exc:
@@ -149,8 +151,11 @@ def _short_name(key: str) -> str:
     entry = references()[key]
     people = entry.persons.get("author", [])
     first = " ".join(people[0].last_names).strip("{}") if people else key
-    more = " et al." if len(people) > 2 else (f" and {' '.join(people[1].last_names)}" if len(people) == 2 else "")
-    return f"{first}{more} {entry.fields.get('year', '')}".strip()
+    if len(people) > 2:
+        first += " et al."
+    elif len(people) == 2:
+        first += " and " + " ".join(people[1].last_names)
+    return f"{first} {entry.fields.get('year', '')}".strip()
 
 
 def _citation(where: str, item: dict) -> Citation:
@@ -178,7 +183,8 @@ def _entry(name: str, entry: dict) -> Material:
         if prop == "ionic_conductivity" and "temperature" in item:
             t_ref = to_si(item["temperature"], "K")
     sources = {prop: c.text() for prop, c in citations.items()}
-    return Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref, citations)
+    return Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref,
+                    citations)
 
 
 @lru_cache(maxsize=1)
@@ -221,7 +227,8 @@ def material(spec, key: str) -> Material:
         overrides = {k: v for k, v in spec.items() if k != "material"}
         name = spec["material"]
     else:
-        raise CaseError(key, "expected a material name or a mapping with 'material: NAME' and property overrides")
+        raise CaseError(key, "expected a material name or a mapping with 'material: NAME' "
+                             "and property overrides")
     lib = library()
     if name not in lib:
         raise CaseError(key, f"unknown material {name!r}; the library has: {', '.join(sorted(lib))}")
