@@ -64,6 +64,10 @@ for ref in result.summary["references"]:
     for use in ref["used_for"]:
         print("    ", use)
 
+# the exchange current density of this case is Su et al. 2024, Supplementary Fig. 23
+assert any(use.startswith("Li5.5PS4.5Cl1.5.exchange_current_density: Supplementary Fig. 23")
+           for ref in result.summary["references"] if ref["key"] == "su2024" for use in ref["used_for"])
+
 # %% [markdown]
 # The result folder holds the fields for ParaView (`fields.xdmf`), the interface table
 # (`interface.csv`), pictures and `summary.json`.
