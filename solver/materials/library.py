@@ -27,8 +27,6 @@ from functools import lru_cache
 from importlib import resources
 
 import yaml
-from pybtex.database import parse_string
-from pybtex.plugin import find_plugin
 
 from solver.errors import CaseError
 from solver.config.units import to_si
@@ -143,6 +141,8 @@ def _data(name: str) -> str:
 @lru_cache(maxsize=1)
 def references():
     """The entries of references.bib by citation key (``pybtex.database.Entry`` objects)."""
+    from pybtex.database import parse_string  # imported on first use: `dendrite validate` stays quick
+
     return dict(parse_string(_data("references.bib"), "bibtex").entries)
 
 
@@ -195,6 +195,8 @@ def library() -> dict[str, Material]:
 
 def format_reference(key: str) -> str:
     """A reference as one line of plain text (pybtex's ``plain`` style)."""
+    from pybtex.plugin import find_plugin
+
     style = find_plugin("pybtex.style.formatting", "plain")()
     return style.format_entry(key, references()[key]).text.render_as("text")
 
