@@ -1,6 +1,6 @@
 """Geometry benchmark: Gmsh build + mesh time and DOLFINx conversion time.
 
-Cases (issue 4): a 3D Voronoi electrolyte of >= 200 grains (GB facets), a 3D random rough
+Cases: a 3D Voronoi electrolyte of >= 200 grains (GB facets), a 3D random rough
 interface, a 2D polycrystal of 500 grains with explicit GB layers. Run:
 
     .venv/bin/python bench/bench_geometry.py            # serial

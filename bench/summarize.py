@@ -1,4 +1,4 @@
-"""Check the issue-7 targets against benchmark CSVs (measured, never asserted).
+"""Check the performance targets against benchmark CSVs (measured, never asserted).
 
     python bench/summarize.py bench/results/bench.csv [bench/results/bench_bv_sweep.csv ...]
 

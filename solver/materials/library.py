@@ -1,7 +1,9 @@
 """The material library: named materials with sourced properties, in SI units.
 
 Library data live in ``solver/materials/data/materials.yaml`` (one entry per material; each value
-with its units and source). Cases refer to materials by name and may override any value:
+with its units and its source as a citation key of ``solver/materials/data/references.bib``, the
+place in that work and whether it is primary, secondary or assumed). Cases refer to materials by
+name and may override any value:
 
     materials:
       electrolyte: Li6PS5Cl
@@ -11,12 +13,16 @@ Conductivity depends on temperature by Arrhenius' law,
 ``sigma(T) = sigma_ref exp(-E_a / k_B (1/T - 1/T_ref))`` [S/m], when the material has an
 activation energy; otherwise it is taken as temperature independent (and a run at a
 temperature other than the reference says so in its summary).
+
+``references_for(materials)`` lists the works behind the values of some materials, as a run's
+summary does for the materials of its case.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 
@@ -25,7 +31,8 @@ import yaml
 from solver.errors import CaseError
 from solver.config.units import to_si
 
-__all__ = ["Material", "PROPERTIES", "library", "material"]
+__all__ = ["BASES", "Citation", "Material", "PROPERTIES", "library", "material", "references",
+           "references_for", "format_reference"]
 
 BOLTZMANN_EV = 8.617333262e-5  # eV/K (CODATA 2018)
 DEFAULT_REFERENCE_TEMPERATURE = 298.15  # K
@@ -44,13 +51,37 @@ PROPERTIES = {
     "thickness": "m",
 }
 
+#: how a library value relates to the work it cites (see the header of materials.yaml)
+BASES = ("primary", "secondary", "assumed")
+
+
+@dataclasses.dataclass(frozen=True)
+class Citation:
+    """Where one library value comes from.
+
+    ``key`` is a citation key of references.bib, ``at`` the page, section, table or figure
+    in that work, ``basis`` one of :data:`BASES`, ``note`` anything else a reader must know.
+    """
+
+    key: str
+    at: str
+    basis: str
+    note: str = ""
+
+    def text(self) -> str:
+        """One line for people, e.g. ``Su et al. 2024 [su2024], Supplementary Fig. 23 (primary)``."""
+        detail = f"{self.basis}; {self.note}" if self.note else self.basis
+        return f"{_short_name(self.key)} [{self.key}], {self.at} ({detail})"
+
 
 @dataclasses.dataclass(frozen=True)
 class Material:
     """A material's properties in SI units, each with its source text.
 
-    ``values[name]`` is an SI float, ``sources[name]`` where it comes from,
-    ``reference_temperature`` [K] the temperature of the conductivity value.
+    ``values[name]`` is an SI float, ``sources[name]`` where it comes from (text),
+    ``citations[name]`` the same as a :class:`Citation` (library values only; a value the
+    case overrides has none), ``reference_temperature`` [K] the temperature of the
+    conductivity value.
     """
 
     name: str
@@ -59,13 +90,15 @@ class Material:
     values: dict[str, float]
     sources: dict[str, str]
     reference_temperature: float = DEFAULT_REFERENCE_TEMPERATURE
+    citations: dict[str, Citation] = dataclasses.field(default_factory=dict)
 
     def get(self, prop: str, key: str = "") -> float:
         """A property [SI]; a CaseError naming ``key`` when the material lacks it."""
         if prop not in self.values:
             raise CaseError(
                 key or f"materials.{self.name}",
-                f"material {self.name!r} has no {prop}; give it in the case (e.g. {prop}: <value with units>)",
+                f"material {self.name!r} has no {prop}; "
+                f"give it in the case (e.g. {prop}: <value with units>)",
             )
         return self.values[prop]
 
@@ -79,16 +112,18 @@ class Material:
 
     def with_overrides(self, overrides: dict[str, object], key: str) -> "Material":
         """A copy with values from the case (quantities with units allowed)."""
-        values, sources = dict(self.values), dict(self.sources)
+        values, sources, citations = dict(self.values), dict(self.sources), dict(self.citations)
         for prop, raw in overrides.items():
             if prop not in PROPERTIES:
-                raise CaseError(f"{key}.{prop}", f"unknown material property; allowed: {', '.join(PROPERTIES)}")
+                allowed = ", ".join(PROPERTIES)
+                raise CaseError(f"{key}.{prop}", f"unknown material property; allowed: {allowed}")
             try:
                 values[prop] = _si(raw, PROPERTIES[prop])
             except ValueError as exc:
                 raise CaseError(f"{key}.{prop}", str(exc)) from None
             sources[prop] = "case override"
-        return dataclasses.replace(self, values=values, sources=sources)
+            citations.pop(prop, None)
+        return dataclasses.replace(self, values=values, sources=sources, citations=citations)
 
 
 def _si(raw, unit: str) -> float:
@@ -99,25 +134,91 @@ def _si(raw, unit: str) -> float:
     return value
 
 
+def _data(name: str) -> str:
+    return resources.files("solver").joinpath(f"materials/data/{name}").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def references():
+    """The entries of references.bib by citation key (``pybtex.database.Entry`` objects)."""
+    from pybtex.database import parse_string  # imported on first use: `dendrite validate` stays quick
+
+    return dict(parse_string(_data("references.bib"), "bibtex").entries)
+
+
+def _short_name(key: str) -> str:
+    """``Wang et al. 2023`` for a reference key (first author's last name, year)."""
+    entry = references()[key]
+    people = entry.persons.get("author", [])
+    first = " ".join(people[0].last_names).strip("{}") if people else key
+    if len(people) > 2:
+        first += " et al."
+    elif len(people) == 2:
+        first += " and " + " ".join(people[1].last_names)
+    return f"{first} {entry.fields.get('year', '')}".strip()
+
+
+def _citation(where: str, item: dict) -> Citation:
+    """The citation of one library value; a ValueError naming ``where`` when it is incomplete."""
+    missing = [k for k in ("ref", "at", "basis") if not str(item.get(k, "")).strip()]
+    if missing:
+        raise ValueError(f"materials.yaml: {where} needs {', '.join(missing)} (its source)")
+    if item["ref"] not in references():
+        raise ValueError(f"materials.yaml: {where} cites {item['ref']!r}, which references.bib does not have")
+    if item["basis"] not in BASES:
+        raise ValueError(f"materials.yaml: {where}.basis must be one of {', '.join(BASES)}")
+    return Citation(item["ref"], str(item["at"]), item["basis"], str(item.get("note", "")))
+
+
+def _entry(name: str, entry: dict) -> Material:
+    """One material of materials.yaml, its values in SI."""
+    values, citations, t_ref = {}, {}, DEFAULT_REFERENCE_TEMPERATURE
+    for prop, item in entry.items():
+        if prop in ("description", "role"):
+            continue
+        if prop not in PROPERTIES:
+            raise ValueError(f"materials.yaml: {name}.{prop} is not a known property")
+        values[prop] = _si(item["value"], PROPERTIES[prop])
+        citations[prop] = _citation(f"{name}.{prop}", item)
+        if prop == "ionic_conductivity" and "temperature" in item:
+            t_ref = to_si(item["temperature"], "K")
+    sources = {prop: c.text() for prop, c in citations.items()}
+    return Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref,
+                    citations)
+
+
 @lru_cache(maxsize=1)
 def library() -> dict[str, Material]:
     """All materials of the library, by name."""
-    text = resources.files("solver").joinpath("materials/data/materials.yaml").read_text()
-    entries = yaml.safe_load(text)
-    out = {}
-    for name, entry in entries.items():
-        values, sources, t_ref = {}, {}, DEFAULT_REFERENCE_TEMPERATURE
-        for prop, item in entry.items():
-            if prop in ("description", "role"):
-                continue
-            if prop not in PROPERTIES:
-                raise ValueError(f"materials.yaml: {name}.{prop} is not a known property")
-            values[prop] = _si(item["value"], PROPERTIES[prop])
-            sources[prop] = item["source"]
-            if prop == "ionic_conductivity" and "temperature" in item:
-                t_ref = to_si(item["temperature"], "K")
-        out[name] = Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref)
-    return out
+    return {name: _entry(name, entry) for name, entry in yaml.safe_load(_data("materials.yaml")).items()}
+
+
+def format_reference(key: str) -> str:
+    """A reference as one line of plain text (pybtex's ``plain`` style)."""
+    from pybtex.plugin import find_plugin
+
+    style = find_plugin("pybtex.style.formatting", "plain")()
+    return style.format_entry(key, references()[key]).text.render_as("text")
+
+
+def references_for(materials) -> list[dict]:
+    """The works cited by the library values of ``materials``, one dict per work, sorted by key.
+
+    ``materials`` is an iterable of :class:`Material` or a mapping of region -> Material (as
+    ``Case.materials``). Each dict has ``key`` (references.bib), ``citation`` (plain text),
+    ``doi`` ("" when unknown) and ``used_for`` (``MATERIAL.property: where`` for every value
+    that cites it). Values overridden in a case cite nothing.
+    """
+    if isinstance(materials, Mapping):
+        materials = materials.values()
+    used: dict[str, list[str]] = {}
+    for mat in materials:
+        for prop, cite in mat.citations.items():
+            entry = f"{mat.name}.{prop}: {cite.at} ({cite.basis})"
+            if entry not in used.setdefault(cite.key, []):
+                used[cite.key].append(entry)
+    return [{"key": key, "citation": format_reference(key), "doi": references()[key].fields.get("doi", ""),
+             "used_for": uses} for key, uses in sorted(used.items())]
 
 
 def material(spec, key: str) -> Material:
@@ -128,7 +229,8 @@ def material(spec, key: str) -> Material:
         overrides = {k: v for k, v in spec.items() if k != "material"}
         name = spec["material"]
     else:
-        raise CaseError(key, "expected a material name or a mapping with 'material: NAME' and property overrides")
+        raise CaseError(key, "expected a material name or a mapping with 'material: NAME' "
+                             "and property overrides")
     lib = library()
     if name not in lib:
         raise CaseError(key, f"unknown material {name!r}; the library has: {', '.join(sorted(lib))}")

@@ -30,6 +30,7 @@ from solver.io.progress import Stages, console
 from solver.io.report import gather_grid, plot_cell_field, plot_interface, summary_text
 from solver.io.result_folder import run_folder, software_versions, write_json
 from solver.io.exports import FIELD_UNITS, cell_current_density, write_fields, write_interface
+from solver.materials.library import references_for
 
 __all__ = ["RunResult", "run_case", "METRIC_UNITS"]
 
@@ -134,6 +135,7 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
                 "seeds": _seeds(case.raw.get("geometry", {})),
                 "versions": software_versions(),
                 "mpi_ranks": comm.size,
+                "references": references_for(case.materials),
             }
             if risk:
                 summary["risk"] = {k: v for k, v in risk.items() if k != "sweep_points"}
