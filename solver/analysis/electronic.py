@@ -4,7 +4,7 @@ From the two potentials of :mod:`solver.physics.electronic`:
 
 - Li-formation overpotential eta_Li = phi_e - phi_i - U_ref [V] and the local Li chemical
   potential relative to Li metal, dmu_Li = -F eta_Li [J/mol]: Li metal is stable (can form)
-  where eta_Li <= -eta_crit (eta_crit >= 0 the supersaturation needed to nucleate it);
+  where eta_Li < -eta_crit (eta_crit >= 0 the supersaturation needed to nucleate it);
 - the region where it can form: its volume [m^3, m^2 per unit depth in 2D], its share of
   the electrolyte, how far from the anode it reaches [m], and the point of largest
   supersaturation at least ``internal_distance`` from the anode ("inside");
@@ -49,7 +49,11 @@ ELECTRONIC_UNITS = {
     "electronic_conductance": "S (S/m per unit depth in 2D), anode to counter",
     "li_formation_rate": "m/s (Li thickness per time the leaking electrons could form: i_e V_m / F)",
     "conservation_error": "- (relative, per carrier)",
-    "formation_volume": "m^3 (m^2 per unit depth in 2D) where eta_Li <= -threshold",
+    "formation_volume": "m^3 (m^2 per unit depth in 2D) where eta_Li < 0 (Li metal stable)",
+    "nucleation_volume": "m^3 (m^2 per unit depth in 2D) where eta_Li < -critical_supersaturation",
+    "nucleation_fraction": "- (of the electrolyte)",
+    "nucleation_max_distance": "m (from the anode)",
+    "critical_supersaturation": "V",
     "formation_fraction": "- (of the electrolyte)",
     "formation_max_distance": "m (from the anode)",
     "min_formation_overpotential": "V (most negative eta_Li anywhere)",
@@ -99,7 +103,7 @@ def _owned_dofs(V: fem.FunctionSpace):
 
 
 def formation_region(state: MixedConductorFields, threshold: float = 0.0, eta: fem.Function | None = None) -> dict:
-    """Where Li can form: eta_Li <= -threshold [V]. Volume by quadrature, distances from the dofs."""
+    """Where Li can form: eta_Li < -threshold [V]. Volume by quadrature, distances from the dofs."""
     eta = eta if eta is not None else formation_field(state)
     msh = eta.function_space.mesh
     comm = msh.comm
@@ -167,6 +171,9 @@ def self_discharge(problem: MixedConductorProblem) -> dict:
     """
     if problem.mode != "galvanostatic":
         return {"self_discharge_current_density": None, "note": "needs a galvanostatic case"}
+    if problem.counter_equilibrium_potential == problem.ionic_settings.equilibrium_potential:
+        return {"self_discharge_current_density": 0.0, "self_discharge_per_day": 0.0,
+                "note": "counter and anode at the same equilibrium potential: nothing drives it"}
     rest = problem.solve(0.0)
     i_sd = rest.electronic_current / rest.counter_area
     return {"self_discharge_current_density": i_sd,
@@ -175,13 +182,14 @@ def self_discharge(problem: MixedConductorProblem) -> dict:
 
 
 def internal_formation_onset(problem: MixedConductorProblem, threshold: float, internal_distance: float,
-                             start: float, maximum: float, rtol: float = 2e-3, progress=None):
-    """Smallest applied current density [A/m^2] at which eta_Li <= -threshold at least
-    ``internal_distance`` from the anode (criterion ``internal_li_formation``), and the points."""
+                             start: float, maximum: float, rtol: float = 2e-3, progress=None, sign: float = 1.0):
+    """Smallest applied current density [A/m^2] at which eta_Li < -threshold at least
+    ``internal_distance`` from the anode (criterion ``internal_li_formation``), and the points.
+    ``sign``: +1 plating, -1 stripping (the load is sign * current density)."""
     criterion = make_criterion("internal_li_formation", threshold)
 
     def evaluate(current_density: float) -> SweepPoint:
-        state = problem.solve(current_density)
+        state = problem.solve(sign * current_density)
         point = internal_formation_point(state, internal_distance)
         eta = point["internal_formation_overpotential"]
         flaw = FlawState(0, point["internal_formation_point"] or [], eta if eta is not None else 0.0,
@@ -197,6 +205,12 @@ def electronic_metrics(state: MixedConductorFields, problem: MixedConductorProbl
     """Leakage, the Li-formation region and the internal formation point of one state."""
     eta = formation_field(state)
     out = leakage(state, problem)
-    out.update(formation_region(state, threshold, eta))
+    out.update(formation_region(state, 0.0, eta))  # where Li metal is stable
+    if threshold > 0:  # where it is supersaturated enough to nucleate
+        nucleation = formation_region(state, threshold, eta)
+        out.update({k.replace("formation", "nucleation"): v for k, v in nucleation.items()
+                    if k in ("formation_volume", "formation_fraction", "formation_max_distance")})
+        out["critical_supersaturation"] = threshold
+    out.pop("threshold")
     out.update(internal_formation_point(state, internal_distance, eta))
     return out

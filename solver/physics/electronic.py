@@ -56,6 +56,8 @@ __all__ = ["CounterContact", "counter_contacts", "make_counter", "ElectronicSett
 
 counter_contacts: dict[str, type["CounterContact"]] = {}
 
+VOLTAGE_FLOOR = 1e-12  # V: a counter-potential error far below any physical one
+
 
 class CounterContact:
     """What the counter electrode exchanges with the electrolyte (registered by ``name``)."""
@@ -199,6 +201,7 @@ class MixedConductorProblem:
             ionic = dataclasses.replace(ionic, mode="galvanostatic", applied_current_density=0.0)
         self.ionic_settings = ionic
         self.conducts = _check_conductivities(ionic_conductivity, electronic_conductivity)
+        self.electronic_conductivity = dict(electronic_conductivity)
         if self.conducts and ionic.grain_boundary is not None and self.settings.grain_boundary is None:
             raise CaseError("electronic.grain_boundary_enhancement",
                             "the grain-boundary facets need an electronic model when electrons conduct")
@@ -291,13 +294,16 @@ class MixedConductorProblem:
 
         x0 = target
         f0_fields, v0, r0 = residual(x0)
-        scale = max(abs(target) * area, abs(g_e * v0), 1e-300)
-        if abs(r0) <= self.settings.balance_rtol * scale:
+        # relative to the larger current, with a floor of G_e times a voltage below round-off
+        # (a resting symmetric cell has I = 0 and V_c at round-off)
+        scale = max(abs(target) * area, abs(g_e * v0), g_e * abs(self.counter_equilibrium_potential))
+        tolerance = self.settings.balance_rtol * scale + g_e * VOLTAGE_FLOOR
+        if abs(r0) <= tolerance:
             return f0_fields, v0, x0, 1
         x1 = target - g_e * v0 / area  # the fixed-point step: exact when V_c does not depend on i_ion
         for k in range(2, self.settings.max_iterations + 1):
             fields, v1, r1 = residual(x1)
-            if abs(r1) <= self.settings.balance_rtol * scale:
+            if abs(r1) <= tolerance:
                 return fields, v1, x1, k
             if r1 == r0:
                 break
