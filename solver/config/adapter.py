@@ -156,6 +156,7 @@ def electronic_conductivities(case: Case, ionic_regions) -> tuple[dict[str, floa
 
 def electronic_problem(case: Case, tagged: TaggedMesh):
     """The mixed ionic-electronic problem of a case with an ``electronic`` section."""
+    from solver.physics.electron_statistics import make_statistics
     from solver.physics.electronic import ElectronicSettings, MixedConductorProblem, make_counter
 
     section = case.model.electronic
@@ -167,5 +168,5 @@ def electronic_problem(case: Case, tagged: TaggedMesh):
     if not counter.passes_ions and settings.equilibrium_shift is not None:
         raise CaseError("electrochemistry.stress_kinetics", "not with an ion-blocking counter (no Li+ current)")
     electronic = ElectronicSettings(counter=counter, counter_equilibrium_potential=section.counter_equilibrium_potential,
-                                    grain_boundary=gb)
+                                    grain_boundary=gb, statistics=make_statistics(section.statistics))
     return MixedConductorProblem(tagged, conductivity, sigma_e, settings, electronic)

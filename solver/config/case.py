@@ -161,6 +161,9 @@ class Electronic(_Section):
     grain_boundary_enhancement: float = Field(
         1.0, gt=0, le=1e7, description="sigma_e of the grain boundaries / sigma_e of the grains [-] (GB facets and "
         "a region named grain_boundaries); studied range 1-1000, bounded by band-gap narrowing (docs/electronic.md)")
+    statistics: Literal["constant", "n_type", "p_type"] = Field(
+        "constant", description="sigma_e vs the local Li activity a_Li: constant, n_type (electrons, sigma_e ~ a_Li), "
+        "p_type (holes, ~ 1/a_Li); the material value holds at a_Li = 1 (non-constant: no GB facets)")
     critical_supersaturation: Quantity("V") = Field(
         0.0, ge=0, le=1, description="eta_crit [V]: Li metal forms where eta_Li <= -eta_crit (0: wherever it is "
         "stable)")

@@ -48,6 +48,7 @@ from dolfinx import fem
 from solver.errors import CaseError, SolverError
 from solver.geometry.driver import TaggedMesh
 from solver.physics.conduction import ConductionFields, ConductionProblem, ConductionSettings
+from solver.physics.electron_statistics import ActivityElectronProblem, ConstantConductivity, ElectronStatistics
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.physics.kinetics import make_kinetics
 
@@ -109,6 +110,7 @@ class ElectronicSettings:
     counter: CounterContact = dataclasses.field(default_factory=LithiumCounter)
     counter_equilibrium_potential: float | None = None
     grain_boundary: GrainBoundaryModel | None = None
+    statistics: ElectronStatistics = dataclasses.field(default_factory=ConstantConductivity)
     balance_rtol: float = 1e-12
     max_iterations: int = 40
 
@@ -216,8 +218,11 @@ class MixedConductorProblem:
                 degree=ionic.degree, anode_interface=ionic.anode_interface,
                 counter_electrode=ionic.counter_electrode, linear_solver=ionic.linear_solver,
                 grain_boundary=self.settings.grain_boundary)
-            self.electronic = ConductionProblem(self.tagged, electronic_conductivity, electron_settings)
-            self.electronic.sigma.name = "electronic_conductivity_S_m"
+            if self.settings.statistics.activity_exponent:
+                self.electronic = self._activity_problem(electronic_conductivity, electron_settings)
+            else:
+                self.electronic = ConductionProblem(self.tagged, electronic_conductivity, electron_settings)
+                self.electronic.sigma.name = "electronic_conductivity_S_m"
         t = self.tagged
         ds = ufl.Measure("ds", domain=t.mesh, subdomain_data=t.facet_tags)
         comm = t.mesh.comm
@@ -226,6 +231,56 @@ class MixedConductorProblem:
         self.anode_area = comm.allreduce(
             fem.assemble_scalar(fem.form(1.0 * ds(t.boundary_tag(ionic.anode_interface)))), MPI.SUM)
         self._conductance = None
+
+    def _activity_problem(self, electronic_conductivity: dict, electron_settings: ConductionSettings):
+        if self.ionic_settings.grain_boundary is not None:
+            raise CaseError("electronic.statistics", f"{self.settings.statistics.name} needs continuous potentials: "
+                            "not with zero-thickness grain-boundary facets (use constant)")
+        sigma_ref = fem.Function(self.ionic.sigma.function_space, name="electronic_conductivity_S_m")
+        for region, value in electronic_conductivity.items():
+            sigma_ref.x.array[self.tagged.cells(region)] = value
+        sigma_ref.x.scatter_forward()
+        return ActivityElectronProblem(self.tagged, sigma_ref, self.ionic.unknown,
+                                       self.ionic_settings.reference_potential(), self.settings.statistics,
+                                       electron_settings, self.ionic_settings.kinetics.temperature,
+                                       self.settings.counter.passes_electrons)
+
+    def electronic_conductance_at_reference(self) -> float:
+        """Small-signal G_e [S, S/m in 2D] of the activity-dependent electrons in the present state."""
+        dv = 1e-3 * self.electronic.thermal_voltage
+        current = -boundary_current(self.electronic.solve(dv), self.ionic_settings.counter_electrode)
+        self.electronic.solve(0.0)
+        return current / dv
+
+    @property
+    def linear_electrons(self) -> bool:
+        return not self.settings.statistics.activity_exponent
+
+    def _electronic_current(self, counter_potential: float) -> float:
+        """I_e [A, A/m in 2D] into the electrolyte at the counter at V_c (with the current phi_i)."""
+        if self.linear_electrons:
+            return self.electronic_conductance() * counter_potential
+        return -boundary_current(self.electronic.solve(counter_potential), self.ionic_settings.counter_electrode)
+
+    def _counter_for_current(self, target: float) -> float:
+        """V_c [V] of an ion-blocking counter carrying ``target`` [A/m^2] (secant when nonlinear)."""
+        g_e, area = self.electronic_conductance(), self.counter_area
+        if not g_e:
+            if target:
+                raise CaseError("electronic.counter", "an ion-blocking counter carries no current without electrons "
+                                "(electronic conductivity 0)")
+            return 0.0
+        x0, x1 = 0.0, target * area / g_e
+        if self.linear_electrons:
+            return x1
+        r0 = -target * area
+        for _ in range(self.settings.max_iterations):
+            r1 = self._electronic_current(x1) - target * area
+            if abs(r1) <= self.settings.balance_rtol * abs(target * area) or r1 == r0:
+                return x1
+            x0, r0, x1 = x1, r1, x1 - r1 * (x1 - x0) / (r1 - r0)
+        raise SolverError(f"no counter potential carries {target:.4g} A/m^2 through the ion-blocking cell "
+                          "(the electronic current saturates; residual {r1:.3e} A)")
 
     @property
     def counter_equilibrium_potential(self) -> float:
@@ -237,6 +292,8 @@ class MixedConductorProblem:
         if self._conductance is None:
             if self.electronic is None or not self.settings.counter.passes_electrons:
                 self._conductance = 0.0
+            elif not self.linear_electrons:  # at Li activity 1 everywhere: the constant-statistics value
+                self._conductance = self.electronic_conductance_at_reference()
             else:
                 unit = self.electronic.solve(1.0)
                 self._conductance = -boundary_current(unit, self.ionic_settings.counter_electrode)
@@ -265,10 +322,7 @@ class MixedConductorProblem:
         iterations = 1
         if not counter.passes_ions:
             fields_i = self.ionic.solve(0.0)
-            v_c = target if self.mode == "potentiostatic" else (target * self.counter_area / g_e if g_e else 0.0)
-            if self.mode == "galvanostatic" and not g_e and target:
-                raise CaseError("electronic.counter", "an ion-blocking counter carries no current without electrons "
-                                "(electronic conductivity 0)")
+            v_c = target if self.mode == "potentiostatic" else self._counter_for_current(target)
             i_ion = 0.0
         elif self.mode == "potentiostatic":
             fields_i = self.ionic.solve(target)
@@ -290,7 +344,7 @@ class MixedConductorProblem:
 
         def residual(i):
             fields, v_c = self._ionic_state(i)
-            return fields, v_c, i * area + g_e * v_c - target * area
+            return fields, v_c, i * area + self._electronic_current(v_c) - target * area
 
         x0 = target
         f0_fields, v0, r0 = residual(x0)
