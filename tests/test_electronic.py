@@ -16,10 +16,9 @@ balance tolerances). The analytic answers (docs/electronic.md, section 3):
 import numpy as np
 import pytest
 import ufl
+from dolfinx import fem
 from mpi4py import MPI
 from scipy.optimize import brentq
-
-from dolfinx import fem
 
 from solver.analysis.electronic import electronic_metrics, formation_region, self_discharge
 from solver.errors import CaseError
@@ -164,7 +163,7 @@ def test_self_discharge_of_a_resting_cell():
 @pytest.mark.parametrize("counter", ["lithium", "electron_blocking"])
 def test_zero_electronic_conductivity_is_the_ionic_problem(counter):
     """sigma_e = 0 everywhere: the ionic field is today's ionic-only solution, bit for bit."""
-    settings = dict(applied_current_density=30.0)
+    settings = {"applied_current_density": 30.0}
     p = problem(counter, sigma_e=0.0, law="butler_volmer", **settings)
     state = p.solve()
     tagged = slab([("electrolyte", L, 8)], width=L / 4)

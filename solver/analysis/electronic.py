@@ -21,20 +21,34 @@ flat anode; within half an interface element otherwise).
 
 from __future__ import annotations
 
+import dolfinx
 import numpy as np
 import ufl
+from dolfinx import fem
 from mpi4py import MPI
 from scipy.spatial import cKDTree
 
-import dolfinx
-from dolfinx import fem
-
+from solver.analysis.risk import (
+    LI_MOLAR_VOLUME,
+    FlawState,
+    SweepPoint,
+    critical_current_density,
+    make_criterion,
+)
 from solver.physics.electronic import MixedConductorFields, MixedConductorProblem
 from solver.physics.kinetics import FARADAY
-from solver.analysis.risk import LI_MOLAR_VOLUME, FlawState, SweepPoint, critical_current_density, make_criterion
 
-__all__ = ["li_formation_overpotential", "formation_field", "formation_region", "leakage", "self_discharge",
-           "internal_formation_point", "internal_formation_onset", "electronic_metrics", "ELECTRONIC_UNITS"]
+__all__ = [
+    "ELECTRONIC_UNITS",
+    "electronic_metrics",
+    "formation_field",
+    "formation_region",
+    "internal_formation_onset",
+    "internal_formation_point",
+    "leakage",
+    "li_formation_overpotential",
+    "self_discharge",
+]
 
 SECONDS_PER_DAY = 86400.0
 AH = 3600.0  # C per A h

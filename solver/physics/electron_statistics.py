@@ -24,22 +24,21 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-import numpy as np
-import ufl
-from mpi4py import MPI
-from petsc4py import PETSc
-
 import dolfinx
 import dolfinx.fem.petsc
+import numpy as np
+import ufl
 from dolfinx import fem
+from mpi4py import MPI
+from petsc4py import PETSc
 
 from solver.errors import CaseError, SolverError
 from solver.geometry.driver import TaggedMesh
 from solver.physics.conduction import ConductionFields, ConductionSettings
 
-__all__ = ["ElectronStatistics", "electron_statistics", "make_statistics", "ActivityElectronProblem"]
+__all__ = ["ActivityElectronProblem", "ElectronStatistics", "electron_statistics", "make_statistics"]
 
-electron_statistics: dict[str, type["ElectronStatistics"]] = {}
+electron_statistics: dict[str, type[ElectronStatistics]] = {}
 
 
 class ElectronStatistics:

@@ -41,21 +41,31 @@ from typing import ClassVar
 
 import numpy as np
 import ufl
-from mpi4py import MPI
-
 from dolfinx import fem
+from mpi4py import MPI
 
 from solver.errors import CaseError, SolverError
 from solver.geometry.driver import TaggedMesh
 from solver.physics.conduction import ConductionFields, ConductionProblem, ConductionSettings
-from solver.physics.electron_statistics import ActivityElectronProblem, ConstantConductivity, ElectronStatistics
+from solver.physics.electron_statistics import (
+    ActivityElectronProblem,
+    ConstantConductivity,
+    ElectronStatistics,
+)
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.physics.kinetics import make_kinetics
 
-__all__ = ["CounterContact", "counter_contacts", "make_counter", "ElectronicSettings", "MixedConductorProblem",
-           "MixedConductorFields", "boundary_current"]
+__all__ = [
+    "CounterContact",
+    "ElectronicSettings",
+    "MixedConductorFields",
+    "MixedConductorProblem",
+    "boundary_current",
+    "counter_contacts",
+    "make_counter",
+]
 
-counter_contacts: dict[str, type["CounterContact"]] = {}
+counter_contacts: dict[str, type[CounterContact]] = {}
 
 VOLTAGE_FLOOR = 1e-12  # V: a counter-potential error far below any physical one
 
@@ -276,11 +286,13 @@ class MixedConductorProblem:
         r0 = -target * area
         for _ in range(self.settings.max_iterations):
             r1 = self._electronic_current(x1) - target * area
-            if abs(r1) <= self.settings.balance_rtol * abs(target * area) or r1 == r0:
+            if abs(r1) <= self.settings.balance_rtol * abs(target * area):
                 return x1
+            if r1 == r0:
+                break
             x0, r0, x1 = x1, r1, x1 - r1 * (x1 - x0) / (r1 - r0)
         raise SolverError(f"no counter potential carries {target:.4g} A/m^2 through the ion-blocking cell "
-                          "(the electronic current saturates; residual {r1:.3e} A)")
+                          f"(the electronic current saturates; residual {r1:.3e} A)")
 
     @property
     def counter_equilibrium_potential(self) -> float:
@@ -292,7 +304,7 @@ class MixedConductorProblem:
         if self._conductance is None:
             if self.electronic is None or not self.settings.counter.passes_electrons:
                 self._conductance = 0.0
-            elif not self.linear_electrons:  # at Li activity 1 everywhere: the constant-statistics value
+            elif not self.linear_electrons:  # small-signal value in the present state (a secant start)
                 self._conductance = self.electronic_conductance_at_reference()
             else:
                 unit = self.electronic.solve(1.0)
@@ -339,7 +351,7 @@ class MixedConductorProblem:
         return self._fields(fields_i, fields_e, v_c, i_ion, iterations)
 
     def _balance(self, target: float, g_e: float):
-        """Secant iterations on i_ion for i_ion A_c + G_e V_c(i_ion) = target A_c."""
+        """Secant iterations on i_ion for i_ion A_c + I_e(V_c(i_ion)) = target A_c (I_e = G_e V_c when linear)."""
         area = self.counter_area
 
         def residual(i):

@@ -3,7 +3,12 @@ resting cell and the internal-Li-formation onset (the ``electronic`` section of 
 
 from __future__ import annotations
 
-from solver.analysis.electronic import ELECTRONIC_UNITS, electronic_metrics, internal_formation_onset, self_discharge
+from solver.analysis.electronic import (
+    ELECTRONIC_UNITS,
+    electronic_metrics,
+    internal_formation_onset,
+    self_discharge,
+)
 from solver.analysis.metrics import conduction_metrics
 from solver.config.adapter import electronic_problem
 from solver.config.case import Case
