@@ -200,6 +200,8 @@ def test_impossible_conductivities():
                               ConductionSettings(kinetics=kinetics(), applied_current_density=1.0))
     with pytest.raises(CaseError, match="electronic.counter"):
         make_counter("platinum")
+    with pytest.raises(CaseError, match="^electronic.counter: an ion-blocking counter carries no current"):
+        problem("ion_blocking", sigma_e=0.0, applied_current_density=1.0).solve()
 
 
 def hebb_wagner_errors(voltage: float, degree: int, cells=(8, 16, 32)):
