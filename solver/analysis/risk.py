@@ -106,6 +106,22 @@ class CriticalLocalCurrentDensity(RiskCriterion):
         return abs(state.current_density) / self.threshold
 
 
+class InternalLiFormation(RiskCriterion):
+    """Li forming inside the electrolyte: -eta_Li / eta_crit at the worst point inside.
+
+    ``state.overpotential`` is the Li-formation overpotential eta_Li = phi_e - phi_i - U_ref
+    [V] of a mixed conductor (solver.analysis.electronic) at its most negative point at
+    least a given distance from the anode; Li metal is stable there (dmu_Li = -F eta_Li >=
+    F eta_crit) when the ratio reaches 1. Threshold: the critical supersaturation eta_crit [V] > 0.
+    """
+
+    name = "internal_li_formation"
+    description = "worst -eta_Li / eta_crit inside the electrolyte"
+
+    def ratio(self, state: FlawState) -> float:
+        return max(-state.overpotential, 0.0) / self.threshold
+
+
 def make_criterion(name: str, threshold: float) -> RiskCriterion:
     from solver.errors import CaseError
 

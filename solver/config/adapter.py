@@ -30,6 +30,9 @@ __all__ = [
     "case_conductivities",
     "case_keys",
     "conduction_problem",
+    "conduction_settings",
+    "electronic_conductivities",
+    "electronic_problem",
     "stress_shift",
     "yaml_key",
 ]
@@ -136,6 +139,13 @@ def stress_shift(case: Case, tagged: TaggedMesh):
 
 def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
     """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
+    tagged, conductivity, settings = conduction_settings(case, tagged)
+    with case_keys(CONDUCTION_KEYS, "electrochemistry"):
+        return ConductionProblem(tagged, conductivity, settings)
+
+
+def conduction_settings(case: Case, tagged: TaggedMesh) -> tuple[TaggedMesh, dict, ConductionSettings]:
+    """The ionic regions (mesh restricted to them), their conductivities [S/m] and the settings (SI)."""
     ec = case.electrochemistry
     temperature = ec.temperature
     conductivity, grain_boundary = case_conductivities(case)
@@ -170,5 +180,56 @@ def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
         equilibrium_shift=shift,
         petsc_options=dict(case.model.solver.petsc_options),
     )
-    with case_keys(CONDUCTION_KEYS, "electrochemistry"):
-        return ConductionProblem(tagged, conductivity, settings)
+    return tagged, conductivity, settings
+
+
+def electronic_conductivities(case: Case, ionic_regions) -> tuple[dict[str, float], GrainBoundaryModel | None]:
+    """sigma_e [S/m] of every ionic region and the electrons' lumped GB model.
+
+    A region named ``grain_boundaries`` and the GB facets conduct electrons
+    ``grain_boundary_enhancement`` times better than the grains (the region ``grains``, else
+    the other regions, which must then agree); the facets keep the ionic GB thickness.
+    """
+    section = case.model.electronic
+    key = "electronic.electronic_conductivity"
+
+    def own(region):
+        if section.electronic_conductivity is not None:
+            return section.electronic_conductivity
+        return case.materials[region].get("electronic_conductivity", f"materials.{region}.electronic_conductivity")
+
+    grains = [r for r in ionic_regions if r != "grain_boundaries"]
+    bulk = {own(r) for r in (["grains"] if "grains" in grains else grains)}
+    factor = section.grain_boundary_enhancement
+    sigma = {r: own(r) for r in grains}
+    grain_value = None
+    if "grain_boundaries" in ionic_regions or GB_FACETS in case.materials:
+        if len(bulk) != 1:
+            raise CaseError(key, f"the grains differ in electronic conductivity ({sorted(bulk)} S/m): "
+                            "grain_boundary_enhancement needs one grain value")
+        grain_value = bulk.pop()
+        if "grain_boundaries" in ionic_regions:
+            sigma["grain_boundaries"] = factor * grain_value
+    model = None
+    if GB_FACETS in case.materials and grain_value:
+        thickness = case.materials[GB_FACETS].get("thickness", f"materials.{GB_FACETS}.thickness")
+        model = GrainBoundaryModel.from_layer(factor * grain_value, thickness, facets=GB_FACETS)
+    return sigma, model
+
+
+def electronic_problem(case: Case, tagged: TaggedMesh):
+    """The mixed ionic-electronic problem of a case with an ``electronic`` section."""
+    from solver.physics.electron_statistics import make_statistics
+    from solver.physics.electronic import ElectronicSettings, MixedConductorProblem, make_counter
+
+    section = case.model.electronic
+    if section is None:
+        raise CaseError("electronic", "the case has no electronic section")
+    tagged, conductivity, settings = conduction_settings(case, tagged)
+    sigma_e, gb = electronic_conductivities(case, list(conductivity))
+    counter = make_counter(section.counter)
+    if not counter.passes_ions and settings.equilibrium_shift is not None:
+        raise CaseError("electrochemistry.stress_kinetics", "not with an ion-blocking counter (no Li+ current)")
+    electronic = ElectronicSettings(counter=counter, counter_equilibrium_potential=section.counter_equilibrium_potential,
+                                    grain_boundary=gb, statistics=make_statistics(section.statistics))
+    return MixedConductorProblem(tagged, conductivity, sigma_e, settings, electronic)

@@ -161,6 +161,45 @@ class Risk(_Section):
         return self
 
 
+class Electronic(_Section):
+    """Electrons in the electrolyte (mixed conductor, docs/electronic.md): the Li+ and the
+    electron potentials, leakage, where Li metal can form inside, self-discharge."""
+
+    anode: str = Field("lithium", description="anode contact: lithium (an electron source at the Li potential "
+                       "exchanging Li+ by its kinetics; the only contact a Li anode can make)")
+    counter: Literal["lithium", "ion_blocking", "electron_blocking"] = Field(
+        "lithium", description="counter contact: lithium (Li+ and electrons), ion_blocking (electrons only, "
+        "e.g. Ti), electron_blocking (Li+ only)")
+    counter_equilibrium_potential: Quantity("V") | None = Field(
+        None, ge=-10, le=10, description="U_c of the counter's Li+ reaction vs Li [V] (default: the anode's: a Li "
+        "counter); the open-circuit voltage of the resting cell")
+    electronic_conductivity: Quantity("S/m") | None = Field(
+        None, ge=0, le=1e3, description="sigma_e of every electrolyte region [S/m] (default: each material's "
+        "electronic_conductivity); 0 is the ionic-only limit")
+    grain_boundary_enhancement: float = Field(
+        1.0, gt=0, le=1e7, description="sigma_e of the grain boundaries / sigma_e of the grains [-] (GB facets and "
+        "a region named grain_boundaries); studied range 1-1000, bounded by band-gap narrowing (docs/electronic.md)")
+    statistics: Literal["constant", "n_type", "p_type"] = Field(
+        "constant", description="sigma_e vs the local Li activity a_Li: constant, n_type (electrons, sigma_e ~ a_Li), "
+        "p_type (holes, ~ 1/a_Li); the material value holds at a_Li = 1 (non-constant: no GB facets)")
+    critical_supersaturation: Quantity("V") = Field(
+        0.0, ge=0, le=1, description="eta_crit [V]: Li metal forms where eta_Li <= -eta_crit (0: wherever it is "
+        "stable)")
+    internal_distance: Quantity("m") = Field(
+        1e-6, ge=0, description="Li forming at least this far from the anode counts as internal [m]")
+    onset: bool = Field(True, description="search the internal-Li-formation onset current (needs "
+                        "critical_supersaturation > 0 and galvanostatic mode)")
+    self_discharge: bool = Field(True, description="solve the resting cell for its self-discharge current")
+
+    @field_validator("anode")
+    @classmethod
+    def _li_anode(cls, v):
+        if v != "lithium":
+            raise ValueError(f"{v!r} is not possible: the anode is Li metal, an electron source at the Li potential "
+                             "that exchanges Li+; allowed: lithium")
+        return v
+
+
 class Study(_Section):
     """A sweep of one key over values, run by ``dendrite sweep`` (``dendrite run`` ignores it)."""
 
@@ -189,6 +228,7 @@ class CaseModel(_Section):
     mechanics: Mechanics = Field(default_factory=Mechanics)
     risk: Risk | None = Field(None, description="flaw risk and CCD (needs a geometry with flaws for K_I)")
     study: Study | None = Field(None, description="parameter sweep for `dendrite sweep`")
+    electronic: Electronic | None = Field(None, description="electrons in the electrolyte (mixed conductor)")
 
 
 class Case:
@@ -313,7 +353,23 @@ def parse_case(raw: Any, name: str = "case") -> Case:
         _check_study(raw, model.study)
     case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
     case.exchange_current_density()  # fail early when i0 has no source
+    if model.electronic is not None or (model.risk and model.risk.criterion == "internal_li_formation"):
+        _check_electronic(case)
     return case
+
+
+def _check_electronic(case: Case) -> None:
+    """Every electrolyte region has an electronic conductivity (before any meshing)."""
+    model = case.model
+    if model.risk and model.risk.criterion == "internal_li_formation":
+        raise CaseError("risk.criterion", "internal_li_formation is searched by the electronic section (electronic."
+                        "critical_supersaturation and electronic.onset), beside the flaw criterion chosen here")
+    if model.electronic.electronic_conductivity is not None:
+        return
+    for region, mat in case.materials.items():
+        if mat.role != "electrode" and region != "grain_boundary_facets" and "electronic_conductivity" not in mat.values:
+            raise CaseError(f"materials.{region}.electronic_conductivity", f"material {mat.name!r} has none: give it "
+                            "(e.g. 1e-8 S/cm) or electronic.electronic_conductivity")
 
 
 def with_value(raw: dict, dotted: str, value) -> dict:

@@ -45,7 +45,7 @@ def case_reference() -> str:
     """Markdown reference of every case key, its unit and default, and every geometry."""
     import meshes
     from meshes import MeshSettings
-    from solver.config.case import Electrochemistry, Mechanics, Outputs, Risk, Solver
+    from solver.config.case import Electrochemistry, Electronic, Mechanics, Outputs, Risk, Solver
     from solver.physics.kinetics import kinetics_laws
     from solver.materials.library import PROPERTIES, library
     from solver.analysis.risk import risk_criteria
@@ -65,7 +65,8 @@ def case_reference() -> str:
         "study: {parameter: KEY, values: [...]}   (optional; `dendrite sweep`)\n```\n",
     ]
     for title, model in [("mesh", MeshSettings), ("electrochemistry", Electrochemistry), ("solver", Solver),
-                         ("mechanics", Mechanics), ("risk", Risk), ("outputs", Outputs)]:
+                         ("mechanics", Mechanics), ("risk", Risk), ("outputs", Outputs),
+                         ("electronic (optional; docs/electronic.md)", Electronic)]:
         parts += [f"## {title}\n", block(describe_model(model))]
     parts += ["Kinetics laws: " + ", ".join(f"`{k}`" for k in kinetics_laws) + ".\n",
               "Risk criteria: " + ", ".join(f"`{k}`" for k in risk_criteria) + ".\n",

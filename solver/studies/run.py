@@ -103,6 +103,12 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
         with stages.stage("dendrite risk", timings, "risk_s"):
             risk = assess_risk(case, problem, fields, comm, stages.show)
     problem.close()  # collective; fields is a snapshot that does not need it
+    electronic = None
+    if case.model.electronic is not None:
+        from solver.studies.electronic import electronic_summary
+
+        with stages.stage("electrons in the electrolyte", timings, "electronic_s"):
+            electronic = electronic_summary(case, tagged, risk)
 
     outputs = case.model.outputs
     with stages.stage("writing results", timings, "write_s"):
@@ -139,6 +145,8 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
             }
             if risk:
                 summary["risk"] = {k: v for k, v in risk.items() if k != "sweep_points"}
+            if electronic:
+                summary["electronic"] = electronic
             if comm.rank == 0:
                 write_json(folder / "summary.json", summary)
                 (folder / "report.txt").write_text(summary_text(summary) + "\n")

@@ -191,6 +191,12 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         raise SolverError(f"non-finite {', '.join(bad)} at {point.value!r}: check the mesh and material values")
+    if case.model.electronic is not None:  # the mixed conductor: leakage, Li formation (scalars as columns)
+        from solver.studies.electronic import electronic_summary
+
+        extra = electronic_summary(case, state["tagged"])
+        metrics.update({f"electronic.{k}": v for k, v in extra.items()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool)})
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
 
 
