@@ -25,8 +25,8 @@ __all__ = ["GB_FACETS", "build_case_mesh", "case_conductivities", "conduction_pr
 
 def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
     """The mesh of a case (from the cache when it was built before with the same parameters)."""
-    cache = case.model.outputs.mesh_cache
-    return build_mesh(case.model.geometry.type, case.geometry, case.model.mesh, comm, Path(cache) if cache else None)
+    cache = case.model.outputs.mesh_cache_folder()
+    return build_mesh(case.model.geometry.type, case.geometry, case.model.mesh, comm, cache)
 
 
 def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryModel | None]:
