@@ -23,7 +23,7 @@ from dolfinx import fem
 
 from solver.physics.conduction import ConductionFields
 
-__all__ = ["FIELD_UNITS", "write_fields", "write_fields_vtx", "write_interface"]
+__all__ = ["FIELD_UNITS", "write_fields", "write_fields_vtx", "write_interface", "interface_table"]
 
 FIELD_UNITS = {
     "potential_V": "V (electrolyte potential vs the Li anode)",
@@ -109,9 +109,19 @@ def write_interface(folder: Path, samples: dict) -> None:
         "overpotential_V": samples["overpotential"].ravel(),
     }
     meshio.Mesh(points, cells, point_data=point_data).write(Path(folder) / "interface.vtu")
+    columns, table = interface_table(samples)
+    np.savetxt(Path(folder) / "interface.csv", table, delimiter=",", header=",".join(columns), comments="")
+
+
+def interface_table(samples: dict) -> tuple[list[str], np.ndarray]:
+    """Column names (with units) and rows of the interface table, one row per facet
+    (midpoint [m], area [m^2, m in 2D], facet-mean current density [A/m^2] and
+    overpotential [V]), sorted by the midpoint coordinates."""
+    pts = samples["points"]
+    gdim = pts.shape[2]
     mid = pts.mean(axis=1)
-    header = ",".join(["x_m", "y_m", "z_m"][:gdim] + ["facet_area_m" + ("" if gdim == 2 else "2"),
-                      "interface_current_density_A_m2", "overpotential_V"])
+    columns = ["x_m", "y_m", "z_m"][:gdim] + ["facet_area_m" + ("" if gdim == 2 else "2"),
+                                             "interface_current_density_A_m2", "overpotential_V"]
     order = np.lexsort(mid.T[::-1])
     table = np.column_stack([mid, samples["area"], samples["current_density"].mean(1), samples["overpotential"].mean(1)])
-    np.savetxt(Path(folder) / "interface.csv", table[order], delimiter=",", header=header, comments="")
+    return columns, table[order]
