@@ -33,7 +33,7 @@ _API = {
     "register_output": "solver.io.outputs",
 }
 
-__all__ = ["__version__", *_API]
+__all__ = ["Metric", "Result", "__version__", "load_case", "open_result", "register_metric", "register_output", "run"]
 
 
 def __getattr__(name: str):

@@ -22,12 +22,13 @@ from pathlib import Path
 
 from solver.io.result_reader import ResultFolder, ResultView
 
-__all__ = ["Result", "load_case", "run", "open_result"]
+__all__ = ["Result", "load_case", "open_result", "run"]
 
 
 def load_case(source, name: str | None = None):
     """A validated case from a YAML file path or a mapping (``name`` overrides the case name)."""
-    from solver.config.case import Case, load_case as _load, parse_case
+    from solver.config.case import Case, parse_case
+    from solver.config.case import load_case as _load
 
     if isinstance(source, Case):
         return source
@@ -35,7 +36,9 @@ def load_case(source, name: str | None = None):
         import yaml
 
         raw = copy.deepcopy(source)
-        case = parse_case(raw, name=name or raw.get("name", "case"))
+        if name:
+            raw["name"] = name
+        case = parse_case(raw, name=raw.get("name", "case"))
         case.source_text = yaml.safe_dump(raw, sort_keys=False)
         return case
     case = _load(Path(source))

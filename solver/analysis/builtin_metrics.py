@@ -12,12 +12,12 @@ import math
 
 from solver.analysis.registry import Metric, register_metric
 
-CURRENT_DENSITY = dict(unit="A/m^2", display_unit="mA/cm^2")
-POTENTIAL = dict(unit="V", display_unit="mV")
-ASR = dict(unit="ohm m^2", display_unit="ohm cm^2")
-AREA = dict(unit="m^2", display_unit="um^2", unit_2d="m", display_unit_2d="um")
-CURRENT = dict(unit="A", display_unit="mA", unit_2d="A/m", display_unit_2d="mA/m")
-NUMBER = dict(unit="", display_unit="")
+CURRENT_DENSITY = {"unit": "A/m^2", "display_unit": "mA/cm^2"}
+POTENTIAL = {"unit": "V", "display_unit": "mV"}
+ASR = {"unit": "ohm m^2", "display_unit": "ohm cm^2"}
+AREA = {"unit": "m^2", "display_unit": "um^2", "unit_2d": "m", "display_unit_2d": "um"}
+CURRENT = {"unit": "A", "display_unit": "mA", "unit_2d": "A/m", "display_unit_2d": "mA/m"}
+NUMBER = {"unit": "", "display_unit": ""}
 
 
 def _sampled(name: str):

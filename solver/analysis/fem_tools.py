@@ -8,9 +8,8 @@ place where the package sums a form over ranks.
 from __future__ import annotations
 
 import ufl
-from mpi4py import MPI
-
 from dolfinx import fem
+from mpi4py import MPI
 
 __all__ = ["assemble_scalar", "integrate"]
 

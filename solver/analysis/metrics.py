@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import functools
 
+import dolfinx.fem.petsc
 import numpy as np
 import ufl
+from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
-
-import dolfinx.fem.petsc
-from dolfinx import fem
 
 from solver.analysis.fem_tools import assemble_scalar, integrate
 from solver.analysis.registry import compute_stage
 from solver.physics.conduction import ConductionFields
 
-__all__ = ["ConductionContext", "boundary_flux", "interface_samples", "conduction_metrics", "asr_split", "hot_spots", "cell_voltage"]
+__all__ = ["ConductionContext", "asr_split", "boundary_flux", "cell_voltage", "conduction_metrics", "hot_spots", "interface_samples"]
 
 
 def _integral(expr, measure, comm) -> float:

@@ -30,8 +30,19 @@ import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["Metric", "HomogenisationContext", "register_metric", "unregister_metric", "metric", "metrics",
-           "compute_stage", "metric_units", "metric_table", "flatten", "format_value"]
+__all__ = [
+    "HomogenisationContext",
+    "Metric",
+    "compute_stage",
+    "flatten",
+    "format_value",
+    "metric",
+    "metric_table",
+    "metric_units",
+    "metrics",
+    "register_metric",
+    "unregister_metric",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,7 +178,7 @@ def format_value(item: Metric, value, gdim: int = 3, digits: int = 4) -> str:
     return one(value) + suffix
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _factor(si: str, shown: str) -> float:
     if si == shown:
         return 1.0

@@ -7,7 +7,6 @@ need from a case passes through here.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from mpi4py import MPI
 

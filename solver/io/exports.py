@@ -15,15 +15,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import dolfinx
 import numpy as np
 import ufl
-
-import dolfinx
 from dolfinx import fem
 
 from solver.physics.conduction import ConductionFields
 
-__all__ = ["FIELD_UNITS", "write_fields", "write_fields_vtx", "write_interface", "interface_table"]
+__all__ = ["FIELD_UNITS", "interface_table", "write_fields", "write_fields_vtx", "write_interface"]
 
 FIELD_UNITS = {
     "potential_V": "V (electrolyte potential vs the Li anode)",

@@ -22,7 +22,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["Output", "OutputContext", "register_output", "output_names", "get_output", "DEFAULT_OUTPUTS"]
+__all__ = ["DEFAULT_OUTPUTS", "Output", "OutputContext", "get_output", "output_names", "register_output"]
 
 DEFAULT_OUTPUTS = ("fields_xdmf", "interface_table", "pictures", "risk_sweep")
 

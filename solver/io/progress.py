@@ -18,7 +18,7 @@ import time
 
 from mpi4py import MPI
 
-__all__ = ["RankZeroFilter", "Stages", "configure_logging", "quiet_logs", "LOGGER_NAME"]
+__all__ = ["LOGGER_NAME", "RankZeroFilter", "Stages", "configure_logging", "quiet_logs"]
 
 LOGGER_NAME = "solver"
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ import numpy as np
 from solver.analysis.registry import flatten, metric
 from solver.errors import CaseError
 
-__all__ = ["ResultView", "ResultFolder", "read_xdmf_grid"]
+__all__ = ["ResultFolder", "ResultView", "read_xdmf_grid"]
 
 _SWEEP_COLUMNS = ["applied_current_density_A_m2", "worst_ratio", "worst_flaw", "worst_tip_overpotential_V",
                   "worst_pressure_Pa", "worst_stress_intensity_Pa_m05", "failed"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
+import json
 import logging
 import math
 from pathlib import Path
@@ -28,17 +29,17 @@ import yaml
 from mpi4py import MPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from solver.config.case import Case, load_case, parse_case
-from solver.errors import CaseError
-from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.analysis.registry import flatten, format_value, metric, metrics
+from solver.config.case import Case, load_case, parse_case
+from solver.config.units import Quantity
+from solver.errors import CaseError
+from solver.io.exports import cell_current_density
 from solver.io.report import gather_grid
 from solver.io.result_folder import run_folder, write_json
+from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.studies.run import run_case
-from solver.config.units import Quantity
-from solver.io.exports import cell_current_density
 
-__all__ = ["Study", "load_study", "compare", "comparison_table", "flatten_metrics"]
+__all__ = ["Study", "compare", "comparison_table", "flatten_metrics", "load_study"]
 
 log = logging.getLogger(__name__)
 
@@ -187,19 +188,18 @@ def _write_table_csv(path: Path, designs: list[_Design]) -> None:
                 w.writerow([d.case.name, k] + [r.get(key, "") for key in keys])
 
 
-def comparison_table(designs: dict[str, list[dict]]):
-    """Tidy table of the runs of each design: one row per (case, realisation, metric) with
-    the SI value and unit (pandas DataFrame). ``designs``: case name -> flattened metrics."""
+def comparison_table(folder: str | Path):
+    """The runs of a comparison folder as a tidy pandas DataFrame: one row per (case,
+    realisation, metric) with the SI value and its unit (from the metric registry)."""
     import pandas as pd
 
-    rows = []
-    for case, runs in designs.items():
-        for k, run in enumerate(runs):
-            for key, value in run.items():
-                item = metric(key)
-                rows.append({"case": case, "realisation": k, "metric": key, "value": value,
-                             "unit": (item.unit if item else "") or "1"})
-    return pd.DataFrame(rows, columns=["case", "realisation", "metric", "value", "unit"])
+    folder = Path(folder)
+    first = next(iter(sorted(folder.glob("runs/*/summary.json"))), None)
+    gdim = json.loads(first.read_text()).get("dimension", 3) if first else 3
+    wide = pd.read_csv(folder / "metrics.csv")
+    tidy = wide.melt(id_vars=["case", "realisation"], var_name="metric", value_name="value").dropna(subset=["value"])
+    tidy["unit"] = [((item.si_unit(gdim) if (item := metric(k)) else "") or "1") for k in tidy["metric"]]
+    return tidy.reset_index(drop=True)
 
 
 def _fmt(mean: float, std: float, n: int, scale: float) -> str:

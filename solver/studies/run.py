@@ -38,7 +38,7 @@ from solver.io.report import summary_text
 from solver.io.result_folder import run_folder, software_versions, write_json
 from solver.physics.conduction import ConductionFields
 
-__all__ = ["RunResult", "run_case", "assess_risk"]
+__all__ = ["RunResult", "assess_risk", "run_case"]
 
 log = logging.getLogger(__name__)
 

@@ -27,16 +27,16 @@ from typing import Any
 import yaml
 from mpi4py import MPI
 
+from solver.analysis.metrics import conduction_metrics
+from solver.analysis.registry import metric_units, metrics
+from solver.config.adapter import build_case_mesh, conduction_problem
 from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
 from solver.geometry.driver import mesh_key
-from solver.analysis.metrics import conduction_metrics
-from solver.analysis.registry import metric_units, metrics
-from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 from solver.io.result_folder import software_versions, write_json
-from solver.config.adapter import build_case_mesh, conduction_problem
+from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 
-__all__ = ["SweepPoint", "SweepResult", "describe", "parse_values", "sweep_points", "run_sweep", "sweep_table"]
+__all__ = ["SweepPoint", "SweepResult", "describe", "parse_values", "run_sweep", "sweep_points", "sweep_table"]
 
 _LOAD_KEYS = {"galvanostatic": "applied_current_density", "potentiostatic": "applied_potential"}
 
