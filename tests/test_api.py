@@ -237,3 +237,16 @@ def test_version_comes_from_the_installed_metadata():
     import importlib.metadata
 
     assert solver.__version__ == importlib.metadata.version("dendrite")
+
+
+def test_rank_zero_filter_passes_rank_zero_records_only():
+    import logging
+
+    from solver.io.progress import RankZeroFilter
+
+    class Rank:
+        def __init__(self, rank):
+            self.rank = rank
+
+    record = logging.LogRecord("solver.x", logging.INFO, __file__, 1, "done", (), None)
+    assert RankZeroFilter(Rank(0)).filter(record) and not RankZeroFilter(Rank(1)).filter(record)
