@@ -250,3 +250,9 @@ def test_rank_zero_filter_passes_rank_zero_records_only():
 
     record = logging.LogRecord("solver.x", logging.INFO, __file__, 1, "done", (), None)
     assert RankZeroFilter(Rank(0)).filter(record) and not RankZeroFilter(Rank(1)).filter(record)
+
+
+def test_a_metric_with_inconvertible_units_is_refused():
+    with pytest.raises(ValueError, match="cannot show V in mA/cm"):
+        register_metric(Metric("bad_units", "V", "mA/cm^2", "volts shown as a current density"))
+    assert metric("bad_units") is None

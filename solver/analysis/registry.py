@@ -96,7 +96,12 @@ def register_metric(item: Metric, replace: bool = False) -> Metric:
     _load_builtins()  # the package's own metrics come first in every table
     if item.name in _REGISTRY and not replace:
         raise ValueError(f"a metric named {item.name!r} is already registered")
-    _factor(item.si_unit(2), item.shown_unit(2)), _factor(item.unit, item.display_unit)  # units must convert
+    for gdim in (2, 3):
+        try:
+            item.scale(gdim)
+        except Exception as exc:  # pint's errors: undefined unit, incompatible dimensions
+            raise ValueError(f"metric {item.name!r}: cannot show {item.si_unit(gdim) or '1'} in "
+                             f"{item.shown_unit(gdim) or '1'}: {exc}") from None
     _REGISTRY[item.name] = item
     return item
 
@@ -107,6 +112,7 @@ def unregister_metric(name: str) -> None:
 
 def metric(name: str) -> Metric | None:
     """The metric of a name or of a flattened key (``asr_split.film`` -> ``asr_split``)."""
+    _load_builtins()
     return _REGISTRY.get(name) or _REGISTRY.get(name.split(".", 1)[0])
 
 
@@ -175,6 +181,8 @@ def format_value(item: Metric, value, gdim: int = 3, digits: int = 4) -> str:
         if value and isinstance(value[0], dict):
             return f"{len(value)} entries"
         return "(" + ", ".join(one(x) for x in value) + ")" + suffix
+    if isinstance(value, float) and math.isinf(value):
+        return one(value)
     return one(value) + suffix
 
 
