@@ -96,10 +96,12 @@ def register_metric(item: Metric, replace: bool = False) -> Metric:
     _load_builtins()  # the package's own metrics come first in every table
     if item.name in _REGISTRY and not replace:
         raise ValueError(f"a metric named {item.name!r} is already registered")
+    import pint
+
     for gdim in (2, 3):
         try:
             item.scale(gdim)
-        except Exception as exc:  # pint's errors: undefined unit, incompatible dimensions
+        except (pint.errors.PintError, ValueError, TypeError, AttributeError) as exc:  # unknown or incompatible
             raise ValueError(f"metric {item.name!r}: cannot show {item.si_unit(gdim) or '1'} in "
                              f"{item.shown_unit(gdim) or '1'}: {exc}") from None
     _REGISTRY[item.name] = item
