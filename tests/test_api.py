@@ -256,3 +256,26 @@ def test_a_metric_with_inconvertible_units_is_refused():
     with pytest.raises(ValueError, match="cannot show V in mA/cm"):
         register_metric(Metric("bad_units", "V", "mA/cm^2", "volts shown as a current density"))
     assert metric("bad_units") is None
+
+
+def test_a_registered_output_is_selectable_and_written(tmp_path):
+    from solver.io import outputs
+
+    class Potential:
+        name = "counter_potential_txt"
+        description = "the counter potential in a text file (test)"
+
+        def write(self, folder, context):
+            if context.comm.rank == 0:
+                (folder / "counter.txt").write_text(f"{context.fields.solver_info['dofs']}\n")
+
+    outputs.register_output(Potential())
+    try:
+        result = solver.run(_raw(tmp_path, write=["counter_potential_txt"]), out=tmp_path / "run")
+    finally:
+        outputs.unregister_output("counter_potential_txt")
+    back = solver.open_result(result.folder)
+    assert (result.folder / "counter.txt").read_text() == f"{result.summary['solver']['dofs']}\n"
+    assert back.verify() == []  # the plugin's file is in the checksums too
+    assert not (result.folder / "interface.csv").exists() and not (result.folder / "fields.xdmf").exists()
+    assert back.summary["outputs"] == ["counter_potential_txt"]

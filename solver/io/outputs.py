@@ -22,7 +22,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["DEFAULT_OUTPUTS", "Output", "OutputContext", "get_output", "output_names", "register_output"]
+__all__ = ["DEFAULT_OUTPUTS", "Output", "OutputContext", "get_output", "output_names", "register_output",
+           "unregister_output"]
 
 DEFAULT_OUTPUTS = ("fields_xdmf", "interface_table", "pictures", "risk_sweep")
 
@@ -55,6 +56,10 @@ def register_output(output: Output, replace: bool = False) -> Output:
         raise ValueError(f"an output named {output.name!r} is already registered")
     _OUTPUTS[output.name] = output
     return output
+
+
+def unregister_output(name: str) -> None:
+    _OUTPUTS.pop(name, None)
 
 
 def output_names() -> list[str]:
