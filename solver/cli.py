@@ -15,11 +15,16 @@ __all__ = ["main"]
 
 
 def _cmd_run(args) -> int:
+    from mpi4py import MPI
+
     from solver.config.case import load_case
+    from solver.io.report import summary_text
     from solver.studies.run import run_case
 
     case = load_case(args.case)
-    run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
+    result = run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
+    if MPI.COMM_WORLD.rank == 0 and not args.quiet:
+        print(summary_text(result.summary))
     return 0
 
 
@@ -49,7 +54,11 @@ def _cmd_compare(args) -> int:
     else:
         cases = [load_case(c) for c in args.cases]
         study = Study(name=args.name, cases=args.cases, seeds=args.seeds or 1)
-    compare(cases, study.seeds, args.out, study, groups=args.groups)
+    folder = compare(cases, study.seeds, args.out, study, groups=args.groups)
+    from mpi4py import MPI
+
+    if MPI.COMM_WORLD.rank == 0:
+        print((folder / "comparison.md").read_text())
     return 0
 
 
@@ -127,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("case", help="case file (YAML)")
     r.add_argument("--out", help="result folder (default: outputs.directory/NAME-TIMESTAMP)")
     r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    r.add_argument("--quiet", action="store_true", help="print only the final report")
+    r.add_argument("--quiet", action="store_true", help="print errors only (no progress, no report)")
     r.set_defaults(func=_cmd_run)
     v = sub.add_parser("validate", help="check a case without solving")
     v.add_argument("case")
@@ -166,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     from mpi4py import MPI
 
     from solver.errors import DendriteError
+    from solver.io.progress import configure_logging
     from solver.studies.parallel import RemoteError
 
     rank = MPI.COMM_WORLD.rank
@@ -174,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         # collection at rank-dependent times can deadlock, so collect at run boundaries only
         # (solver.studies.run.run_case calls gc.collect() on every rank).
         gc.disable()
+    configure_logging(quiet=getattr(args, "quiet", False))
     try:
         return args.func(args)
     except DendriteError as exc:

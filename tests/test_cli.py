@@ -92,12 +92,12 @@ def test_case_that_cannot_converge_exits_3(tmp_path):
 
 
 def test_interrupt_exits_130_without_a_folder(tmp_path, monkeypatch, capsys):
-    import solver.studies.run
+    import solver.io.exports
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(solver.studies.run, "write_interface", interrupted)
+    monkeypatch.setattr(solver.io.exports, "write_interface", interrupted)
     assert main(["run", str(write_case(tmp_path, small(tmp_path))), "--quiet"]) == 130
     assert capsys.readouterr().err == "interrupted: no result folder was written\n"
     assert list((tmp_path / "results").iterdir()) == []

@@ -101,7 +101,7 @@ def test_cli_run_and_validate(tmp_path):
     case.write_text(yaml.safe_dump(SMALL_CASE))
     r = subprocess.run([env_python, "-m", "solver", "validate", str(case)], capture_output=True, text=True)
     assert r.returncode == 0 and "valid" in r.stdout
-    r = subprocess.run([env_python, "-m", "solver", "run", str(case), "--out", str(out), "--quiet"],
+    r = subprocess.run([env_python, "-m", "solver", "run", str(case), "--out", str(out)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "focusing factor" in r.stdout and (out / "summary.json").exists()

@@ -206,13 +206,13 @@ def test_run_writes_a_complete_verifiable_folder(tmp_path):
 
 
 def test_writer_failure_mid_run_leaves_no_folder(tmp_path, monkeypatch, capsys):
-    import solver.studies.run
+    import solver.io.exports
     from solver.cli import main
 
     def failing_writer(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(solver.studies.run, "write_interface", failing_writer)
+    monkeypatch.setattr(solver.io.exports, "write_interface", failing_writer)
     case = tmp_path / "case.yaml"
     raw = copy.deepcopy(BASE)
     raw["outputs"] = {"directory": str(tmp_path / "results"), "mesh_cache": None, "png": False}

@@ -26,8 +26,8 @@ from mpi4py import MPI
 from scipy.optimize import brentq
 
 import dolfinx
-from dolfinx import fem
 
+from solver.analysis.fem_tools import integrate
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.errors import SettingError
 from solver.physics.grain_boundaries import GrainBoundaryModel
@@ -74,7 +74,7 @@ def _with_faces(tagged: TaggedMesh, direction: int) -> tuple[TaggedMesh, float, 
         msh, tagged.cell_tags, facet_tags, dict(tagged.regions), boundaries, tagged.metadata, tagged.statistics
     )
     ds = ufl.Measure("ds", domain=msh, subdomain_data=facet_tags)
-    area = comm.allreduce(fem.assemble_scalar(fem.form(1.0 * ds(new))), MPI.SUM)
+    area = integrate(1.0, ds(new), comm)
     return copy, length, area
 
 
@@ -109,9 +109,8 @@ def effective_conductivity(
         fields = problem.solve()
     ds = ufl.Measure("ds", domain=sample.mesh, subdomain_data=sample.facet_tags)
     flux = boundary_flux(fields, OUTLET)  # leaving through the high face: -I
-    current = -sample.mesh.comm.allreduce(
-        fem.assemble_scalar(fem.form(flux * ds(sample.boundaries[OUTLET]))), MPI.SUM
-    ) - fields.sheet_currents.get(OUTLET, 0.0)
+    current = -integrate(flux, ds(sample.boundaries[OUTLET]), sample.mesh.comm)
+    current -= fields.sheet_currents.get(OUTLET, 0.0)
     return current * length / (area * potential_drop)
 
 

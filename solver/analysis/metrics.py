@@ -18,21 +18,24 @@ depth (areas in m, currents in A/m).
 
 from __future__ import annotations
 
+import functools
+
+import dolfinx.fem.petsc
 import numpy as np
 import ufl
+from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-import dolfinx.fem.petsc
-from dolfinx import fem
-
+from solver.analysis.fem_tools import assemble_scalar, integrate
+from solver.analysis.registry import compute_stage
 from solver.physics.conduction import ConductionFields
 
-__all__ = ["boundary_flux", "interface_samples", "conduction_metrics", "asr_split", "hot_spots", "cell_voltage"]
+__all__ = ["ConductionContext", "asr_split", "boundary_flux", "cell_voltage", "conduction_metrics", "hot_spots", "interface_samples"]
 
 
 def _integral(expr, measure, comm) -> float:
-    return comm.allreduce(fem.assemble_scalar(fem.form(expr * measure)), MPI.SUM)
+    return integrate(expr, measure, comm)
 
 
 def boundary_flux(fields: ConductionFields, boundary: str) -> fem.Function:
@@ -204,9 +207,7 @@ def asr_split(fields: ConductionFields, applied_current: float, counter_area: fl
         if kin.film_resistance:
             split["film"] = scale * _integral(kin.film_resistance * i * i, ds_a, comm)
     if fields.grain_boundary_dissipation is not None:
-        split["lumped_grain_boundaries"] = scale * comm.allreduce(
-            fem.assemble_scalar(fem.form(fields.grain_boundary_dissipation)), MPI.SUM
-        )
+        split["lumped_grain_boundaries"] = scale * assemble_scalar(fields.grain_boundary_dissipation, comm)
     if s.counter_kinetics is not None and applied_current:
         i_c = applied_current / counter_area
         split["counter_charge_transfer"] = s.counter_kinetics.overpotential(i_c) / i_c
@@ -242,91 +243,130 @@ def hot_spots(samples: dict, count: int = 5, sign: float = 1.0) -> list[dict]:
     return [{"position": position[k].tolist(), "current_density": float(values[k] * sign)} for k in peaks]
 
 
-def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tuple[dict, fem.Function, dict | None]:
-    """Scalar metrics of a solution, the consistent interface flux, and the interface samples.
+class ConductionContext:
+    """The post-processing context of a conduction state (stage ``conduction`` of the
+    metric registry): every quantity is computed once, on first use, on every rank.
 
-    Metrics (SI; in 2D integrated quantities are per unit depth):
-    interface_area, applied_current, interface_current (integral of the kinetics current
-    over the interface, A or A/m), charge_balance_error (relative), mean/max/min/p99
-    interface current density [A/m^2], focusing_factor = max/mean and its percentile
-    version [-], hot_spot location [m] and ``hot_spots`` (top local maxima, see
-    :func:`hot_spots`), overpotential mean/min/max/std/percentiles [V], counter potential
-    (mean electrolyte potential on the counter boundary) [V], cell_voltage [V] (see
-    :func:`cell_voltage`), asr_split [ohm m^2] (see :func:`asr_split`), polarisation
-    lengths L_p = sigma (R_ct + R_f) [m] per region and polarisation_length_ratio =
-    L_p(anode side) / interface_length_scale_m [-] when the geometry gives that scale.
+    SI units; in 2D integrated quantities are per unit depth. ``area`` and
+    ``counter_area`` [m^2]: int 1 ds over the anode and counter boundaries;
+    ``interface_current`` [A]: the kinetics current integrated over the interface (a true
+    check of the nonlinear solve; with a potential-fixing law the consistent flux plus the
+    grain-boundary sheet current); ``applied_current`` [A]: i_applied * A_counter
+    (galvanostatic) or minus the consistent counter flux (potentiostatic);
+    ``counter_potential`` [V]: mean phi on the counter; ``samples``: the interface samples
+    of :func:`interface_samples`, broadcast to every rank so that sample statistics
+    (``focusing_factor`` = max/mean, area-weighted percentiles, ...) are the same on all.
     """
-    s = fields.settings
-    t = fields.tagged
-    comm = t.mesh.comm
-    ds = ufl.Measure("ds", domain=t.mesh, subdomain_data=t.facet_tags)
-    ds_a = ds(t.boundary_tag(s.anode_interface))
-    ds_c = ds(t.boundary_tag(s.counter_electrode))
-    area = _integral(1.0, ds_a, comm)
-    counter_area = _integral(1.0, ds_c, comm)
-    flux = boundary_flux(fields, s.anode_interface)
-    sheets = fields.sheet_currents
-    if s.kinetics.fixes_potential:
-        interface_current = _integral(flux, ds_a, comm) + sheets.get(s.anode_interface, 0.0)
-    else:  # the kinetics current itself: a true check of the nonlinear solve
-        interface_current = -_integral(s.kinetics.current_density(fields.overpotential, exp=ufl.exp), ds_a, comm)
-    if s.mode == "galvanostatic":
-        applied_current = fields.load * counter_area
-    else:
-        applied_current = -_integral(boundary_flux(fields, s.counter_electrode), ds_c, comm)
-        applied_current -= sheets.get(s.counter_electrode, 0.0)
-    counter_potential = _integral(fields.potential, ds_c, comm) / counter_area
-    samples = interface_samples(fields, flux, s.anode_interface)
-    resistance = s.kinetics.interface_resistance
 
-    m = {
-        "interface_area": area,
-        "counter_area": counter_area,
-        "applied_current": applied_current,
-        "applied_current_density_projected": applied_current / counter_area,
-        "interface_current": interface_current,
-        "charge_balance_error": abs(interface_current - applied_current) / max(abs(applied_current), 1e-300),
-        "counter_potential": counter_potential,
-        "cell_voltage": cell_voltage(fields, counter_potential, applied_current / counter_area),
-        "charge_transfer_resistance": s.kinetics.charge_transfer_resistance,
-        "film_resistance": s.kinetics.film_resistance,
-        "asr_split": asr_split(fields, applied_current, counter_area),
-    }
-    sigma = fields.conductivity.x.array
-    m["polarisation_length"] = {
-        region: comm.allreduce(float(sigma[t.cells(region)].max()) if t.cells(region).size else 0.0, MPI.MAX)
-        * resistance
-        for region in t.regions
-    }
-    scale = t.metadata.get("interface_length_scale_m")
-    if scale:
-        m["polarisation_length_ratio"] = _anode_conductivity(fields) * resistance / scale
-    if comm.rank == 0:
-        sign = 1.0 if applied_current >= 0 else -1.0  # metrics along the operating direction
+    def __init__(self, fields: ConductionFields, percentile: float = 99.0):
+        self.fields, self.percentile = fields, percentile
+        self.settings, self.tagged = fields.settings, fields.tagged
+        self.comm = self.tagged.mesh.comm
+        ds = ufl.Measure("ds", domain=self.tagged.mesh, subdomain_data=self.tagged.facet_tags)
+        self.ds_anode = ds(self.tagged.boundary_tag(self.settings.anode_interface))
+        self.ds_counter = ds(self.tagged.boundary_tag(self.settings.counter_electrode))
+
+    @functools.cached_property
+    def area(self) -> float:
+        return _integral(1.0, self.ds_anode, self.comm)
+
+    @functools.cached_property
+    def counter_area(self) -> float:
+        return _integral(1.0, self.ds_counter, self.comm)
+
+    @functools.cached_property
+    def flux(self) -> fem.Function:
+        """Consistent interface current density [A/m^2] (see :func:`boundary_flux`)."""
+        return boundary_flux(self.fields, self.settings.anode_interface)
+
+    @functools.cached_property
+    def interface_current(self) -> float:
+        s, f = self.settings, self.fields
+        if s.kinetics.fixes_potential:
+            return _integral(self.flux, self.ds_anode, self.comm) + f.sheet_currents.get(s.anode_interface, 0.0)
+        return -_integral(s.kinetics.current_density(f.overpotential, exp=ufl.exp), self.ds_anode, self.comm)
+
+    @functools.cached_property
+    def applied_current(self) -> float:
+        s, f = self.settings, self.fields
+        if s.mode == "galvanostatic":
+            return f.load * self.counter_area
+        counter_flux = boundary_flux(f, s.counter_electrode)
+        return -_integral(counter_flux, self.ds_counter, self.comm) - f.sheet_currents.get(s.counter_electrode, 0.0)
+
+    @property
+    def charge_balance_error(self) -> float:
+        return abs(self.interface_current - self.applied_current) / max(abs(self.applied_current), 1e-300)
+
+    @functools.cached_property
+    def counter_potential(self) -> float:
+        return _integral(self.fields.potential, self.ds_counter, self.comm) / self.counter_area
+
+    @property
+    def cell_voltage(self) -> float:
+        return cell_voltage(self.fields, self.counter_potential, self.applied_current / self.counter_area)
+
+    @functools.cached_property
+    def asr_split(self) -> dict:
+        return asr_split(self.fields, self.applied_current, self.counter_area)
+
+    @functools.cached_property
+    def polarisation_length(self) -> dict:
+        """sigma_max(region) * (R_ct + R_f) per region [m] (MPI-reduced)."""
+        t, sigma = self.tagged, self.fields.conductivity.x.array
+        resistance = self.settings.kinetics.interface_resistance
+        return {region: self.comm.allreduce(float(sigma[t.cells(region)].max()) if t.cells(region).size else 0.0,
+                                            MPI.MAX) * resistance for region in t.regions}
+
+    @functools.cached_property
+    def polarisation_length_ratio(self) -> float | None:
+        scale = self.tagged.metadata.get("interface_length_scale_m")
+        if not scale:
+            return None
+        return _anode_conductivity(self.fields) * self.settings.kinetics.interface_resistance / scale
+
+    @functools.cached_property
+    def samples(self) -> dict:
+        """Interface samples (see :func:`interface_samples`), on every rank."""
+        return self.comm.bcast(interface_samples(self.fields, self.flux, self.settings.anode_interface), root=0)
+
+    @functools.cached_property
+    def sample_statistics(self) -> dict:
+        """Statistics of the samples along the operating direction (sign of the current)."""
+        samples = self.samples
+        sign = 1.0 if self.applied_current >= 0 else -1.0
         i = samples["current_density"] * sign
         w = np.repeat(samples["area"][:, None] / i.shape[1], i.shape[1], axis=1).ravel()
-        mean = sign * interface_current / area
-        k = int(np.argmax(i.ravel()))
+        mean = self.interface_current / self.area * sign
         eta = samples["overpotential"]
         eta_mean = float(np.sum(eta.mean(axis=1) * samples["area"]) / samples["area"].sum())
-        m.update(
-            mean_interface_current_density=sign * mean,
-            max_interface_current_density=float(i.max()) * sign,
-            min_interface_current_density=float(i.min()) * sign,
-            p_interface_current_density=_weighted_percentile(i.ravel(), w, percentile) * sign,
-            focusing_factor=float(i.max()) / mean if mean else float("nan"),
-            focusing_factor_percentile=_weighted_percentile(i.ravel(), w, percentile) / mean if mean else float("nan"),
-            percentile=percentile,
-            hot_spot=samples["points"].reshape(-1, samples["points"].shape[-1])[k].tolist(),
-            hot_spots=hot_spots(samples, sign=sign),
-            mean_overpotential=eta_mean,
-            max_abs_overpotential=float(np.abs(eta).max()),
-            min_overpotential=float(eta.min()),
-            max_overpotential=float(eta.max()),
-            overpotential_std=float(np.sqrt(np.sum(w * (eta.ravel() - eta_mean) ** 2) / w.sum())),
-            overpotential_percentiles={
-                str(q): _weighted_percentile(eta.ravel(), w, q) for q in (1, 5, 50, 95, 99)
-            },
-        )
-    m = comm.bcast(m if comm.rank == 0 else None, root=0)
-    return m, flux, samples
+        k = int(np.argmax(i.ravel()))
+        p = _weighted_percentile(i.ravel(), w, self.percentile)
+        return {
+            "mean_current_density": sign * mean,
+            "max_current_density": float(i.max()) * sign,
+            "min_current_density": float(i.min()) * sign,
+            "percentile_current_density": p * sign,
+            "focusing_factor": float(i.max()) / mean if mean else float("nan"),
+            "focusing_factor_percentile": p / mean if mean else float("nan"),
+            "hot_spot": samples["points"].reshape(-1, samples["points"].shape[-1])[k].tolist(),
+            "hot_spots": hot_spots(samples, sign=sign),
+            "mean_overpotential": eta_mean,
+            "max_abs_overpotential": float(np.abs(eta).max()),
+            "min_overpotential": float(eta.min()),
+            "max_overpotential": float(eta.max()),
+            "overpotential_std": float(np.sqrt(np.sum(w * (eta.ravel() - eta_mean) ** 2) / w.sum())),
+            "overpotential_percentiles": {str(q): _weighted_percentile(eta.ravel(), w, q) for q in (1, 5, 50, 95, 99)},
+        }
+
+
+def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tuple[dict, fem.Function, dict]:
+    """Every registered ``conduction`` metric of a solution, the consistent interface flux
+    and the interface samples (on every rank); see :class:`ConductionContext` for the
+    definitions and :mod:`solver.analysis.builtin_metrics` for the list. The values are
+    rank 0's, broadcast, so every rank holds the same numbers.
+    """
+    context = ConductionContext(fields, percentile)
+    values = compute_stage("conduction", context)
+    values = context.comm.bcast(values if context.comm.rank == 0 else None, root=0)
+    return values, context.flux, context.samples

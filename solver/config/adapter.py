@@ -8,7 +8,6 @@ need from a case passes through here.
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 from mpi4py import MPI
 
@@ -84,8 +83,8 @@ def case_keys(keys: dict[str, str], default: str = ""):
 
 def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
     """The mesh of a case (from the cache when it was built before with the same parameters)."""
-    cache = case.model.outputs.mesh_cache
-    return build_mesh(case.model.geometry.type, case.geometry, case.model.mesh, comm, Path(cache) if cache else None)
+    cache = case.model.outputs.mesh_cache_folder()
+    return build_mesh(case.model.geometry.type, case.geometry, case.model.mesh, comm, cache)
 
 
 def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryModel | None]:

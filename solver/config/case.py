@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 import meshes
 from meshes import GeometryParameters, MeshSettings
 from solver.errors import CaseError
+from solver.io.outputs import DEFAULT_OUTPUTS, output_names
 from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
@@ -112,12 +113,38 @@ class Solver(_Section):
 
 class Outputs(_Section):
     directory: str = Field("results", description="parent folder of the run folders")
-    png: bool = Field(True, description="write PNG pictures")
-    fields: bool = Field(True, description="write XDMF fields for ParaView")
+    write: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_OUTPUTS),
+        description="outputs of a run, by name: " + ", ".join(output_names()) + " (see docs/case_reference.md)")
+    png: bool = Field(True, description="write PNG pictures (false: leaves 'pictures' out of 'write')")
+    fields: bool = Field(True, description="write field files (false: leaves 'fields_*' out of 'write')")
     effective_conductivity: bool = Field(
         False, description="also compute the effective conductivity of the meshed electrolyte [S/m]")
     percentile: float = Field(99.0, gt=50, lt=100, description="percentile of the robust focusing factor [%]")
-    mesh_cache: str | None = Field(".cache/meshes", description="mesh cache folder (null: no cache)")
+    mesh_cache: str | None = Field(
+        "default", description="mesh cache folder ('default': the user cache folder; null: no cache)")
+
+    @field_validator("write")
+    @classmethod
+    def _known_outputs(cls, names: list[str]) -> list[str]:
+        unknown = [n for n in names if n not in output_names()]
+        if unknown:
+            raise ValueError(f"unknown output {unknown[0]!r}; allowed: {', '.join(output_names())}")
+        return list(dict.fromkeys(names))
+
+    def selected(self) -> list[str]:
+        """The outputs to write: ``write`` without those that ``png``/``fields`` switch off."""
+        return [n for n in self.write if (self.png or n != "pictures") and (self.fields or not n.startswith("fields_"))]
+
+    def mesh_cache_folder(self) -> Path | None:
+        """The mesh cache folder (``default``: platformdirs' user cache, ``.../dendrite/meshes``)."""
+        if self.mesh_cache is None:
+            return None
+        if self.mesh_cache == "default":
+            import platformdirs
+
+            return Path(platformdirs.user_cache_dir("dendrite")) / "meshes"
+        return Path(self.mesh_cache)
 
 
 class Mechanics(_Section):

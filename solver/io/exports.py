@@ -1,25 +1,28 @@
-"""Field writers: XDMF for ParaView (volume fields), VTU + CSV for the interface.
+"""Field writers: XDMF (P1) and VTX/ADIOS2 (exact) for ParaView, VTU + CSV for the interface.
 
 Field names carry their units, because ParaView shows names, not metadata:
 ``potential_V`` [V], ``current_density_A_m2`` [A/m^2] (vector, cell-wise),
 ``current_density_magnitude_A_m2``, ``ionic_conductivity_S_m`` [S/m], ``region`` (cell
 tags), and on the interface ``interface_current_density_A_m2`` (into the anode, positive
-for plating) and ``overpotential_V``. ParaView 5.11 reads the XDMF (HDF5 beside it).
+for plating) and ``overpotential_V``. ParaView 5.11 reads the XDMF (HDF5 beside it), where
+the potential is interpolated to P1 on the mesh nodes. The VTX files (ADIOS2 BP4,
+ParaView >= 5.12) keep the potential in its own element (P2, or DG with a lumped
+grain-boundary model) exactly: ``fields.bp`` holds the potential, ``cell_fields.bp`` the
+cell-wise (DG0) fields.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import dolfinx
 import numpy as np
 import ufl
-
-import dolfinx
 from dolfinx import fem
 
 from solver.physics.conduction import ConductionFields
 
-__all__ = ["FIELD_UNITS", "write_fields", "write_interface"]
+__all__ = ["FIELD_UNITS", "interface_table", "write_fields", "write_fields_vtx", "write_interface"]
 
 FIELD_UNITS = {
     "potential_V": "V (electrolyte potential vs the Li anode)",
@@ -71,6 +74,26 @@ def write_fields(folder: Path, fields: ConductionFields) -> Path:
     return path
 
 
+def write_fields_vtx(folder: Path, fields: ConductionFields) -> list[Path]:
+    """Write ``fields.bp`` (potential, native element) and ``cell_fields.bp`` (DG0 fields:
+    current density, its magnitude, conductivity, region tag) with ADIOS2 (collective)."""
+    msh = fields.tagged.mesh
+    phi = fields.potential
+    phi.name = "potential_V"
+    i_vec, i_mag = cell_current_density(fields)
+    sigma = fields.conductivity
+    sigma.name = "ionic_conductivity_S_m"
+    region = fem.Function(i_mag.function_space, name="region")
+    tags = fields.tagged.cell_tags
+    region.x.array[tags.indices] = tags.values
+    region.x.scatter_forward()
+    paths = [Path(folder) / "fields.bp", Path(folder) / "cell_fields.bp"]
+    for path, functions in zip(paths, ([phi], [i_vec, i_mag, sigma, region])):
+        with dolfinx.io.VTXWriter(msh.comm, path, functions, engine="BP4") as writer:
+            writer.write(0.0)
+    return paths
+
+
 def write_interface(folder: Path, samples: dict) -> None:
     """Interface facets as ``interface.vtu`` (ParaView) and ``interface.csv`` (rank 0 only)."""
     import meshio
@@ -85,9 +108,19 @@ def write_interface(folder: Path, samples: dict) -> None:
         "overpotential_V": samples["overpotential"].ravel(),
     }
     meshio.Mesh(points, cells, point_data=point_data).write(Path(folder) / "interface.vtu")
+    columns, table = interface_table(samples)
+    np.savetxt(Path(folder) / "interface.csv", table, delimiter=",", header=",".join(columns), comments="")
+
+
+def interface_table(samples: dict) -> tuple[list[str], np.ndarray]:
+    """Column names (with units) and rows of the interface table, one row per facet
+    (midpoint [m], area [m^2, m in 2D], facet-mean current density [A/m^2] and
+    overpotential [V]), sorted by the midpoint coordinates."""
+    pts = samples["points"]
+    gdim = pts.shape[2]
     mid = pts.mean(axis=1)
-    header = ",".join(["x_m", "y_m", "z_m"][:gdim] + ["facet_area_m" + ("" if gdim == 2 else "2"),
-                      "interface_current_density_A_m2", "overpotential_V"])
+    columns = ["x_m", "y_m", "z_m"][:gdim] + ["facet_area_m" + ("" if gdim == 2 else "2"),
+                                             "interface_current_density_A_m2", "overpotential_V"]
     order = np.lexsort(mid.T[::-1])
     table = np.column_stack([mid, samples["area"], samples["current_density"].mean(1), samples["overpotential"].mean(1)])
-    np.savetxt(Path(folder) / "interface.csv", table[order], delimiter=",", header=header, comments="")
+    return columns, table[order]

@@ -102,39 +102,32 @@ def plot_interface(samples: dict, path: Path, title: str) -> None:
 
 
 def summary_text(summary: dict) -> str:
-    """A short plain-text report of the main numbers (units written out)."""
+    """A short plain-text report: every metric the registry marks ``report``, in its display unit."""
+    from solver.analysis.registry import format_value, metric, metrics
+
     m = summary["metrics"]
     mesh = summary["mesh"]
+    gdim = summary.get("dimension") or _gdim(m)
     lines = [
         f"case {summary['case']}: {summary.get('description', '')}".rstrip(": "),
         f"  mesh: {mesh['cells']} cells, {summary['solver']['dofs']} DOFs (P{summary['solver']['degree']}), "
         f"h_min {mesh['h_min_m'] * 1e9:.3g} nm",
-        f"  applied current density    {m['applied_current_density_projected'] * 0.1:.4g} mA/cm^2 (projected area)",
-        f"  mean interface current     {m['mean_interface_current_density'] * 0.1:.4g} mA/cm^2 (true contact area)",
-        f"  max interface current      {m['max_interface_current_density'] * 0.1:.4g} mA/cm^2 at {_fmt_um(m['hot_spot'])}",
-        f"  focusing factor            {m['focusing_factor']:.4g} (max/mean), {m['focusing_factor_percentile']:.4g} "
-        f"(p{m['percentile']:g}/mean)",
-        f"  overpotential              mean {m['mean_overpotential'] * 1e3:.4g} mV, max |eta| "
-        f"{m['max_abs_overpotential'] * 1e3:.4g} mV",
-        f"  counter potential          {m['counter_potential'] * 1e3:.4g} mV vs Li",
-        f"  charge balance error       {m['charge_balance_error']:.2e} (relative)",
-        f"  R_ct = {m['charge_transfer_resistance']:.3g} ohm m^2; polarisation length sigma R_ct: "
-        + ", ".join(f"{k} {v * 1e6:.3g} um" for k, v in m["polarisation_length"].items()),
-        f"  Newton iterations {summary['solver']['newton_iterations']}, solve {summary['timings']['solve_s']:.2f} s, "
-        f"total {summary['timings']['total_s']:.2f} s",
     ]
     risk = summary.get("risk")
     if risk:
-        ccd = risk.get("ccd")
         where = f"flaw {risk['worst_flaw']}" if risk["flaws"] else "the interface as a whole (no flaw)"
-        k_i = (f", K_I {(risk['worst_stress_intensity'] or 0) * 1e-6:.3g} MPa m^0.5"
-               if risk["criterion"] == "fracture_toughness" and risk["flaws"] else "")
-        worst = f"{risk['worst_ratio']:.3g} at {where}{k_i}" if risk["worst_ratio"] is not None else "-"
-        lines.append(f"  dendrite risk ({risk['criterion']}): worst ratio at the applied current {worst}")
-        lines.append("  critical current density   " + (f"{ccd * 0.1:.4g} mA/cm^2" if ccd is not None
-                                                       else f"none ({risk.get('ccd_note')})"))
+        lines.append(f"  dendrite risk ({risk['criterion']}) at {where}" if risk["worst_ratio"] is not None
+                     else f"  dendrite risk ({risk['criterion']})")
+        if risk.get("ccd") is None and risk.get("ccd_note"):
+            lines.append(f"  CCD: {risk['ccd_note']}")
+    for item in metrics():
+        if item.report and item.name in m and metric(item.name) is item:
+            lines.append(f"  {item.title:<40} {format_value(item, m[item.name], gdim)}")
+    lines.append(f"  Newton iterations {summary['solver']['newton_iterations']}, solve "
+                 f"{summary['timings']['solve_s']:.2f} s, total {summary['timings'].get('total_s', 0.0):.2f} s")
     return "\n".join(lines)
 
 
-def _fmt_um(point) -> str:
-    return "(" + ", ".join(f"{c * 1e6:.3g}" for c in point) + ") um"
+def _gdim(metrics: dict) -> int:
+    """Geometric dimension from the hot-spot coordinates (3 when unknown)."""
+    return len(metrics.get("hot_spot", (0, 0, 0)))

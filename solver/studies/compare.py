@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
+import json
+import logging
 import math
 from pathlib import Path
 
@@ -27,31 +29,19 @@ import yaml
 from mpi4py import MPI
 from pydantic import BaseModel, ConfigDict, Field
 
+from solver.analysis.registry import flatten, format_value, metric, metrics
 from solver.config.case import Case, load_case, parse_case
+from solver.config.units import Quantity
 from solver.errors import CaseError
-from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
-from solver.io.progress import console
+from solver.io.exports import cell_current_density
 from solver.io.report import gather_grid
 from solver.io.result_folder import run_folder, write_json
+from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.studies.run import run_case
-from solver.config.units import Quantity
-from solver.io.exports import cell_current_density
 
-__all__ = ["Study", "load_study", "compare"]
+__all__ = ["Study", "compare", "comparison_table", "flatten_metrics", "load_study"]
 
-#: metrics shown in the table: key in the flattened summary -> (label, unit, scale to unit)
-TABLE = {
-    "ccd": ("predicted CCD", "mA/cm^2", 0.1),
-    "risk_worst_ratio": ("worst risk ratio at the applied current", "-", 1.0),
-    "risk_worst_stress_intensity": ("worst K_I at the applied current", "MPa m^0.5", 1e-6),
-    "focusing_factor": ("focusing factor max/mean", "-", 1.0),
-    "focusing_factor_percentile": ("focusing factor p99/mean", "-", 1.0),
-    "max_interface_current_density": ("worst local current density", "mA/cm^2", 0.1),
-    "max_abs_overpotential": ("worst local overpotential magnitude", "mV", 1e3),
-    "counter_potential": ("polarisation (counter potential)", "mV", 1e3),
-    "effective_conductivity": ("effective conductivity", "mS/cm", 10.0),
-}
-
+log = logging.getLogger(__name__)
 
 class Study(BaseModel):
     """A comparison file: ``comparison: {cases: [...], seeds: N, measured_ccd: {...}}``."""
@@ -109,23 +99,7 @@ def _with_seed_offset(case: Case, offset: int) -> Case:
 
 def flatten_metrics(summary: dict) -> dict[str, float]:
     """Scalar metrics of a run summary, nested dicts flattened as 'a.b'."""
-    flat = {}
-
-    def walk(prefix, node):
-        for k, v in node.items():
-            key = f"{prefix}{k}"
-            if isinstance(v, dict):
-                walk(key + ".", v)
-            elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                flat[key] = float(v)
-
-    walk("", summary.get("metrics", {}))
-    risk = summary.get("risk")
-    if risk:
-        flat["ccd"] = risk["ccd"] if risk.get("ccd") is not None else math.inf
-        flat["risk_worst_ratio"] = risk["worst_ratio"]
-        flat["risk_worst_stress_intensity"] = risk.get("worst_stress_intensity", math.nan)
-    return flat
+    return flatten(summary.get("metrics", {}))
 
 
 @dataclasses.dataclass
@@ -165,7 +139,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
         with broadcast_errors(comm), process_groups(comm, groups) as group:
             for d, k, real, n in share_work(jobs, group.count)[group.index]:
                 if group.leader:
-                    console.print(f"{group.label()}[bold]{real.name}[/bold]: realisation {k + 1}/{n}")
+                    log.info("%s%s: realisation %d/%d", group.label(), real.name, k + 1, n)
                 result = run_case(real, out=folder / "runs" / f"{real.name}-{k}", quiet=True, comm=group.comm)
                 grid = sweep = None
                 if k == 0:
@@ -194,14 +168,18 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
                 "study": study.model_dump(mode="json"),
                 "designs": {d.case.name: {k: d.stats(k) for k in d.runs[0]} for d in designs},
             })
-    if comm.rank == 0:
-        console.print(f"comparison written to {folder.final}")
-        print((folder.final / "comparison.md").read_text())
+    log.info("comparison written to %s", folder.final)
     return folder.final
 
 
+def _ordered_keys(keys) -> list[str]:
+    """Flattened metric keys in registry order (unregistered ones last, sorted)."""
+    order = {m.name: k for k, m in enumerate(metrics())}
+    return sorted(keys, key=lambda key: (order.get(key.split(".", 1)[0], len(order)), key))
+
+
 def _write_table_csv(path: Path, designs: list[_Design]) -> None:
-    keys = sorted({k for d in designs for r in d.runs for k in r})
+    keys = _ordered_keys({k for d in designs for r in d.runs for k in r})
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["case", "realisation"] + keys)
@@ -210,12 +188,41 @@ def _write_table_csv(path: Path, designs: list[_Design]) -> None:
                 w.writerow([d.case.name, k] + [r.get(key, "") for key in keys])
 
 
+def comparison_table(folder: str | Path):
+    """The runs of a comparison folder as a tidy pandas DataFrame: one row per (case,
+    realisation, metric) with the SI value and its unit (from the metric registry)."""
+    import pandas as pd
+
+    folder = Path(folder)
+    first = next(iter(sorted(folder.glob("runs/*/summary.json"))), None)
+    gdim = json.loads(first.read_text()).get("dimension", 3) if first else 3
+    wide = pd.read_csv(folder / "metrics.csv")
+    tidy = wide.melt(id_vars=["case", "realisation"], var_name="metric", value_name="value").dropna(subset=["value"])
+    tidy["unit"] = [((item.si_unit(gdim) if (item := metric(k)) else "") or "1") for k in tidy["metric"]]
+    return tidy.reset_index(drop=True)
+
+
 def _fmt(mean: float, std: float, n: int, scale: float) -> str:
     if n == 0 or math.isnan(mean):
         return "-"
     if math.isinf(mean):
         return "none in range"
     return f"{mean * scale:.4g}" + (f" ± {std * scale:.2g}" if n > 1 else "")
+
+
+def _table_rows(designs: list[_Design], gdim: int) -> list[str]:
+    """One row per flattened key of every metric the registry marks ``table``."""
+    keys = _ordered_keys({k for d in designs for r in d.runs for k in r})
+    rows = []
+    for key in keys:
+        item = metric(key)
+        if item is None or not item.table:
+            continue
+        label = item.title + (f" {key.split('.', 1)[1]}" if "." in key else "")
+        scale = item.scale(gdim)
+        rows.append(f"| {label} [{item.shown_unit(gdim) or '-'}] | "
+                    + " | ".join(_fmt(*d.stats(key), scale) for d in designs) + " |")
+    return rows
 
 
 def _distinguishable(a: _Design, b: _Design, key: str) -> bool | None:
@@ -264,21 +271,18 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
                  "realisations. Units in the first column.\n")
     header = "| metric | " + " | ".join(d.case.name for d in designs) + " |"
     lines += [header, "|" + "---|" * (len(designs) + 1)]
-    for key, (label, unit, scale) in TABLE.items():
-        if not any(key in r for d in designs for r in d.runs):
-            continue
-        lines.append(f"| {label} [{unit}] | " + " | ".join(_fmt(*d.stats(key), scale) for d in designs) + " |")
-    asr_keys = sorted({k for d in designs for r in d.runs for k in r if k.startswith("asr_split.")})
-    for key in asr_keys:
-        lines.append(f"| ASR {key.split('.', 1)[1]} [ohm cm^2] | " + " | ".join(_fmt(*d.stats(key), 1e4) for d in designs) + " |")
+    gdim = base.summaries[0].get("dimension", 3)
+    lines += _table_rows(designs, gdim)
     lines.append("")
     if has_sweeps:
         lines += ["![CCD sweeps](ccd_sweeps.png)", ""]
     lines += ["![current density, one colour scale](current_density_side_by_side.png)", ""]
 
     lines += ["## Verdict", ""]
-    key = "ccd" if any("ccd" in r for d in designs for r in d.runs) else "focusing_factor_percentile"
-    label, unit, scale = TABLE[key]
+    key = ("critical_current_density" if any("critical_current_density" in r for d in designs for r in d.runs)
+           else "focusing_factor_percentile")
+    item = metric(key)
+    label = item.title
     for other in designs[1:]:
         ma, _, _ = base.stats(key)
         mb, _, _ = other.stats(key)
@@ -286,11 +290,11 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
         verdict = _distinguishable(base, other, key)
         equal = verdict is False or (verdict is None and not (_random(base) or _random(other))
                                      and abs(ratio - 1) < 0.01)
-        if key == "ccd":
+        if key == "critical_current_density":
             safer = "neither is predicted safer" if equal else \
                 f"{other.case.name if mb > ma else base.case.name} is predicted safer"
             sentence = (f"**{other.case.name} vs {base.case.name}**: predicted CCD ratio {ratio:.3g} "
-                        f"({_fmt(mb, 0, 1, scale)} vs {_fmt(ma, 0, 1, scale)} {unit}); {safer}")
+                        f"({format_value(item, mb, gdim)} vs {format_value(item, ma, gdim)}); {safer}")
         else:
             less = "neither focuses current less" if equal else \
                 f"{other.case.name if mb < ma else base.case.name} focuses current less"
@@ -306,9 +310,9 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
             sentence += ". The difference is within the ensemble spread: **not distinguishable**."
         measured_a = study.measured_ccd.get(base.case.name)
         measured_b = study.measured_ccd.get(other.case.name)
-        if key == "ccd" and measured_a and measured_b:
-            sentence += (f" Measured CCD ratio {measured_b / measured_a:.3g} ({measured_b * 0.1:.3g} vs "
-                         f"{measured_a * 0.1:.3g} mA/cm^2; {study.measured_source}).")
+        if key == "critical_current_density" and measured_a and measured_b:
+            sentence += (f" Measured CCD ratio {measured_b / measured_a:.3g} ({format_value(item, measured_b, gdim, 3)}"
+                         f" vs {format_value(item, measured_a, gdim, 3)}; {study.measured_source}).")
         lines.append(sentence)
         diffs = _input_differences(base.case, other.case)
         if diffs:
@@ -353,15 +357,16 @@ def _plot_sweeps(path: Path, designs: list[_Design]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    current = metric("applied_current_density_projected")
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for d in designs:
         if not d.sweep:
             continue
         pts = sorted((p["applied_current_density"], p["worst_ratio"]) for p in d.sweep if p.get("failed") is None)
         i, r = np.array(pts).T
-        ax.plot(i * 0.1, r, "o-", ms=3, label=d.case.name)
+        ax.plot(i * current.scale(), r, "o-", ms=3, label=d.case.name)
     ax.axhline(1.0, color="k", lw=0.8, ls="--")
-    ax.set_xlabel("applied current density [mA/cm$^2$]")
+    ax.set_xlabel(f"applied current density [{current.shown_unit()}]")
     ax.set_ylabel("worst risk ratio (1 = critical)")
     ax.set_xscale("log")
     ax.grid(alpha=0.3)

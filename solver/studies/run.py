@@ -1,17 +1,23 @@
-"""One run of a case: case -> geometry -> mesh -> problem -> fields -> metrics -> report.
+"""One run of a case: case -> geometry -> mesh -> problem -> state -> metrics -> outputs.
 
-Everything the CLI's ``dendrite run`` does is reachable from Python:
+Everything the CLI's ``dendrite run`` does is reachable from Python (see also the
+notebook-friendly :func:`solver.run`):
 
     from solver.config.case import load_case
     from solver.studies.run import run_case
     result = run_case(load_case("cases/default.yaml"))
-    print(result.folder, result.summary["metrics"]["focusing_factor"])
+    result.folder, result.summary["metrics"]["focusing_factor"]
+
+Metrics and their units come from the metric registry (:mod:`solver.analysis.registry`),
+the files from the outputs the case selects (:mod:`solver.io.outputs`). The library logs
+its stages (logger ``solver.studies.run``) and prints nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import math
 import time
 from pathlib import Path
@@ -19,68 +25,52 @@ from pathlib import Path
 import yaml
 from mpi4py import MPI
 
+from solver.analysis.homogenisation import effective_conductivity
+from solver.analysis.metrics import conduction_metrics
+from solver.analysis.registry import HomogenisationContext, compute_stage, metric_table, metric_units
+from solver.config.adapter import build_case_mesh, case_conductivities, conduction_problem
 from solver.config.case import Case
 from solver.errors import CaseError, SolverError
-from solver.physics.conduction import ConductionFields
-from solver.analysis.homogenisation import effective_conductivity
-from solver.studies.flaw_risk import write_sweep
-from solver.config.adapter import build_case_mesh, case_conductivities, conduction_problem
-from solver.analysis.metrics import conduction_metrics
-from solver.io.progress import Stages, console
-from solver.io.report import gather_grid, plot_cell_field, plot_interface, summary_text
+from solver.io.exports import FIELD_UNITS
+from solver.io.outputs import OutputContext, get_output
+from solver.io.progress import Stages, quiet_logs
+from solver.io.report import summary_text
 from solver.io.result_folder import run_folder, software_versions, write_json
-from solver.io.exports import FIELD_UNITS, cell_current_density, write_fields, write_interface
 from solver.materials.library import references_for
+from solver.physics.conduction import ConductionFields
 
-__all__ = ["RunResult", "run_case", "METRIC_UNITS"]
+__all__ = ["RunResult", "assess_risk", "run_case"]
 
-METRIC_UNITS = {
-    "interface_area": "m^2 (m per unit depth in 2D)",
-    "counter_area": "m^2 (m per unit depth in 2D)",
-    "applied_current": "A (A/m per unit depth in 2D)",
-    "interface_current": "A (A/m per unit depth in 2D)",
-    "applied_current_density_projected": "A/m^2",
-    "mean_interface_current_density": "A/m^2",
-    "max_interface_current_density": "A/m^2",
-    "min_interface_current_density": "A/m^2",
-    "p_interface_current_density": "A/m^2 (the percentile given by 'percentile')",
-    "focusing_factor": "-",
-    "focusing_factor_percentile": "-",
-    "charge_balance_error": "- (relative)",
-    "hot_spot": "m",
-    "mean_overpotential": "V",
-    "max_abs_overpotential": "V",
-    "min_overpotential": "V",
-    "max_overpotential": "V",
-    "counter_potential": "V (mean electrolyte potential on the counter boundary vs the anode)",
-    "charge_transfer_resistance": "ohm m^2",
-    "polarisation_length": "m (sigma * (R_ct + R_f) per region)",
-    "effective_conductivity": "S/m (anode -> counter direction, homogenised over the meshed microstructure)",
-    "polarisation_length_ratio": "- (anode-side polarisation length / interface_length_scale_m)",
-    "cell_voltage": "V (counter electrode vs anode, with the counter kinetics when given)",
-    "film_resistance": "ohm m^2",
-    "asr_split": "ohm m^2 (area-specific resistance of each loss; 'total' is their sum)",
-    "hot_spots": "m (position), A/m^2 (current_density): top local maxima of the interface current",
-    "overpotential_std": "V",
-    "overpotential_percentiles": "V (area-weighted percentiles, keyed by percent)",
-}
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass
 class RunResult:
-    folder: Path
+    """A finished run: its folder (None when nothing was written), the summary (as in
+    ``summary.json``), the solved state and the interface samples (every rank)."""
+
+    folder: Path | None
     summary: dict
     fields: ConductionFields
+    samples: dict | None = None
 
 
 def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
-             comm: MPI.Comm = MPI.COMM_WORLD, quiet: bool = False) -> RunResult:
-    """Run a case end to end and write its result folder (atomically)."""
-    t_start = time.perf_counter()
-    if out is not None and not overwrite and Path(out).exists():  # fail before any work
+             comm: MPI.Comm = MPI.COMM_WORLD, quiet: bool = False, write: bool = True) -> RunResult:
+    """Run a case end to end; with ``write`` its result folder is written (atomically),
+    without it nothing is written at all. ``quiet``: the ``solver`` loggers pass errors only."""
+    if write and out is not None and not overwrite and Path(out).exists():  # fail before any work
         raise CaseError("--out", f"{out} exists; choose another folder or pass --overwrite")
+    with quiet_logs(quiet):
+        result = _run(case, out, overwrite, comm, write)
+    gc.collect()  # on every rank at the same point (see solver.cli.main)
+    return result
+
+
+def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunResult:
+    t_start = time.perf_counter()
     timings = {}
-    stages = Stages(comm, quiet=quiet)
+    stages = Stages(comm)
     with stages.stage("meshing", timings, "mesh_s"):
         tagged = build_case_mesh(case, comm)
     with stages.stage("compiling forms", timings, "setup_s"):
@@ -88,20 +78,19 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
     with stages.stage(f"solving ({problem.info['dofs']} DOFs)", timings, "solve_s"):
         fields = problem.solve()
     with stages.stage("post-processing", timings, "postprocess_s"):
-        metrics, flux, samples = conduction_metrics(fields, case.model.outputs.percentile)
+        metrics, _, samples = conduction_metrics(fields, case.model.outputs.percentile)
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         raise SolverError(f"non-finite values in {', '.join(bad)}: the solution is not usable "
                           "(check the conductivities, the mesh and the applied load)")
     if case.model.outputs.effective_conductivity:
         with stages.stage("effective conductivity", timings, "homogenisation_s"):
-            conductivity, grain_boundary = case_conductivities(case)
-            metrics["effective_conductivity"] = effective_conductivity(
-                problem.tagged, conductivity, direction=tagged.gdim - 1, grain_boundary=grain_boundary)
+            metrics.update(compute_stage("homogenisation", _homogenisation(case, problem.tagged, tagged.gdim)))
     risk = None
     if case.model.risk is not None:
         with stages.stage("dendrite risk", timings, "risk_s"):
-            risk = assess_risk(case, problem, fields, comm, stages.show)
+            risk = assess_risk(case, problem, fields, comm)
+        metrics.update(compute_stage("risk", risk))
     problem.close()  # collective; fields is a snapshot that does not need it
     electronic = None
     if case.model.electronic is not None:
@@ -109,54 +98,68 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
 
         with stages.stage("electrons in the electrolyte", timings, "electronic_s"):
             electronic = electronic_summary(case, tagged, risk)
-
-    outputs = case.model.outputs
-    with stages.stage("writing results", timings, "write_s"):
-        with run_folder(case.name, outputs.directory, out, overwrite, comm) as folder:
-            if comm.rank == 0:
-                (folder / "case.yaml").write_text(getattr(case, "source_text", None) or yaml.safe_dump(case.raw))
-                write_json(folder / "case_resolved.json", case.resolved())
-            if outputs.fields:
-                write_fields(folder, fields)
-            i_vec, i_mag = cell_current_density(fields)
-            grid = gather_grid(fields.tagged.mesh, {"current_density_magnitude_A_m2": i_mag.x.array}) if outputs.png else None
-            if comm.rank == 0:
-                write_interface(folder, samples)
-                if outputs.png:
-                    plot_cell_field(grid, "current_density_magnitude_A_m2", folder / "current_density.png",
-                                    "|i| [A/m^2]")
-                    plot_interface(samples, folder / "interface_current.png", f"{case.name}: interface")
-                    if risk and risk["sweep_points"]:
-                        write_sweep(folder, risk["sweep_points"], risk["criterion"])
-            timings["total_s"] = time.perf_counter() - t_start
-            summary = {
-                "case": case.name,
-                "description": case.model.description,
-                "metrics": metrics,
-                "metric_units": METRIC_UNITS,
-                "field_units": FIELD_UNITS,
-                "mesh": dict(tagged.statistics, regions=tagged.regions, boundaries=tagged.boundaries),
-                "solver": fields.solver_info,
-                "timings": timings,
-                "seeds": _seeds(case.raw.get("geometry", {})),
-                "versions": software_versions(),
-                "mpi_ranks": comm.size,
-                "references": references_for(case.materials),
-            }
-            if risk:
-                summary["risk"] = {k: v for k, v in risk.items() if k != "sweep_points"}
-            if electronic:
-                summary["electronic"] = electronic
-            if comm.rank == 0:
-                write_json(folder / "summary.json", summary)
-                (folder / "report.txt").write_text(summary_text(summary) + "\n")
-    stages.done(summary_text(summary) + f"\nresults: {folder.final}")
-    gc.collect()  # on every rank at the same point (see solver.cli.main)
-    return RunResult(folder.final, summary, fields)
+    summary = _summary(case, tagged, fields, metrics, risk, timings, comm)
+    if electronic:
+        summary["electronic"] = electronic
+    folder = None
+    if write:
+        with stages.stage("writing results", timings, "write_s"):
+            folder = _write_folder(case, out, overwrite, comm, summary, OutputContext(
+                case.name, fields, samples, risk, comm), t_start)
+        log.info("results: %s", folder)
+    else:
+        timings["total_s"] = time.perf_counter() - t_start
+    return RunResult(folder, summary, fields, samples)
 
 
-def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, show: bool) -> dict:
-    """Flaw risk at the applied current and the CCD search (``fields``, a snapshot, is left as it is).
+def _homogenisation(case: Case, electrolyte, gdim: int) -> HomogenisationContext:
+    conductivity, grain_boundary = case_conductivities(case)
+    return HomogenisationContext(lambda: effective_conductivity(
+        electrolyte, conductivity, direction=gdim - 1, grain_boundary=grain_boundary))
+
+
+def _summary(case: Case, tagged, fields: ConductionFields, metrics: dict, risk: dict | None,
+             timings: dict, comm: MPI.Comm) -> dict:
+    summary = {
+        "case": case.name,
+        "description": case.model.description,
+        "dimension": tagged.gdim,
+        "metrics": metrics,
+        "metric_units": metric_units(metrics, tagged.gdim),
+        "metric_info": metric_table(tagged.gdim),
+        "field_units": FIELD_UNITS,
+        "mesh": dict(tagged.statistics, regions=tagged.regions, boundaries=tagged.boundaries),
+        "solver": fields.solver_info,
+        "timings": timings,
+        "seeds": _seeds(case.raw.get("geometry", {})),
+        "versions": software_versions(),
+        "mpi_ranks": comm.size,
+        "outputs": case.model.outputs.selected(),
+        "references": references_for(case.materials),
+    }
+    if risk:
+        summary["risk"] = {k: v for k, v in risk.items() if k != "sweep_points"}
+    return summary
+
+
+def _write_folder(case: Case, out, overwrite: bool, comm: MPI.Comm, summary: dict, context: OutputContext,
+                  t_start: float) -> Path:
+    """The result folder: the case, every selected output, ``summary.json`` and the report."""
+    with run_folder(case.name, case.model.outputs.directory, out, overwrite, comm) as folder:
+        if comm.rank == 0:
+            (folder / "case.yaml").write_text(getattr(case, "source_text", None) or yaml.safe_dump(case.raw))
+            write_json(folder / "case_resolved.json", case.resolved())
+        for name in case.model.outputs.selected():
+            get_output(name).write(folder, context)
+        summary["timings"]["total_s"] = time.perf_counter() - t_start
+        if comm.rank == 0:
+            write_json(folder / "summary.json", summary)
+            (folder / "report.txt").write_text(summary_text(summary) + "\n")
+    return folder.final
+
+
+def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm) -> dict:
+    """Flaw risk at the applied current and the CCD search; the solution is restored after.
 
     Returns the ``risk`` section of the summary (units: A/m^2, V, Pa, Pa m^0.5).
     """
@@ -168,9 +171,8 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, s
     at_applied = analysis.evaluate(applied) if ec.mode == "galvanostatic" else None
 
     def progress(point):
-        if show:
-            console.print(f"  CCD search: {point.applied_current_density * 0.1:.4g} mA/cm^2 -> worst ratio "
-                          f"{point.worst_ratio:.4g} (flaw {point.worst_flaw})")
+        log.info("CCD search: %.4g mA/cm^2 -> worst ratio %.4g (flaw %s)", 0.1 * point.applied_current_density,
+                 point.worst_ratio, point.worst_flaw)
 
     ccd, points = analysis.critical_current_density(progress) if case.model.risk.ccd else (None, [])
     worst = None

@@ -27,15 +27,16 @@ from typing import Any
 import yaml
 from mpi4py import MPI
 
+from solver.analysis.metrics import conduction_metrics
+from solver.analysis.registry import metric_units, metrics
+from solver.config.adapter import build_case_mesh, conduction_problem
 from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
 from solver.geometry.driver import mesh_key
-from solver.analysis.metrics import conduction_metrics
-from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 from solver.io.result_folder import software_versions, write_json
-from solver.config.adapter import build_case_mesh, conduction_problem
+from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 
-__all__ = ["SweepPoint", "SweepResult", "describe", "parse_values", "sweep_points", "run_sweep"]
+__all__ = ["SweepPoint", "SweepResult", "describe", "parse_values", "run_sweep", "sweep_points", "sweep_table"]
 
 _LOAD_KEYS = {"galvanostatic": "applied_current_density", "potentiostatic": "applied_potential"}
 
@@ -57,6 +58,10 @@ class SweepResult:
     @property
     def failed(self) -> list[dict]:
         return [r for r in self.records if r["status"] != "ok"]
+
+    def table(self):
+        """The points as a tidy pandas DataFrame (see :func:`sweep_table`)."""
+        return sweep_table(self.records)
 
 
 def parse_values(text: str) -> list:
@@ -114,10 +119,30 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _scalar_columns(records: list[dict]) -> list[str]:
+    """Top-level scalar metrics of the records, in registry order (then unregistered ones)."""
+    present = {k for r in records for k, v in r.get("metrics", {}).items()
+               if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    names = [m.name for m in metrics() if m.name in present]
+    return names + sorted(present - set(names))
+
+
+def sweep_table(records: list[dict]):
+    """Tidy table of a sweep (pandas DataFrame): one row per point, the swept value, the
+    status, every scalar metric (SI; units in ``DataFrame.attrs["units"]``)."""
+    import pandas as pd
+
+    columns = _scalar_columns(records)
+    spot = next((r["metrics"]["hot_spot"] for r in records if r.get("metrics", {}).get("hot_spot")), (0, 0, 0))
+    rows = [{"index": r["index"], "parameter": r["parameter"], "value": r["value"], "status": r["status"],
+             **{k: r.get("metrics", {}).get(k) for k in columns}, "error": r.get("error")} for r in records]
+    table = pd.DataFrame(rows, columns=["index", "parameter", "value", "status", *columns, "error"])
+    table.attrs["units"] = metric_units(columns, gdim=len(spot))
+    return table
+
+
 def _csv(records: list[dict]) -> str:
-    scalar = []
-    for r in records:
-        scalar += [k for k, v in r.get("metrics", {}).items() if isinstance(v, (int, float)) and k not in scalar]
+    scalar = _scalar_columns(records)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["index", "parameter", "value", "status", *scalar, "newton_iterations", "seconds", "error"])

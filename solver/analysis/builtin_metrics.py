@@ -1,0 +1,108 @@
+"""The package's own metrics, registered on import (see :mod:`solver.analysis.registry`).
+
+The ``conduction`` functions read properties of
+:class:`solver.analysis.metrics.ConductionContext`; the equations are given there. Sign
+convention: interface current densities are from the electrolyte into the anode, positive
+for plating; statistics are taken along the operating direction.
+"""
+
+from __future__ import annotations
+
+import math
+
+from solver.analysis.registry import Metric, register_metric
+
+CURRENT_DENSITY = {"unit": "A/m^2", "display_unit": "mA/cm^2"}
+POTENTIAL = {"unit": "V", "display_unit": "mV"}
+ASR = {"unit": "ohm m^2", "display_unit": "ohm cm^2"}
+AREA = {"unit": "m^2", "display_unit": "um^2", "unit_2d": "m", "display_unit_2d": "um"}
+CURRENT = {"unit": "A", "display_unit": "mA", "unit_2d": "A/m", "display_unit_2d": "mA/m"}
+NUMBER = {"unit": "", "display_unit": ""}
+
+
+def _sampled(name: str):
+    """A statistic of the interface samples (every rank holds them)."""
+    return lambda c: c.sample_statistics[name]
+
+
+_BUILTINS = [
+    Metric("interface_area", description="area of the anode interface (true contact area)",
+           compute=lambda c: c.area, report=False, table=False, **AREA),
+    Metric("counter_area", description="area of the counter electrode (projected area)",
+           compute=lambda c: c.counter_area, report=False, table=False, **AREA),
+    Metric("applied_current", description="cell current (galvanostatic: applied; potentiostatic: counter flux)",
+           compute=lambda c: c.applied_current, report=False, table=False, **CURRENT),
+    Metric("applied_current_density_projected", label="applied current density",
+           description="cell current over the projected (counter) area",
+           compute=lambda c: c.applied_current / c.counter_area, table=False, **CURRENT_DENSITY),
+    Metric("interface_current", description="kinetics current integrated over the interface",
+           compute=lambda c: c.interface_current, report=False, table=False, **CURRENT),
+    Metric("charge_balance_error", label="charge balance error", description="|I_interface - I_applied| / |I_applied|",
+           compute=lambda c: c.charge_balance_error, table=False, **NUMBER),
+    Metric("counter_potential", label="polarisation (counter potential)",
+           description="mean electrolyte potential on the counter boundary vs the anode",
+           compute=lambda c: c.counter_potential, **POTENTIAL),
+    Metric("cell_voltage", label="cell voltage", description="counter electrode vs anode, with the counter kinetics",
+           compute=lambda c: c.cell_voltage, table=False, **POTENTIAL),
+    Metric("charge_transfer_resistance", label="charge-transfer resistance R_ct",
+           description="linearised charge-transfer resistance of the anode kinetics",
+           compute=lambda c: c.settings.kinetics.charge_transfer_resistance, table=False, **ASR),
+    Metric("film_resistance", description="area-specific resistance of an interface film",
+           compute=lambda c: c.settings.kinetics.film_resistance, report=False, table=False, **ASR),
+    Metric("asr_split", label="ASR", description="area-specific resistance of each loss; 'total' is their sum",
+           compute=lambda c: c.asr_split, report=False, **ASR),
+    Metric("polarisation_length", label="polarisation length sigma (R_ct + R_f)",
+           description="sigma * (R_ct + R_f) per region", compute=lambda c: c.polarisation_length,
+           table=False, unit="m", display_unit="um"),
+    Metric("polarisation_length_ratio", description="anode-side polarisation length / interface_length_scale_m",
+           compute=lambda c: c.polarisation_length_ratio, report=False, table=False, **NUMBER),
+    Metric("mean_interface_current_density", label="mean interface current (contact)",
+           description="interface current / interface area", compute=_sampled("mean_current_density"),
+           table=False, **CURRENT_DENSITY),
+    Metric("max_interface_current_density", label="worst local current density",
+           description="largest interface current density (vertex values)",
+           compute=_sampled("max_current_density"), **CURRENT_DENSITY),
+    Metric("min_interface_current_density", description="smallest interface current density (vertex values)",
+           compute=_sampled("min_current_density"), report=False, table=False, **CURRENT_DENSITY),
+    Metric("p_interface_current_density", description="area-weighted percentile given by 'percentile'",
+           compute=_sampled("percentile_current_density"), report=False, table=False, **CURRENT_DENSITY),
+    Metric("focusing_factor", label="focusing factor max/mean", description="max / mean interface current density",
+           compute=_sampled("focusing_factor"), **NUMBER),
+    Metric("focusing_factor_percentile", label="focusing factor p99/mean",
+           description="area-weighted percentile ('percentile') / mean interface current density",
+           compute=_sampled("focusing_factor_percentile"), **NUMBER),
+    Metric("percentile", description="percentile of the robust focusing factor", compute=lambda c: c.percentile,
+           report=False, table=False, unit="percent", display_unit="percent"),
+    Metric("hot_spot", label="hot spot", description="position of the largest interface current density",
+           compute=_sampled("hot_spot"), table=False, unit="m", display_unit="um"),
+    Metric("hot_spots", description="top local maxima: position [m] and current_density [A/m^2]",
+           compute=_sampled("hot_spots"), report=False, table=False, unit="m", display_unit="um"),
+    Metric("mean_overpotential", label="mean overpotential", description="area-weighted mean of eta",
+           compute=_sampled("mean_overpotential"), table=False, **POTENTIAL),
+    Metric("max_abs_overpotential", label="worst local overpotential magnitude", description="max |eta|",
+           compute=_sampled("max_abs_overpotential"), **POTENTIAL),
+    Metric("min_overpotential", description="smallest eta", compute=_sampled("min_overpotential"),
+           report=False, table=False, **POTENTIAL),
+    Metric("max_overpotential", description="largest eta", compute=_sampled("max_overpotential"),
+           report=False, table=False, **POTENTIAL),
+    Metric("overpotential_std", description="area-weighted standard deviation of eta",
+           compute=_sampled("overpotential_std"), report=False, table=False, **POTENTIAL),
+    Metric("overpotential_percentiles", description="area-weighted percentiles of eta, keyed by percent",
+           compute=_sampled("overpotential_percentiles"), report=False, table=False, **POTENTIAL),
+    Metric("effective_conductivity", stage="homogenisation", label="effective conductivity",
+           description="anode -> counter direction, homogenised over the meshed microstructure",
+           compute=lambda c: c.effective_conductivity(), unit="S/m", display_unit="mS/cm"),
+    Metric("worst_risk_ratio", stage="risk", label="worst risk ratio at the applied current",
+           description="largest ratio of the risk criterion over the flaws (1 = critical)",
+           compute=lambda r: r.get("worst_ratio"), **NUMBER),
+    Metric("worst_stress_intensity", stage="risk", label="worst K_I at the applied current",
+           description="mode-I stress intensity at the worst flaw",
+           compute=lambda r: r.get("worst_stress_intensity") if r.get("flaws") else None,
+           unit="Pa m^0.5", display_unit="MPa m^0.5"),
+    Metric("critical_current_density", stage="risk", label="predicted CCD",
+           description="applied current density at which the criterion is first met (inf: not in range)",
+           compute=lambda r: math.inf if r.get("ccd") is None else r["ccd"], **CURRENT_DENSITY),
+]
+
+for _item in _BUILTINS:
+    register_metric(_item)
