@@ -26,6 +26,8 @@ from petsc4py import PETSc
 import dolfinx.fem.petsc
 from dolfinx import fem
 
+from solver.analysis.focusing import focusing_metrics
+from solver.analysis.regime import polarisation_regime
 from solver.physics.conduction import ConductionFields
 
 __all__ = ["boundary_flux", "interface_samples", "conduction_metrics", "asr_split", "hot_spots", "cell_voltage"]
@@ -242,7 +244,8 @@ def hot_spots(samples: dict, count: int = 5, sign: float = 1.0) -> list[dict]:
     return [{"position": position[k].tolist(), "current_density": float(values[k] * sign)} for k in peaks]
 
 
-def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tuple[dict, fem.Function, dict | None]:
+def conduction_metrics(fields: ConductionFields, percentile: float = 99.0, guard_band: float | None = None,
+                       edge_averaging_length: float | None = None) -> tuple[dict, fem.Function, dict | None]:
     """Scalar metrics of a solution, the consistent interface flux, and the interface samples.
 
     Metrics (SI; in 2D integrated quantities are per unit depth):
@@ -254,7 +257,10 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
     (mean electrolyte potential on the counter boundary) [V], cell_voltage [V] (see
     :func:`cell_voltage`), asr_split [ohm m^2] (see :func:`asr_split`), polarisation
     lengths L_p = sigma (R_ct + R_f) [m] per region and polarisation_length_ratio =
-    L_p(anode side) / interface_length_scale_m [-] when the geometry gives that scale.
+    L_p(anode side) / interface_length_scale_m [-] when the geometry gives that scale;
+    the interior (guard-band) focusing metrics and void-edge averages of
+    :func:`solver.analysis.focusing.focusing_metrics` (``guard_band`` and
+    ``edge_averaging_length`` [m] are passed to it).
     """
     s = fields.settings
     t = fields.tagged
@@ -301,6 +307,7 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
     scale = t.metadata.get("interface_length_scale_m")
     if scale:
         m["polarisation_length_ratio"] = _anode_conductivity(fields) * resistance / scale
+        m["polarisation_regime"] = polarisation_regime(_anode_conductivity(fields) * resistance, scale)
     if comm.rank == 0:
         sign = 1.0 if applied_current >= 0 else -1.0  # metrics along the operating direction
         i = samples["current_density"] * sign
@@ -329,4 +336,7 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tu
             },
         )
     m = comm.bcast(m if comm.rank == 0 else None, root=0)
+    sign = 1.0 if applied_current >= 0 else -1.0
+    m.update(focusing_metrics(t, samples, m["mean_interface_current_density"], sign, percentile, guard_band,
+                              edge_averaging_length, s.anode_interface))
     return m, flux, samples

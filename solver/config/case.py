@@ -105,6 +105,12 @@ class Outputs(_Section):
         False, description="also compute the effective conductivity of the meshed electrolyte [S/m]")
     percentile: float = Field(99.0, gt=50, lt=100, description="percentile of the robust focusing factor [%]")
     mesh_cache: str | None = Field(".cache/meshes", description="mesh cache folder (null: no cache)")
+    lateral_guard_band: Quantity("m") | None = Field(
+        None, ge=0, description="interior focusing metrics ignore the interface this close to the lateral sides [m]; "
+        "default: the geometry's lateral length scale (at most a quarter of the width)")
+    edge_averaging_length: Quantity("m") | None = Field(
+        None, gt=0, description="length over which the current next to each contact edge (void) is averaged [m]; "
+        "default: not computed (the edge maximum itself is mesh dependent)")
 
 
 class Mechanics(_Section):

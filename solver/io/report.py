@@ -13,6 +13,8 @@ import numpy as np
 
 import dolfinx.plot
 
+from solver.io.focusing_text import focusing_lines
+
 __all__ = ["gather_grid", "plot_cell_field", "plot_interface", "summary_text"]
 
 
@@ -114,6 +116,7 @@ def summary_text(summary: dict) -> str:
         f"  max interface current      {m['max_interface_current_density'] * 0.1:.4g} mA/cm^2 at {_fmt_um(m['hot_spot'])}",
         f"  focusing factor            {m['focusing_factor']:.4g} (max/mean), {m['focusing_factor_percentile']:.4g} "
         f"(p{m['percentile']:g}/mean)",
+        *focusing_lines(m),
         f"  overpotential              mean {m['mean_overpotential'] * 1e3:.4g} mV, max |eta| "
         f"{m['max_abs_overpotential'] * 1e3:.4g} mV",
         f"  counter potential          {m['counter_potential'] * 1e3:.4g} mV vs Li",

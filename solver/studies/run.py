@@ -62,6 +62,14 @@ METRIC_UNITS = {
     "hot_spots": "m (position), A/m^2 (current_density): top local maxima of the interface current",
     "overpotential_std": "V",
     "overpotential_percentiles": "V (area-weighted percentiles, keyed by percent)",
+    "guard_band": "m (interior metrics ignore the interface this close to the lateral sides)",
+    "interior_max_interface_current_density": "A/m^2",
+    "interior_focusing_factor": "- (interior max / mean)",
+    "interior_focusing_factor_percentile": "-",
+    "interior_hot_spot": "m",
+    "interior_error": "- (why the interior metrics are missing)",
+    "polarisation_regime": "m (feature_size, polarisation_length), - (attenuation of the geometric focusing)",
+    "void_edges": "A/m^2 (averaged_current_density), m (averaging_length, position), - (edge_focusing_factor)",
 }
 
 
@@ -87,7 +95,9 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
     with stages.stage(f"solving ({problem.info['dofs']} DOFs)", timings, "solve_s"):
         fields = problem.solve()
     with stages.stage("post-processing", timings, "postprocess_s"):
-        metrics, flux, samples = conduction_metrics(fields, case.model.outputs.percentile)
+        wanted = case.model.outputs
+        metrics, flux, samples = conduction_metrics(fields, wanted.percentile, wanted.lateral_guard_band,
+                                                    wanted.edge_averaging_length)
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         raise SolverError(f"non-finite values in {', '.join(bad)}: the solution is not usable "
