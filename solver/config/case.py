@@ -22,6 +22,7 @@ from solver.errors import CaseError
 from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
+from solver.config.temperature import check_temperature, temperature_rules
 
 __all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
@@ -66,6 +67,9 @@ class Electrochemistry(_Section):
         None, gt=0, le=10, description="magnitude of the electrolyte potential at the counter vs the anode [V]"
     )
     temperature: Quantity("K") = Field(298.15, gt=0, le=2000, description="temperature [K]")
+    missing_activation_energy: Literal["error", "hold"] = Field(
+        "error", description="at a temperature other than a property's reference: error (name the material) or "
+        "hold the properties that have no activation energy at their reference value")
     equilibrium_potential: Quantity("V") = Field(0.0, description="U_ref of the anode reaction [V]")
     kinetics: Kinetics = Field(default_factory=Kinetics)
     anode_interface: str = Field("anode_interface", description="boundary where charge transfer happens")
@@ -216,6 +220,7 @@ class Case:
             "case": self.model.model_dump(mode="json"),
             "geometry_parameters": self.geometry.model_dump(mode="json"),
             "exchange_current_density": {"value": i0, "source": i0_source},
+            "temperature_rules": temperature_rules(self),
             "materials": {
                 region: {"material": m.name, "values": m.values, "sources": m.sources, "reference_temperature": m.reference_temperature}
                 for region, m in self.materials.items()
@@ -301,6 +306,7 @@ def parse_case(raw: Any, name: str = "case") -> Case:
         _check_study(raw, model.study)
     case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
     case.exchange_current_density()  # fail early when i0 has no source
+    check_temperature(case)  # and when a property has no activation energy at another temperature
     return case
 
 

@@ -35,6 +35,8 @@ PROPERTIES = {
     "ionic_conductivity": "S/m",
     "electronic_conductivity": "S/m",
     "activation_energy": "eV",
+    "electronic_activation_energy": "eV",
+    "exchange_current_activation_energy": "eV",
     "exchange_current_density": "A/m^2",
     "youngs_modulus": "Pa",
     "poissons_ratio": "",
@@ -59,6 +61,11 @@ class Material:
     values: dict[str, float]
     sources: dict[str, str]
     reference_temperature: float = DEFAULT_REFERENCE_TEMPERATURE
+    temperatures: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def reference_temperature_of(self, prop: str) -> float:
+        """Temperature [K] at which ``prop`` was given (the conductivity's, or 298.15 K)."""
+        return self.temperatures.get(prop, self.reference_temperature)
 
     def get(self, prop: str, key: str = "") -> float:
         """A property [SI]; a CaseError naming ``key`` when the material lacks it."""
@@ -106,7 +113,7 @@ def library() -> dict[str, Material]:
     entries = yaml.safe_load(text)
     out = {}
     for name, entry in entries.items():
-        values, sources, t_ref = {}, {}, DEFAULT_REFERENCE_TEMPERATURE
+        values, sources, t_ref, temperatures = {}, {}, DEFAULT_REFERENCE_TEMPERATURE, {}
         for prop, item in entry.items():
             if prop in ("description", "role"):
                 continue
@@ -114,9 +121,12 @@ def library() -> dict[str, Material]:
                 raise ValueError(f"materials.yaml: {name}.{prop} is not a known property")
             values[prop] = _si(item["value"], PROPERTIES[prop])
             sources[prop] = item["source"]
+            if "temperature" in item:
+                temperatures[prop] = to_si(item["temperature"], "K")
             if prop == "ionic_conductivity" and "temperature" in item:
                 t_ref = to_si(item["temperature"], "K")
-        out[name] = Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref)
+        out[name] = Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref,
+                             temperatures)
     return out
 
 
