@@ -308,6 +308,9 @@ def conduction_metrics(fields: ConductionFields, percentile: float = 99.0, guard
     if scale:
         m["polarisation_length_ratio"] = _anode_conductivity(fields) * resistance / scale
         m["polarisation_regime"] = polarisation_regime(_anode_conductivity(fields) * resistance, scale)
+    elif t.metadata.get("flaws"):  # a flaw focuses the current over its depth
+        depth = min(float(f["depth"]) for f in t.metadata["flaws"])
+        m["polarisation_regime"] = polarisation_regime(_anode_conductivity(fields) * resistance, depth, "flaw depth")
     if comm.rank == 0:
         sign = 1.0 if applied_current >= 0 else -1.0  # metrics along the operating direction
         i = samples["current_density"] * sign

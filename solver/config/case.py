@@ -23,6 +23,7 @@ from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
 from solver.config.temperature import check_temperature, temperature_rules
+from solver.analysis.risk import check_criterion_kinetics
 
 __all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
@@ -307,6 +308,9 @@ def parse_case(raw: Any, name: str = "case") -> Case:
     case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
     case.exchange_current_density()  # fail early when i0 has no source
     check_temperature(case)  # and when a property has no activation energy at another temperature
+    if model.risk is not None:
+        kin = model.electrochemistry.kinetics
+        check_criterion_kinetics(model.risk.criterion, kinetics_laws[kin.law].fixes_potential, kin.film_resistance)
     return case
 
 
