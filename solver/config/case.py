@@ -128,6 +128,19 @@ class Mechanics(_Section):
         "traction-free (an isolated flaw; one corner is held against rigid motion)")
 
 
+class LiFlow(_Section):
+    """Li in a flaw limited by its own creep flow (solver.physics.li_flow); defaults from material Li."""
+
+    reference_strain_rate: Quantity("1/s") = Field(
+        gt=0, description="strain rate of the test that measured reference_stress [1/s] (required: no default)")
+    reference_stress: Quantity("Pa") | None = Field(None, gt=0, description="flow stress of Li at that rate "
+                                                     "[Pa]; default: the Li yield_strength of the library")
+    reference_temperature: Quantity("K") = Field(298.15, gt=0, description="temperature of that test [K]")
+    stress_exponent: float | None = Field(None, gt=1, description="creep exponent n [-]; default: library Li")
+    activation_energy: Quantity("J/mol") | None = Field(
+        None, gt=0, description="creep activation energy Q [J/mol]; default: library Li")
+
+
 class Risk(_Section):
     """Dendrite risk of Li-filled flaws and the critical current density search."""
 
@@ -140,6 +153,8 @@ class Risk(_Section):
     pressure_cap: Quantity("Pa") | None = Field(
         None, gt=0, description="upper bound of the Porz pressure in a flaw [Pa] (Li flow/yield); none: uncapped")
     molar_volume: Quantity("m^3/mol") = Field(1.30e-5, gt=0, description="V_m of Li [m^3/mol] (Porz et al. 2017)")
+    li_flow: LiFlow | None = Field(None, description="limit the flaw pressure by the creep flow of Li out of the "
+                                   "flaw (none: the Porz pressure, or pressure_cap)")
     ccd: bool = Field(True, description="search the critical current density")
     ccd_start: Quantity("A/m^2") = Field(1.0, gt=0, description="first current density of the CCD search [A/m^2]")
     ccd_maximum: Quantity("A/m^2") = Field(1000.0, gt=0, description="give up above this current density [A/m^2]")

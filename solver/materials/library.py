@@ -42,6 +42,8 @@ PROPERTIES = {
     "poissons_ratio": "",
     "fracture_toughness": "Pa*m^0.5",
     "yield_strength": "Pa",
+    "creep_stress_exponent": "",
+    "creep_activation_energy": "J/mol",
     "molar_volume": "m^3/mol",
     "thickness": "m",
 }

@@ -66,6 +66,27 @@ def _split_flaw_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> T
     return dataclasses.replace(tagged, facet_tags=new_tags, boundaries=boundaries)
 
 
+def li_flow_limit(case: Case):
+    """The :class:`~solver.physics.li_flow.LiFlowLimit` of ``risk.li_flow`` (None without it);
+    parameters the case leaves out come from the library's Li (with their sources)."""
+    from solver.materials.library import library
+    from solver.physics.li_flow import LiFlowLimit
+
+    spec = case.model.risk.li_flow
+    if spec is None:
+        return None
+    li = library()["Li"]
+    return LiFlowLimit(
+        reference_stress=spec.reference_stress or li.get("yield_strength", "risk.li_flow.reference_stress"),
+        reference_strain_rate=spec.reference_strain_rate,
+        stress_exponent=spec.stress_exponent or li.get("creep_stress_exponent", "risk.li_flow.stress_exponent"),
+        activation_energy=spec.activation_energy or li.get("creep_activation_energy", "risk.li_flow.activation_energy"),
+        temperature=case.electrochemistry.temperature,
+        reference_temperature=spec.reference_temperature,
+        molar_volume=case.model.risk.molar_volume,
+    )
+
+
 class FlawRiskAnalysis:
     """Risk of every flaw of a case as a function of the applied current density.
 
@@ -85,6 +106,7 @@ class FlawRiskAnalysis:
         else:  # the schema requires the named threshold for the other criteria
             threshold = getattr(settings, settings.criterion, None)
         self.criterion = make_criterion(settings.criterion, threshold)
+        self.li_flow = li_flow_limit(case)
         self.threshold = threshold
         self.influence = np.zeros((len(self.flaws), len(self.flaws)))
         self.force_imbalance = 0.0  # worst relative force imbalance of the elastic solves [-]
@@ -162,6 +184,10 @@ class FlawRiskAnalysis:
         states = fields.tagged.mesh.comm.bcast(states, root=0)
         s = self.settings
         pressures = np.array([porz_pressure(st.overpotential, s.molar_volume, s.pressure_cap) for st in states])
+        if self.li_flow is not None and self.flaws:  # Li creeps out of the flaw before it reaches F|eta|/V_m
+            flow = [self.li_flow.pressure(st.current_density, f["depth"], f.get("width", f["depth"]))
+                    for st, f in zip(states, self.flaws)]
+            pressures = np.minimum(pressures, flow)
         k_i = self.influence @ pressures[: len(self.flaws)] + self.stack if self.flaws else np.zeros(1)
         for st, p, k in zip(states, pressures, k_i):
             st.pressure, st.stress_intensity = float(p), float(k)
