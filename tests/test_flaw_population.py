@@ -42,7 +42,7 @@ def test_weakest_link_is_weibull_with_modulus_twice_the_depth_exponent():
     flaw = _flaw()
     rng = np.random.default_rng(1)
     n = 5000
-    ccds = np.sort(sample_ccd(population, flaw, area, n, rng))
+    ccds = np.sort(sample_ccd(population, flaw, area, n, rng, method="explicit"))
     m = 2 * beta
     j0 = flaw(a_min) * (density * area) ** (-1 / m)
     # Kolmogorov-Smirnov distance to the analytic Weibull law; 1.95 / sqrt(n) is the 0.1 %
@@ -51,7 +51,7 @@ def test_weakest_link_is_weibull_with_modulus_twice_the_depth_exponent():
     ks = np.max(np.abs(ecdf - weibull_failure_probability(ccds, j0, m)))
     assert ks < 1.95 / math.sqrt(n)
     # Area scaling of the median: A -> 16 A lowers it by 16^(-1/m) = 1/2.
-    big = sample_ccd(population, flaw, 16 * area, n, rng)
+    big = sample_ccd(population, flaw, 16 * area, n, rng, method="explicit")
     small_stats, big_stats = ccd_distribution(ccds), ccd_distribution(big)
     expected_small = j0 * math.log(2) ** (1 / m)
     lo, hi = small_stats["median_confidence_interval"]
@@ -103,3 +103,45 @@ def test_crack_path_at_a_grain_boundary():
     assert microstructure_toughness(grain, weak, True, 0.99 * theta).path == "intergranular"
     steep = microstructure_toughness(grain, weak, True, 1.01 * theta)
     assert (steep.fracture_toughness, steep.path) == (grain, "transgranular")
+
+
+@pytest.mark.parametrize("kind, parameters", [
+    ("pareto", {"minimum_depth": 0.2e-6, "exponent": 1.5, "density": 2e10}),
+    ("roughness", {"rms_height": 0.3e-6, "correlation_length": 7e-6}),
+])
+def test_extreme_value_draw_matches_explicit_sampling(kind, parameters):
+    from scipy.stats import ks_2samp
+
+    population = make_population(kind, **parameters)
+    area, n = 1e-9, 4000  # 20 flaws per cell
+    explicit = sample_ccd(population, _flaw(), area, n, np.random.default_rng(3), method="explicit")
+    extreme = sample_ccd(population, _flaw(), area, n, np.random.default_rng(4), method="extreme")
+    # two independent samples of the same law: the KS test must not reject it at 0.1 %
+    assert ks_2samp(explicit, extreme).pvalue > 1e-3
+
+
+def test_population_ccd_of_a_flaw_case():
+    from solver.studies.flaw_risk import FlawRiskAnalysis
+    from tests.test_risk import analysis, flaw_case
+
+    case = flaw_case(flaw_population={"kind": "roughness", "rms_height": "0.2 um", "correlation_length": "5 um",
+                                      "electrode_area": "1 mm^2", "realisations": 400})
+    risk = analysis(case)
+    point = risk.evaluate(10.0)
+    pop = risk.population_ccd(point)
+    worst = point.flaws[0]
+    assert pop["tip_focusing"] == pytest.approx(abs(worst.current_density) / 10.0, rel=1e-12)
+    assert pop["flaws_per_cell"] == pytest.approx(1e-6 / 25e-12, rel=1e-9)
+    # A cell's CCD is that of its deepest pit. The median deepest of N Rayleigh(h_rms) pits
+    # has survival ln 2 / N: a_med = h_rms sqrt(2 ln(N / ln 2)); the median CCD is j_c(a_med)
+    # with the case's K_IC, kinetics and the meshed flaw's tip focusing.
+    n = pop["flaws_per_cell"]
+    a_med = 0.2e-6 * math.sqrt(2 * math.log(n / math.log(2)))
+    kinetics = risk.problem.settings.kinetics
+    expected = FractureLimitedFlaw(risk.threshold, kinetics.current_density, 1.30e-5, pop["tip_focusing"])(a_med)
+    lo, hi = pop["median_confidence_interval"]
+    # within the 95 % CI widened by its own width on each side (about a 3.5-sigma band, so
+    # a chance failure is below 1e-3); 400 cells: the interval is well under 1 % wide
+    assert lo - (hi - lo) <= expected <= hi + (hi - lo) and hi / lo < 1.01
+    assert 0 < pop["p05"] <= pop["median"] <= pop["p95"] < np.inf
+    assert isinstance(risk, FlawRiskAnalysis)

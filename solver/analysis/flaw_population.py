@@ -61,6 +61,22 @@ class FlawPopulation:
     def depths(self, count: int, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
+    def depth_with_survival(self, survival: np.ndarray) -> np.ndarray:
+        """The depth x [m] with P(a > x) = ``survival`` (0 < survival <= 1)."""
+        raise NotImplementedError
+
+    def largest_depths(self, mean_count: float, realisations: int, rng: np.random.Generator) -> np.ndarray:
+        """Largest depth [m] among Poisson(mean_count) flaws, per realisation (nan: no flaw).
+
+        For a Poisson process P(a_max <= x) = exp(-N S(x)), so S(a_max) = E / N with E a
+        unit exponential variate; E >= N means no flaw at all.
+        """
+        e = rng.exponential(1.0, realisations) / mean_count
+        out = np.full(realisations, np.nan)
+        some = e < 1.0
+        out[some] = self.depth_with_survival(e[some])
+        return out
+
 
 def _positive(**values):
     for k, v in values.items():
@@ -80,6 +96,9 @@ class Pareto(FlawPopulation):
     def depths(self, count, rng):
         return self.minimum_depth * rng.random(count) ** (-1.0 / self.exponent)
 
+    def depth_with_survival(self, survival):
+        return self.minimum_depth * survival ** (-1.0 / self.exponent)
+
 
 class Roughness(FlawPopulation):
     """Pits of a Gaussian surface: density 1/l_c^2, Rayleigh depths of scale h_rms [m]."""
@@ -94,6 +113,9 @@ class Roughness(FlawPopulation):
     def depths(self, count, rng):
         return rng.rayleigh(self.rms_height, count)
 
+    def depth_with_survival(self, survival):
+        return self.rms_height * np.sqrt(-2.0 * np.log(survival))
+
 
 class GrainBoundaryGrooves(FlawPopulation):
     """One groove per grain (density 1/d^2) of depth c d [m], c the measured depth ratio."""
@@ -107,6 +129,9 @@ class GrainBoundaryGrooves(FlawPopulation):
 
     def depths(self, count, rng):
         return np.full(count, self.depth_ratio * self.grain_size)
+
+    def depth_with_survival(self, survival):
+        return np.full(np.shape(survival), self.depth_ratio * self.grain_size)
 
 
 def make_population(name: str, **parameters) -> FlawPopulation:
@@ -146,12 +171,30 @@ class FractureLimitedFlaw:
         return j_c
 
 
+EXPLICIT_LIMIT = 5_000_000  # flaws drawn one by one up to this many in all; beyond, the extreme-value draw
+
+
 def sample_ccd(population: FlawPopulation, critical_current: Callable[[np.ndarray], np.ndarray], area: float,
-               realisations: int, rng: np.random.Generator) -> np.ndarray:
-    """CCDs [A/m^2] of ``realisations`` cells of electrode area ``area`` [m^2]: Poisson(rho A)
-    flaws each, the cell's CCD the smallest j_c (inf for a cell without a failing flaw)."""
+               realisations: int, rng: np.random.Generator, method: str = "auto") -> np.ndarray:
+    """CCDs [A/m^2] of ``realisations`` cells of electrode area ``area`` [m^2] (inf: no flaw).
+
+    Each cell has Poisson(rho A) flaws; its CCD is the smallest j_c. ``method``:
+    ``explicit`` draws every flaw; ``extreme`` draws only each cell's deepest flaw
+    (:meth:`FlawPopulation.largest_depths`; exact because j_c falls with the depth, and the
+    only way for millions of flaws per cell); ``auto`` picks explicit below
+    :data:`EXPLICIT_LIMIT` flaws in all.
+    """
     _positive(area=area, realisations=realisations)
-    counts = rng.poisson(population.density * area, realisations)
+    mean = population.density * area
+    if method == "auto":
+        method = "explicit" if mean * realisations <= EXPLICIT_LIMIT else "extreme"
+    if method == "extreme":
+        deepest = population.largest_depths(mean, realisations, rng)
+        out = np.full(realisations, np.inf)
+        some = np.isfinite(deepest)
+        out[some] = np.asarray(critical_current(deepest[some]), float)
+        return out
+    counts = rng.poisson(mean, realisations)
     out = np.full(realisations, np.inf)
     j_c = np.asarray(critical_current(population.depths(int(counts.sum()), rng)), float)
     has = counts > 0

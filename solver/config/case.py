@@ -141,6 +141,38 @@ class LiFlow(_Section):
         None, gt=0, description="creep activation energy Q [J/mol]; default: library Li")
 
 
+class FlawPopulationSection(_Section):
+    """A population of surface flaws for weakest-link CCD statistics (solver.analysis.flaw_population)."""
+
+    kind: Literal["pareto", "roughness", "grain_boundary_grooves"] = Field(description="depth distribution")
+    minimum_depth: Quantity("m") | None = Field(None, gt=0, description="pareto: smallest depth a_min [m]")
+    exponent: float | None = Field(None, gt=0, description="pareto: tail exponent beta [-]")
+    density: Quantity("1/m^2") | None = Field(None, gt=0, description="pareto: flaws per area [1/m^2]")
+    rms_height: Quantity("m") | None = Field(None, gt=0, description="roughness: RMS height [m]")
+    correlation_length: Quantity("m") | None = Field(None, gt=0, description="roughness: correlation length [m]")
+    grain_size: Quantity("m") | None = Field(None, gt=0, description="grain_boundary_grooves: mean grain size [m]")
+    depth_ratio: float | None = Field(None, gt=0, description="grain_boundary_grooves: groove depth / grain size [-]")
+    electrode_area: Quantity("m^2") = Field(7.85e-5, gt=0, description="electrode area [m^2]; default: a 10 mm "
+                                            "pellet (seed 001)")
+    realisations: int = Field(2000, ge=10, le=1_000_000, description="Monte Carlo cells [-]")
+    seed: int = Field(0, ge=0, description="random seed")
+
+    @model_validator(mode="after")
+    def _parameters_given(self):
+        needed = {"pareto": ("minimum_depth", "exponent", "density"),
+                  "roughness": ("rms_height", "correlation_length"),
+                  "grain_boundary_grooves": ("grain_size", "depth_ratio")}[self.kind]
+        missing = [k for k in needed if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"kind {self.kind} needs {', '.join(missing)}")
+        return self
+
+    def parameters(self) -> dict:
+        keys = {"pareto": ("minimum_depth", "exponent", "density"), "roughness": ("rms_height", "correlation_length"),
+                "grain_boundary_grooves": ("grain_size", "depth_ratio")}[self.kind]
+        return {k: getattr(self, k) for k in keys}
+
+
 class Risk(_Section):
     """Dendrite risk of Li-filled flaws and the critical current density search."""
 
@@ -153,6 +185,9 @@ class Risk(_Section):
     pressure_cap: Quantity("Pa") | None = Field(
         None, gt=0, description="upper bound of the Porz pressure in a flaw [Pa] (Li flow/yield); none: uncapped")
     molar_volume: Quantity("m^3/mol") = Field(1.30e-5, gt=0, description="V_m of Li [m^3/mol] (Porz et al. 2017)")
+    flaw_population: FlawPopulationSection | None = Field(
+        None, description="surface-flaw population: weakest-link CCD distribution with the worst meshed flaw's "
+        "tip focusing")
     li_flow: LiFlow | None = Field(None, description="limit the flaw pressure by the creep flow of Li out of the "
                                    "flaw (none: the Porz pressure, or pressure_cap)")
     ccd: bool = Field(True, description="search the critical current density")

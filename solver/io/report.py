@@ -14,6 +14,7 @@ import numpy as np
 import dolfinx.plot
 
 from solver.io.focusing_text import focusing_lines
+from solver.io.risk_text import population_lines
 
 __all__ = ["gather_grid", "plot_cell_field", "plot_interface", "summary_text"]
 
@@ -136,6 +137,7 @@ def summary_text(summary: dict) -> str:
         lines.append(f"  dendrite risk ({risk['criterion']}): worst ratio at the applied current {worst}")
         lines.append("  critical current density   " + (f"{ccd * 0.1:.4g} mA/cm^2" if ccd is not None
                                                        else f"none ({risk.get('ccd_note')})"))
+        lines += population_lines(risk)
     return "\n".join(lines)
 
 

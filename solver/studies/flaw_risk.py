@@ -195,6 +195,34 @@ class FlawRiskAnalysis:
         worst = max(states, key=lambda st: st.ratio)
         return SweepPoint(applied_current_density, worst.ratio, worst.index, states)
 
+    def population_ccd(self, point: SweepPoint | None) -> dict | None:
+        """Weakest-link CCD distribution [A/m^2] of ``risk.flaw_population`` (None without one).
+
+        Every flaw of the population is an edge flaw whose tip carries the focusing factor
+        f_tip = |i_tip| / i_applied of the worst meshed flaw at ``point`` (taken as
+        independent of the depth: an approximation), the case's kinetics and K_IC, and the
+        Porz pressure (the Li-flow limit depends on the current at each flaw, not included).
+        """
+        from solver.analysis.flaw_population import FractureLimitedFlaw, ccd_distribution, make_population, sample_ccd
+
+        spec = self.settings.flaw_population
+        if spec is None:
+            return None
+        if self.settings.criterion != "fracture_toughness":
+            raise CaseError("risk.flaw_population", "needs criterion: fracture_toughness (a flaw fails when K_I = K_IC)")
+        focusing = 1.0
+        if point is not None and point.flaws and self.flaws:
+            worst = max(point.flaws, key=lambda st: st.ratio)
+            focusing = abs(worst.current_density) / point.applied_current_density
+        kinetics = self.problem.settings.kinetics
+        flaw = FractureLimitedFlaw(self.threshold, kinetics.current_density, self.settings.molar_volume, focusing)
+        population = make_population(spec.kind, **spec.parameters())
+        ccds = sample_ccd(population, flaw, spec.electrode_area, spec.realisations, np.random.default_rng(spec.seed))
+        out = ccd_distribution(ccds)
+        out.update(kind=spec.kind, tip_focusing=focusing, flaws_per_cell=population.density * spec.electrode_area,
+                   electrode_area=spec.electrode_area, units="A/m^2 (CCDs), m^2 (area), - (focusing)")
+        return out
+
     def critical_current_density(self, progress=None) -> tuple[float | None, list[SweepPoint]]:
         """CCD [A/m^2] by bracketing and bisection (None if not reached below ccd_maximum)."""
         s = self.settings
