@@ -120,6 +120,7 @@ def test_extreme_value_draw_matches_explicit_sampling(kind, parameters):
     assert ks_2samp(explicit, extreme).pvalue > 1e-3
 
 
+@pytest.mark.mpi
 def test_population_ccd_of_a_flaw_case():
     from solver.studies.flaw_risk import FlawRiskAnalysis
     from tests.test_risk import analysis, flaw_case

@@ -46,6 +46,7 @@ def test_flow_limit_at_a_tip_current():
     assert 1e6 < limit.pressure(i_tip, a, w) < 10e6
 
 
+@pytest.mark.mpi
 def test_flow_limit_lowers_the_flaw_pressure_of_a_case():
     from tests.test_risk import analysis, flaw_case
 

@@ -41,6 +41,7 @@ def test_arrhenius_law():
     assert ratio == pytest.approx(math.exp(0.38 / BOLTZMANN_EV * (1 / 253.15 - 1 / 333.15)), rel=1e-14)
 
 
+@pytest.mark.mpi
 def test_charge_transfer_resistance_follows_arrhenius_i0():
     mat = library()["Li6PS5Cl"]
     i0_ref, ea_i0 = mat.values["exchange_current_density"], mat.values["exchange_current_activation_energy"]

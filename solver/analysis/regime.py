@@ -28,7 +28,8 @@ def focusing_attenuation(polarisation_length: float, feature_size: float) -> flo
     return 1.0 / (1.0 + 2.0 * math.pi * polarisation_length / feature_size)
 
 
-def polarisation_regime(polarisation_length: float, feature_size: float, feature: str = "interface") -> dict:
+def polarisation_regime(polarisation_length: float, feature_size: float,
+                        feature: str = "interface length scale") -> dict:
     """The regime of a feature: ``attenuation`` [-], ``regime`` name and a one-line ``explanation``."""
     a = focusing_attenuation(polarisation_length, feature_size)
     name = "geometric" if a >= GEOMETRIC else "kinetic" if a <= KINETIC else "mixed"
