@@ -11,10 +11,20 @@ import math
 import numpy as np
 import pytest
 
-from solver.analysis.flaw_population import (EDGE_CRACK_FACTOR, FractureLimitedFlaw, ccd_distribution,
-                                             make_population, sample_ccd, weibull_failure_probability)
-from solver.analysis.toughness import (grain_size_table, make_toughness_law, measured_outcome,
-                                       microstructure_toughness)
+from solver.analysis.flaw_population import (
+    EDGE_CRACK_FACTOR,
+    FractureLimitedFlaw,
+    ccd_distribution,
+    make_population,
+    sample_ccd,
+    weibull_failure_probability,
+)
+from solver.analysis.toughness import (
+    grain_size_table,
+    make_toughness_law,
+    measured_outcome,
+    microstructure_toughness,
+)
 from solver.physics.kinetics import FARADAY, make_kinetics
 
 K_IC = 0.23e6  # Pa m^0.5 (Li2S-P2S5, physics.md section 3)

@@ -17,8 +17,8 @@ N, Q = 6.6, 37e3  # Masias et al. 2019 (library Li)
 
 
 def test_flow_stress_power_law():
-    ref = dict(reference_stress=0.8e6, reference_strain_rate=1e-4, stress_exponent=N, activation_energy=Q,
-               reference_temperature=298.15)
+    ref = {"reference_stress": 0.8e6, "reference_strain_rate": 1e-4, "stress_exponent": N, "activation_energy": Q,
+               "reference_temperature": 298.15}
     assert flow_stress(1e-4, 298.15, **ref) == pytest.approx(0.8e6, rel=1e-14)
     assert flow_stress(1e-2, 298.15, **ref) / flow_stress(1e-4, 298.15, **ref) == pytest.approx(100 ** (1 / N))
     hot = flow_stress(1e-4, 333.15, **ref) / 0.8e6

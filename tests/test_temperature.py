@@ -12,12 +12,12 @@ import math
 import numpy as np
 import pytest
 
+from solver.analysis.metrics import conduction_metrics
 from solver.config.adapter import build_case_mesh, conduction_problem
 from solver.config.case import parse_case
 from solver.errors import CaseError
 from solver.materials.library import library
 from solver.materials.temperature import BOLTZMANN_EV, arrhenius
-from solver.analysis.metrics import conduction_metrics
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT
 
 THICKNESS = 10e-6  # m

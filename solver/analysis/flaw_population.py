@@ -34,17 +34,25 @@ is the kinetics' overpotential at the focused tip current f_tip j.
 from __future__ import annotations
 
 import dataclasses
-import math
-from typing import Callable, ClassVar
+from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["FlawPopulation", "flaw_populations", "make_population", "FractureLimitedFlaw", "sample_ccd",
-           "ccd_distribution", "weibull_failure_probability", "EDGE_CRACK_FACTOR"]
+__all__ = [
+    "EDGE_CRACK_FACTOR",
+    "FlawPopulation",
+    "FractureLimitedFlaw",
+    "ccd_distribution",
+    "flaw_populations",
+    "make_population",
+    "sample_ccd",
+    "weibull_failure_probability",
+]
 
 EDGE_CRACK_FACTOR = 1.1215  # K_I = 1.1215 p sqrt(pi a): edge crack in a half-plane (Tada, Paris and Irwin)
 
-flaw_populations: dict[str, type["FlawPopulation"]] = {}
+flaw_populations: dict[str, type[FlawPopulation]] = {}
 
 
 class FlawPopulation:

@@ -31,12 +31,10 @@ Everything here works on rank-0 samples (numpy); :func:`contact_edges` is collec
 
 from __future__ import annotations
 
-import numpy as np
-from mpi4py import MPI
-
 import dolfinx
+import numpy as np
 
-__all__ = ["lateral_bounds", "interior_focusing", "contact_edges", "edge_averaged_current"]
+__all__ = ["contact_edges", "edge_averaged_current", "interior_focusing", "lateral_bounds"]
 
 
 def lateral_bounds(samples: dict) -> np.ndarray:

@@ -12,11 +12,11 @@ from physics it does not contain.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from solver.analysis.sensitivity import CcdInputs, median_ccd
 
-__all__ = ["MECHANISM_SWITCHES", "mechanism_table", "format_mechanism_table"]
+__all__ = ["MECHANISM_SWITCHES", "format_mechanism_table", "mechanism_table"]
 
 
 def _no_focusing(inputs: CcdInputs, other: CcdInputs) -> CcdInputs:

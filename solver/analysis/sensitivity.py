@@ -12,13 +12,13 @@ reason, so that a report can say why an input does not move the prediction.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from solver.analysis.flaw_population import FractureLimitedFlaw, make_population, sample_ccd
 
-__all__ = ["CcdInputs", "median_ccd", "one_at_a_time", "NOT_IN_THE_CHAIN"]
+__all__ = ["NOT_IN_THE_CHAIN", "CcdInputs", "median_ccd", "one_at_a_time"]
 
 NOT_IN_THE_CHAIN = {
     "interphase_stiffness": "the flaw K_I is computed in the electrolyte alone: Li metal and the Li9Al4 + LiCl "

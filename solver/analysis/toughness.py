@@ -25,18 +25,24 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import ClassVar
 
 import numpy as np
 import yaml
 
-__all__ = ["ToughnessLaw", "toughness_laws", "make_toughness_law", "grain_size_table", "measured_outcome",
-           "PathToughness",
-           "microstructure_toughness"]
+__all__ = [
+    "PathToughness",
+    "ToughnessLaw",
+    "grain_size_table",
+    "make_toughness_law",
+    "measured_outcome",
+    "microstructure_toughness",
+    "toughness_laws",
+]
 
-toughness_laws: dict[str, type["ToughnessLaw"]] = {}
+toughness_laws: dict[str, type[ToughnessLaw]] = {}
 
 
 class ToughnessLaw:
@@ -95,7 +101,7 @@ def make_toughness_law(name: str, **parameters) -> ToughnessLaw:
 _UNITS = {"um": 1e-6, "MPa*m^0.5": 1e6, "mS/cm": 0.1, "mA/cm^2": 10.0}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tables() -> dict:
     text = resources.files("solver").joinpath("materials/data/grain_size_tables.yaml").read_text()
     return yaml.safe_load(text)

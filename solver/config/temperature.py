@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from solver.materials.temperature import TemperatureValue, property_at
 
-__all__ = ["ionic_conductivity_at", "exchange_current_density_at", "temperature_rules", "check_temperature"]
+__all__ = ["check_temperature", "exchange_current_density_at", "ionic_conductivity_at", "temperature_rules"]
 
 ELECTRODE_ROLE = "electrode"  # electronic conductors: equipotential, no ionic conductivity needed
 

@@ -19,7 +19,7 @@ import math
 
 from solver.errors import CaseError
 
-__all__ = ["BOLTZMANN_EV", "ACTIVATION_ENERGY_OF", "arrhenius", "TemperatureValue", "property_at"]
+__all__ = ["ACTIVATION_ENERGY_OF", "BOLTZMANN_EV", "TemperatureValue", "arrhenius", "property_at"]
 
 BOLTZMANN_EV = 8.617333262e-5  # eV/K (CODATA 2018, exact)
 SAME_TEMPERATURE = 1e-9  # K: closer than this to T_ref needs no activation energy

@@ -37,7 +37,7 @@ import math
 
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT
 
-__all__ = ["LiFlowLimit", "flow_stress", "extrusion_pressure"]
+__all__ = ["LiFlowLimit", "extrusion_pressure", "flow_stress"]
 
 
 def flow_stress(strain_rate: float, temperature: float, reference_stress: float, reference_strain_rate: float,
