@@ -156,3 +156,18 @@ def test_population_ccd_of_a_flaw_case():
     assert lo - (hi - lo) <= expected <= hi + (hi - lo) and hi / lo < 1.01
     assert 0 < pop["p05"] <= pop["median"] <= pop["p95"] < np.inf
     assert isinstance(risk, FlawRiskAnalysis)
+
+
+def test_case_toughness_from_the_grain_size_table():
+    from solver.errors import CaseError
+    from solver.studies.flaw_risk import table_toughness
+    from tests.test_risk import flaw_case
+
+    case = flaw_case(fracture_toughness_table={"table": "LLZO_Sharafi2017", "grain_size": "5 um"})
+    assert table_toughness(case.model.risk.fracture_toughness_table) == pytest.approx(0.82e6, rel=1e-12)
+    case = flaw_case(fracture_toughness_table={"table": "LLZO_Sharafi2017", "grain_size": "600 um"})
+    assert table_toughness(case.model.risk.fracture_toughness_table) == pytest.approx(0.60e6, rel=1e-12)
+    with pytest.raises(CaseError, match="risk.fracture_toughness_table.table: unknown grain-size table"):
+        flaw_case(fracture_toughness_table={"table": "nope", "grain_size": "5 um"})  # before meshing
+    with pytest.raises(CaseError, match="not both"):
+        flaw_case(toughness="1 MPa*m^0.5", fracture_toughness_table={"table": "LLZO_Sharafi2017", "grain_size": "5 um"})

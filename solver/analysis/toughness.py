@@ -107,6 +107,11 @@ def _tables() -> dict:
     return yaml.safe_load(text)
 
 
+def shipped_tables() -> list[str]:
+    """Names of the shipped grain-size tables."""
+    return list(_tables())
+
+
 def grain_size_table(name: str, column: str = "fracture_toughness") -> tuple[np.ndarray, np.ndarray, str]:
     """(grain sizes [m], column values [SI], source) of a shipped table, as model inputs.
 

@@ -173,6 +173,22 @@ class FlawPopulationSection(_Section):
         return {k: getattr(self, k) for k in keys}
 
 
+class ToughnessTable(_Section):
+    """K_IC from a shipped grain-size table (solver/materials/data/grain_size_tables.yaml)."""
+
+    table: str = Field(description="table name, e.g. LLZO_Sharafi2017")
+    grain_size: Quantity("m") = Field(gt=0, description="mean grain size of the electrolyte [m]")
+
+    @field_validator("table")
+    @classmethod
+    def _shipped(cls, v):
+        from solver.analysis.toughness import shipped_tables
+
+        if v not in shipped_tables():
+            raise ValueError(f"unknown grain-size table {v!r}; shipped: {', '.join(shipped_tables())}")
+        return v
+
+
 class Risk(_Section):
     """Dendrite risk of Li-filled flaws and the critical current density search."""
 
@@ -180,6 +196,8 @@ class Risk(_Section):
                            "critical_local_current_density")
     fracture_toughness: Quantity("Pa*m^0.5") | None = Field(
         None, gt=0, description="K_IC [Pa m^0.5]; default: the electrolyte material's value")
+    fracture_toughness_table: ToughnessTable | None = Field(
+        None, description="K_IC from a grain-size table at the case's grain size (instead of fracture_toughness)")
     critical_overpotential: Quantity("V") | None = Field(None, gt=0, description="eta_crit [V]")
     critical_local_current_density: Quantity("A/m^2") | None = Field(None, gt=0, description="i_crit [A/m^2]")
     pressure_cap: Quantity("Pa") | None = Field(
@@ -201,6 +219,8 @@ class Risk(_Section):
                   "critical_local_current_density": self.critical_local_current_density}
         if self.criterion in needed and needed[self.criterion] is None:
             raise ValueError(f"criterion {self.criterion} needs risk.{self.criterion}")
+        if self.fracture_toughness is not None and self.fracture_toughness_table is not None:
+            raise ValueError("give fracture_toughness or fracture_toughness_table, not both")
         return self
 
 

@@ -66,6 +66,19 @@ def _split_flaw_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> T
     return dataclasses.replace(tagged, facet_tags=new_tags, boundaries=boundaries)
 
 
+def table_toughness(spec) -> float | None:
+    """K_IC [Pa m^0.5] of ``risk.fracture_toughness_table`` at its grain size (None without one)."""
+    if spec is None:
+        return None
+    from solver.analysis.toughness import grain_size_table, make_toughness_law
+
+    try:
+        sizes, values, _ = grain_size_table(spec.table)
+    except KeyError as exc:
+        raise CaseError("risk.fracture_toughness_table.table", str(exc).strip("'\"")) from None
+    return make_toughness_law("table", grain_sizes=sizes, fracture_toughness=values)(spec.grain_size)
+
+
 def li_flow_limit(case: Case):
     """The :class:`~solver.physics.li_flow.LiFlowLimit` of ``risk.li_flow`` (None without it);
     parameters the case leaves out come from the library's Li (with their sources)."""
@@ -102,7 +115,8 @@ class FlawRiskAnalysis:
         tagged = problem.tagged
         self.flaws = list(tagged.metadata.get("flaws") or [])
         if settings.criterion == "fracture_toughness":
-            threshold = settings.fracture_toughness or self._material_value("fracture_toughness")
+            threshold = settings.fracture_toughness or table_toughness(settings.fracture_toughness_table) \
+                or self._material_value("fracture_toughness")
         else:  # the schema requires the named threshold for the other criteria
             threshold = getattr(settings, settings.criterion, None)
         self.criterion = make_criterion(settings.criterion, threshold)
