@@ -39,6 +39,7 @@ __all__ = [
     "make_toughness_law",
     "measured_outcome",
     "microstructure_toughness",
+    "shipped_tables",
     "toughness_laws",
 ]
 
