@@ -61,3 +61,34 @@ def test_flow_limit_lowers_the_flaw_pressure_of_a_case():
     assert flow.pressure < porz.pressure
     # K_I is linear in the pressure: the ratio falls in proportion
     assert flow.ratio / porz.ratio == pytest.approx(flow.pressure / porz.pressure, rel=1e-9)
+
+
+def test_inverse_and_population_flaw_with_flow_limit():
+    import numpy as np
+
+    from solver.analysis.flaw_population import FractureLimitedFlaw
+    from solver.physics.kinetics import make_kinetics
+
+    limit = LiFlowLimit(0.8e6, 1e-4, N, Q, temperature=298.15)
+    current = limit.tip_current_for_pressure(5e6, 1e-6, 0.2e-6)
+    assert limit.pressure(current, 1e-6, 0.2e-6) == pytest.approx(5e6, rel=1e-10)
+    law = make_kinetics("butler_volmer", exchange_current_density=6.9, temperature=298.15).current_density
+    porz = FractureLimitedFlaw(0.23e6, law, tip_focusing=2.0)
+    flowing = FractureLimitedFlaw(0.23e6, law, tip_focusing=2.0, li_flow=limit, opening_ratio=0.2)
+    depths = np.array([1e-7, 1e-6, 1e-5])
+    p_c = porz.critical_pressure(depths)
+    expected = np.maximum(porz(depths), limit.tip_current_for_pressure(p_c, depths, 0.2 * depths) / 2.0)
+    assert flowing(depths) == pytest.approx(expected, rel=1e-12)
+    # p_c ~ 40..400 MPa against a flow stress of ~1 MPa: creeping Li cannot load these flaws
+    # at any practical current (n = 6.6): the flow limit, not the Porz pressure, decides
+    assert np.all(flowing(depths) > 1e3 * porz(depths))
+
+
+def test_population_with_li_flow_needs_the_opening_ratio():
+    from solver.errors import CaseError
+    from tests.test_risk import flaw_case
+
+    pop = {"kind": "roughness", "rms_height": "0.2 um", "correlation_length": "5 um"}
+    with pytest.raises(CaseError, match="opening_ratio is required"):
+        flaw_case(flaw_population=pop, li_flow={"reference_strain_rate": "1e-4 s^-1"})
+    flaw_case(flaw_population={**pop, "opening_ratio": 0.2}, li_flow={"reference_strain_rate": "1e-4 s^-1"})

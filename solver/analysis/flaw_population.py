@@ -156,7 +156,11 @@ class FractureLimitedFlaw:
     p_c = K_IC / (1.1215 sqrt(pi a)) [Pa]; eta_c = p_c V_m / F [V]; j_c = |i(eta_c)| / f_tip
     with ``current_density`` the kinetics law i(eta) [A/m^2] (eta < 0 plating), ``tip_focusing``
     f_tip [-] the tip current over the mean (1: no focusing), ``pressure_limit`` p_lim [Pa]
-    (Li flow; None: unlimited): a flaw whose critical pressure exceeds p_lim never fails (inf).
+    (a fixed cap; None: none): a flaw whose critical pressure exceeds p_lim never fails (inf).
+
+    ``li_flow`` (:class:`~solver.physics.li_flow.LiFlowLimit`) with ``opening_ratio`` w / a [-]:
+    the pressure is min(Porz, p_flow(i_tip)), both rising with the current, so the flaw
+    fails at the larger of the two currents that bring each to p_c: j_c = max(j_Porz, j_flow).
     """
 
     fracture_toughness: float
@@ -164,6 +168,8 @@ class FractureLimitedFlaw:
     molar_volume: float = 1.30e-5  # m^3/mol, Porz et al. 2017
     tip_focusing: float = 1.0
     pressure_limit: float | None = None
+    li_flow: object | None = None
+    opening_ratio: float | None = None
 
     def critical_pressure(self, depth):
         return self.fracture_toughness / (EDGE_CRACK_FACTOR * np.sqrt(np.pi * np.asarray(depth, float)))
@@ -176,6 +182,12 @@ class FractureLimitedFlaw:
         j_c = np.abs(self.current_density(-eta_c)) / self.tip_focusing
         if self.pressure_limit is not None:
             j_c = np.where(p_c > self.pressure_limit, np.inf, j_c)
+        if self.li_flow is not None:
+            if not self.opening_ratio or self.opening_ratio <= 0:
+                raise ValueError("the Li-flow limit needs the flaws' opening_ratio w / a > 0")
+            depth = np.asarray(depth, float)
+            j_flow = self.li_flow.tip_current_for_pressure(p_c, depth, self.opening_ratio * depth) / self.tip_focusing
+            j_c = np.maximum(j_c, j_flow)
         return j_c
 
 

@@ -154,6 +154,8 @@ class FlawPopulationSection(_Section):
     depth_ratio: float | None = Field(None, gt=0, description="grain_boundary_grooves: groove depth / grain size [-]")
     electrode_area: Quantity("m^2") = Field(7.85e-5, gt=0, description="electrode area [m^2]; default: a 10 mm "
                                             "pellet (seed 001)")
+    opening_ratio: float | None = Field(None, gt=0, description="opening / depth of the flaws [-] (needed with "
+                                        "risk.li_flow: the Li flows out through the opening)")
     realisations: int = Field(2000, ge=10, le=1_000_000, description="Monte Carlo cells [-]")
     seed: int = Field(0, ge=0, description="random seed")
 
@@ -219,6 +221,9 @@ class Risk(_Section):
                   "critical_local_current_density": self.critical_local_current_density}
         if self.criterion in needed and needed[self.criterion] is None:
             raise ValueError(f"criterion {self.criterion} needs risk.{self.criterion}")
+        pop = self.flaw_population
+        if self.li_flow is not None and pop is not None and pop.opening_ratio is None:
+            raise ValueError("with li_flow, flaw_population.opening_ratio is required")
         if self.fracture_toughness is not None and self.fracture_toughness_table is not None:
             raise ValueError("give fracture_toughness or fracture_toughness_table, not both")
         return self

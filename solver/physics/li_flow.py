@@ -81,6 +81,17 @@ class LiFlowLimit:
         """eps_dot = (|i_tip| V_m / F) / (w / 2) [1/s]."""
         return abs(tip_current_density) * self.molar_volume / FARADAY / (0.5 * opening)
 
+    def tip_current_for_pressure(self, pressure, depth, opening):
+        """The tip current density |i_tip| [A/m^2] at which the flowing Li sustains ``pressure`` [Pa]
+        (the inverse of :meth:`pressure`; numpy arrays allowed)."""
+        import numpy as np
+
+        flow = np.asarray(pressure, float) * math.sqrt(3.0) / (2.0 * (1.0 + np.asarray(depth) / np.asarray(opening)))
+        thermal = math.exp(self.activation_energy / (self.stress_exponent * GAS_CONSTANT)
+                           * (1.0 / self.temperature - 1.0 / self.reference_temperature))
+        rate = self.reference_strain_rate * (flow / (self.reference_stress * thermal)) ** self.stress_exponent
+        return rate * 0.5 * np.asarray(opening) * FARADAY / self.molar_volume
+
     def pressure(self, tip_current_density: float, depth: float, opening: float) -> float:
         """The largest pressure [Pa] the flowing Li sustains in the flaw at this tip current [A/m^2]."""
         flow = flow_stress(self.strain_rate(tip_current_density, opening), self.temperature, self.reference_stress,

@@ -215,7 +215,7 @@ class FlawRiskAnalysis:
         Every flaw of the population is an edge flaw whose tip carries the focusing factor
         f_tip = |i_tip| / i_applied of the worst meshed flaw at ``point`` (taken as
         independent of the depth: an approximation), the case's kinetics and K_IC, and the
-        Porz pressure (the Li-flow limit depends on the current at each flaw, not included).
+        Porz pressure, limited by the flow of Li out of each flaw with ``risk.li_flow``.
         """
         from solver.analysis.flaw_population import FractureLimitedFlaw, ccd_distribution, make_population, sample_ccd
 
@@ -229,7 +229,8 @@ class FlawRiskAnalysis:
             worst = max(point.flaws, key=lambda st: st.ratio)
             focusing = abs(worst.current_density) / point.applied_current_density
         kinetics = self.problem.settings.kinetics
-        flaw = FractureLimitedFlaw(self.threshold, kinetics.current_density, self.settings.molar_volume, focusing)
+        flaw = FractureLimitedFlaw(self.threshold, kinetics.current_density, self.settings.molar_volume, focusing,
+                                   li_flow=self.li_flow, opening_ratio=spec.opening_ratio)
         population = make_population(spec.kind, **spec.parameters())
         ccds = sample_ccd(population, flaw, spec.electrode_area, spec.realisations, np.random.default_rng(spec.seed))
         out = ccd_distribution(ccds)
