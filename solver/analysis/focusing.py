@@ -190,14 +190,22 @@ def edge_averaged_current(samples: dict, edges: np.ndarray, length: float, sign:
     return out
 
 
+def _lateral_scale(metadata: dict) -> float:
+    """The geometry's lateral length scale [m]: its interface length scale, else the deepest flaw."""
+    scale = metadata.get("interface_length_scale_m")
+    if scale:
+        return float(scale)
+    return max((float(f["depth"]) for f in metadata.get("flaws") or []), default=0.0)
+
+
 def focusing_metrics(tagged, samples: dict | None, mean_current_density: float, sign: float, percentile: float,
                      guard_band: float | None = None, edge_averaging_length: float | None = None,
                      contact: str = "anode_interface", voids: str = "contact_voids") -> dict:
     """The interior and edge metrics of a solution (collective; the same dict on every rank).
 
     ``guard_band`` [m]: None takes the geometry's lateral length scale
-    (``interface_length_scale_m``: wavelength, correlation length, grain size), at most a
-    quarter of the interface width; the band is applied only when the mesh has ``sides``.
+    (``interface_length_scale_m``: wavelength, correlation length, grain size; else the
+    deepest flaw's depth), at most a quarter of the interface width; the band is applied only when the mesh has ``sides``.
     ``edge_averaging_length`` [m]: None skips the edge averages (then ``void_edges`` reports
     only how many edges there are, and that their nodal maximum is mesh dependent).
     """
@@ -210,7 +218,7 @@ def focusing_metrics(tagged, samples: dict | None, mean_current_density: float, 
         if "sides" not in tagged.boundaries:
             guard = 0.0
         elif guard_band is None:
-            guard = min(float(tagged.metadata.get("interface_length_scale_m") or 0.0), 0.25 * width)
+            guard = min(_lateral_scale(tagged.metadata), 0.25 * width)
         else:
             guard = guard_band
         try:

@@ -190,7 +190,7 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, s
         "worst_flaw": worst.index if worst else None,
         "worst_stress_intensity": worst.stress_intensity if worst else None,
         "ccd": ccd,
-        "ccd_note": ("not searched (risk.ccd: false)" if not case.model.risk.ccd else
+        "ccd_note": ("not searched: risk.ccd is false" if not case.model.risk.ccd else
                      "no flaw: no stress concentrator, no fracture-driven CCD" if not analysis.flaws
                      and analysis.criterion.needs_mechanics else
                      None if ccd is not None else f"criterion not reached below {case.model.risk.ccd_maximum} A/m^2"),
