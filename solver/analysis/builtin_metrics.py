@@ -25,6 +25,11 @@ def _sampled(name: str):
     return lambda c: c.sample_statistics[name]
 
 
+def _focusing(name: str):
+    """An interior or void-edge focusing metric (None when not computed)."""
+    return lambda c: c.focusing.get(name)
+
+
 _BUILTINS = [
     Metric("interface_area", description="area of the anode interface (true contact area)",
            compute=lambda c: c.area, report=False, table=False, **AREA),
@@ -102,6 +107,27 @@ _BUILTINS = [
     Metric("critical_current_density", stage="risk", label="predicted CCD",
            description="applied current density at which the criterion is first met (inf: not in range)",
            compute=lambda r: math.inf if r.get("ccd") is None else r["ccd"], **CURRENT_DENSITY),
+    Metric("guard_band", description="interior metrics ignore the interface this close to the lateral sides",
+           compute=_focusing("guard_band"), report=False, table=False, unit="m", display_unit="um"),
+    Metric("interior_max_interface_current_density", label="worst local current density (interior)",
+           description="largest interface current density outside the guard band",
+           compute=_focusing("interior_max_interface_current_density"), report=False, **CURRENT_DENSITY),
+    Metric("interior_focusing_factor", label="focusing factor max/mean (interior)",
+           description="interior max / mean interface current density", compute=_focusing("interior_focusing_factor"),
+           report=False, **NUMBER),
+    Metric("interior_focusing_factor_percentile", label="focusing factor p99/mean (interior)",
+           description="interior percentile ('percentile') / mean interface current density",
+           compute=_focusing("interior_focusing_factor_percentile"), report=False, **NUMBER),
+    Metric("interior_hot_spot", description="position of the largest interior interface current density",
+           compute=_focusing("interior_hot_spot"), report=False, table=False, unit="m", display_unit="um"),
+    Metric("interior_error", description="why the interior metrics are missing (text)",
+           compute=_focusing("interior_error"), report=False, table=False, **NUMBER),
+    Metric("void_edges", description="contact edges (voids): count, current averaged over averaging_length next "
+           "to each edge [A/m^2], edge_focusing_factor [-]", compute=_focusing("void_edges"), report=False,
+           table=False, **CURRENT_DENSITY),
+    Metric("polarisation_regime", description="feature_size and polarisation_length [m], attenuation of the "
+           "geometric focusing [-], regime name", compute=lambda c: c.polarisation_regime, report=False,
+           table=False, unit="m", display_unit="um"),
 ]
 
 for _item in _BUILTINS:

@@ -29,6 +29,8 @@ from petsc4py import PETSc
 
 from solver.analysis.fem_tools import assemble_scalar, integrate
 from solver.analysis.registry import compute_stage
+from solver.analysis.focusing import focusing_metrics
+from solver.analysis.regime import polarisation_regime
 from solver.physics.conduction import ConductionFields
 
 __all__ = ["ConductionContext", "asr_split", "boundary_flux", "cell_voltage", "conduction_metrics", "hot_spots", "interface_samples"]
@@ -258,8 +260,10 @@ class ConductionContext:
     (``focusing_factor`` = max/mean, area-weighted percentiles, ...) are the same on all.
     """
 
-    def __init__(self, fields: ConductionFields, percentile: float = 99.0):
+    def __init__(self, fields: ConductionFields, percentile: float = 99.0, guard_band: float | None = None,
+                 edge_averaging_length: float | None = None):
         self.fields, self.percentile = fields, percentile
+        self.guard_band, self.edge_averaging_length = guard_band, edge_averaging_length
         self.settings, self.tagged = fields.settings, fields.tagged
         self.comm = self.tagged.mesh.comm
         ds = ufl.Measure("ds", domain=self.tagged.mesh, subdomain_data=self.tagged.facet_tags)
@@ -326,6 +330,28 @@ class ConductionContext:
         return _anode_conductivity(self.fields) * self.settings.kinetics.interface_resistance / scale
 
     @functools.cached_property
+    def polarisation_regime(self) -> dict | None:
+        """How much of the geometric focusing of the geometry's features survives the
+        kinetics (:func:`solver.analysis.regime.polarisation_regime`); None without a
+        feature scale (the interface length scale, else the shallowest flaw depth)."""
+        lp = _anode_conductivity(self.fields) * self.settings.kinetics.interface_resistance
+        scale, flaws = self.tagged.metadata.get("interface_length_scale_m"), self.tagged.metadata.get("flaws")
+        if scale:
+            return polarisation_regime(lp, scale)
+        if flaws:
+            return polarisation_regime(lp, min(float(f["depth"]) for f in flaws), "flaw depth")
+        return None
+
+    @functools.cached_property
+    def focusing(self) -> dict:
+        """Interior (guard-band) focusing and void-edge averages
+        (:func:`solver.analysis.focusing.focusing_metrics`; collective, the same on every rank)."""
+        stats = self.sample_statistics
+        sign = 1.0 if self.applied_current >= 0 else -1.0
+        return focusing_metrics(self.tagged, self.samples, stats["mean_current_density"], sign, self.percentile,
+                                self.guard_band, self.edge_averaging_length, self.settings.anode_interface)
+
+    @functools.cached_property
     def samples(self) -> dict:
         """Interface samples (see :func:`interface_samples`), on every rank."""
         return self.comm.bcast(interface_samples(self.fields, self.flux, self.settings.anode_interface), root=0)
@@ -360,13 +386,16 @@ class ConductionContext:
         }
 
 
-def conduction_metrics(fields: ConductionFields, percentile: float = 99.0) -> tuple[dict, fem.Function, dict]:
+def conduction_metrics(fields: ConductionFields, percentile: float = 99.0, guard_band: float | None = None,
+                       edge_averaging_length: float | None = None) -> tuple[dict, fem.Function, dict]:
     """Every registered ``conduction`` metric of a solution, the consistent interface flux
     and the interface samples (on every rank); see :class:`ConductionContext` for the
     definitions and :mod:`solver.analysis.builtin_metrics` for the list. The values are
-    rank 0's, broadcast, so every rank holds the same numbers.
+    rank 0's, broadcast, so every rank holds the same numbers. ``guard_band`` and
+    ``edge_averaging_length`` [m] set the interior and void-edge focusing metrics.
     """
-    context = ConductionContext(fields, percentile)
+    context = ConductionContext(fields, percentile, guard_band, edge_averaging_length)
+    context.focusing  # collective: evaluated on every rank before the rank-0 metrics
     values = compute_stage("conduction", context)
     values = context.comm.bcast(values if context.comm.rank == 0 else None, root=0)
     return values, context.flux, context.samples

@@ -24,7 +24,7 @@ import numpy as np
 
 from solver.physics.kinetics import FARADAY
 
-__all__ = ["FlawState", "RiskCriterion", "risk_criteria", "make_criterion", "porz_pressure",
+__all__ = ["FlawState", "RiskCriterion", "risk_criteria", "make_criterion", "check_criterion_kinetics", "porz_pressure",
            "tip_samples", "critical_current_density", "SweepPoint"]
 
 LI_MOLAR_VOLUME = 1.30e-5  # m^3/mol, Porz et al. 2017
@@ -61,6 +61,9 @@ class RiskCriterion:
 
     name: ClassVar[str] = ""
     needs_mechanics: ClassVar[bool] = False
+    # reads the local overpotential (directly or through the Porz pressure): meaningless
+    # under the primary distribution, where eta = 0 on the interface by definition
+    reads_overpotential: ClassVar[bool] = True
     description: ClassVar[str] = ""
 
     def __init_subclass__(cls, **kwargs):
@@ -100,6 +103,7 @@ class CriticalLocalCurrentDensity(RiskCriterion):
     """i_tip / i_crit (threshold: critical local current density [A/m^2])."""
 
     name = "critical_local_current_density"
+    reads_overpotential = False
     description = "worst i_tip / i_crit"
 
     def ratio(self, state: FlawState) -> float:
@@ -128,6 +132,22 @@ def make_criterion(name: str, threshold: float) -> RiskCriterion:
     if name not in risk_criteria:
         raise CaseError("risk.criterion", f"unknown criterion {name!r}; allowed: {', '.join(risk_criteria)}")
     return risk_criteria[name](threshold)
+
+
+def check_criterion_kinetics(criterion: str, fixes_potential: bool, film_resistance: float) -> None:
+    """CaseError when ``criterion`` reads an overpotential that the kinetics fix at zero.
+
+    Under the primary distribution without a film (eta = 0 on the interface) the Porz
+    pressure and the tip overpotential vanish whatever the current, so such a criterion
+    would silently report no risk; a criterion that reads the local current works.
+    """
+    from solver.errors import CaseError
+
+    cls = risk_criteria.get(criterion)
+    if cls is not None and cls.reads_overpotential and fixes_potential and not film_resistance:
+        readers = [n for n, c in risk_criteria.items() if not c.reads_overpotential]
+        raise CaseError("risk.criterion", f"{criterion} reads the local overpotential, which primary kinetics fix at "
+                        f"0; use {' or '.join(readers)}, or finite kinetics (electrochemistry.kinetics.law)")
 
 
 def tip_samples(samples: dict, tips: list[list[float]], radius: float) -> list[tuple[float, float]]:

@@ -12,6 +12,7 @@ import contextlib
 from mpi4py import MPI
 
 from solver.config.case import Case
+from solver.config.temperature import exchange_current_density_at, ionic_conductivity_at
 from solver.errors import CaseError, SettingError
 from solver.geometry.driver import TaggedMesh, build_mesh, restrict
 from solver.physics.conduction import ConductionProblem, ConductionSettings
@@ -90,16 +91,15 @@ def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
 def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryModel | None]:
     """Ionic conductivity [S/m] of every ionic region at the case temperature, and the
     lumped grain-boundary model when the materials name ``grain_boundary_facets``."""
-    temperature = case.electrochemistry.temperature
     conductivity, grain_boundary = {}, None
     for region, mat in case.materials.items():
         if region == GB_FACETS:  # zero-thickness GBs: a material with a conductivity and a thickness
             with case_keys(CONDUCTION_KEYS):
                 grain_boundary = GrainBoundaryModel.from_layer(
-                    mat.ionic_conductivity_at(temperature, f"materials.{region}"),
+                    ionic_conductivity_at(case, region).value,
                     mat.get("thickness", f"materials.{region}.thickness"), facets=GB_FACETS)
         elif mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
-            conductivity[region] = mat.ionic_conductivity_at(temperature, f"materials.{region}")
+            conductivity[region] = ionic_conductivity_at(case, region).value
     return conductivity, grain_boundary
 
 
@@ -150,7 +150,7 @@ def conduction_settings(case: Case, tagged: TaggedMesh) -> tuple[TaggedMesh, dic
     conductivity, grain_boundary = case_conductivities(case)
     tagged = restrict(tagged, list(conductivity))
     shift = stress_shift(case, tagged) if ec.stress_kinetics else None
-    i0, _ = case.exchange_current_density()
+    i0 = exchange_current_density_at(case).value
     law = dict(
         exchange_current_density=i0,
         temperature=temperature,

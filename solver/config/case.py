@@ -23,6 +23,8 @@ from solver.io.outputs import DEFAULT_OUTPUTS, output_names
 from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
+from solver.config.temperature import check_temperature, temperature_rules
+from solver.analysis.risk import check_criterion_kinetics
 
 __all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
@@ -67,6 +69,9 @@ class Electrochemistry(_Section):
         None, gt=0, le=10, description="magnitude of the electrolyte potential at the counter vs the anode [V]"
     )
     temperature: Quantity("K") = Field(298.15, gt=0, le=2000, description="temperature [K]")
+    missing_activation_energy: Literal["error", "hold"] = Field(
+        "error", description="at a temperature other than a property's reference: error (name the material) or "
+        "hold the properties that have no activation energy at their reference value")
     equilibrium_potential: Quantity("V") = Field(0.0, description="U_ref of the anode reaction [V]")
     kinetics: Kinetics = Field(default_factory=Kinetics)
     anode_interface: str = Field("anode_interface", description="boundary where charge transfer happens")
@@ -123,6 +128,12 @@ class Outputs(_Section):
     percentile: float = Field(99.0, gt=50, lt=100, description="percentile of the robust focusing factor [%]")
     mesh_cache: str | None = Field(
         "default", description="mesh cache folder ('default': the user cache folder; null: no cache)")
+    lateral_guard_band: Quantity("m") | None = Field(
+        None, ge=0, description="interior focusing metrics ignore the interface this close to the lateral sides [m]; "
+        "default: the geometry's lateral length scale (at most a quarter of the width)")
+    edge_averaging_length: Quantity("m") | None = Field(
+        None, gt=0, description="length over which the current next to each contact edge (void) is averaged [m]; "
+        "default: not computed (the edge maximum itself is mesh dependent)")
 
     @field_validator("write")
     @classmethod
@@ -162,6 +173,69 @@ class Mechanics(_Section):
         "elements")
 
 
+class LiFlow(_Section):
+    """Li in a flaw limited by its own creep flow (solver.physics.li_flow); defaults from material Li."""
+
+    reference_strain_rate: Quantity("1/s") = Field(
+        gt=0, description="strain rate of the test that measured reference_stress [1/s] (required: no default)")
+    reference_stress: Quantity("Pa") | None = Field(None, gt=0, description="flow stress of Li at that rate "
+                                                     "[Pa]; default: the Li yield_strength of the library")
+    reference_temperature: Quantity("K") = Field(298.15, gt=0, description="temperature of that test [K]")
+    stress_exponent: float | None = Field(None, gt=1, description="creep exponent n [-]; default: library Li")
+    activation_energy: Quantity("J/mol") | None = Field(
+        None, gt=0, description="creep activation energy Q [J/mol]; default: library Li")
+
+
+class FlawPopulationSection(_Section):
+    """A population of surface flaws for weakest-link CCD statistics (solver.analysis.flaw_population)."""
+
+    kind: Literal["pareto", "roughness", "grain_boundary_grooves"] = Field(description="depth distribution")
+    minimum_depth: Quantity("m") | None = Field(None, gt=0, description="pareto: smallest depth a_min [m]")
+    exponent: float | None = Field(None, gt=0, description="pareto: tail exponent beta [-]")
+    density: Quantity("1/m^2") | None = Field(None, gt=0, description="pareto: flaws per area [1/m^2]")
+    rms_height: Quantity("m") | None = Field(None, gt=0, description="roughness: RMS height [m]")
+    correlation_length: Quantity("m") | None = Field(None, gt=0, description="roughness: correlation length [m]")
+    grain_size: Quantity("m") | None = Field(None, gt=0, description="grain_boundary_grooves: mean grain size [m]")
+    depth_ratio: float | None = Field(None, gt=0, description="grain_boundary_grooves: groove depth / grain size [-]")
+    electrode_area: Quantity("m^2") = Field(7.85e-5, gt=0, description="electrode area [m^2]; default: a 10 mm "
+                                            "pellet (seed 001)")
+    opening_ratio: float | None = Field(None, gt=0, description="opening / depth of the flaws [-] (needed with "
+                                        "risk.li_flow: the Li flows out through the opening)")
+    realisations: int = Field(2000, ge=10, le=1_000_000, description="Monte Carlo cells [-]")
+    seed: int = Field(0, ge=0, description="random seed")
+
+    @model_validator(mode="after")
+    def _parameters_given(self):
+        needed = {"pareto": ("minimum_depth", "exponent", "density"),
+                  "roughness": ("rms_height", "correlation_length"),
+                  "grain_boundary_grooves": ("grain_size", "depth_ratio")}[self.kind]
+        missing = [k for k in needed if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"kind {self.kind} needs {', '.join(missing)}")
+        return self
+
+    def parameters(self) -> dict:
+        keys = {"pareto": ("minimum_depth", "exponent", "density"), "roughness": ("rms_height", "correlation_length"),
+                "grain_boundary_grooves": ("grain_size", "depth_ratio")}[self.kind]
+        return {k: getattr(self, k) for k in keys}
+
+
+class ToughnessTable(_Section):
+    """K_IC from a shipped grain-size table (solver/materials/data/grain_size_tables.yaml)."""
+
+    table: str = Field(description="table name, e.g. LLZO_Sharafi2017")
+    grain_size: Quantity("m") = Field(gt=0, description="mean grain size of the electrolyte [m]")
+
+    @field_validator("table")
+    @classmethod
+    def _shipped(cls, v):
+        from solver.analysis.toughness import shipped_tables
+
+        if v not in shipped_tables():
+            raise ValueError(f"unknown grain-size table {v!r}; shipped: {', '.join(shipped_tables())}")
+        return v
+
+
 class Risk(_Section):
     """Dendrite risk of Li-filled flaws and the critical current density search."""
 
@@ -169,11 +243,18 @@ class Risk(_Section):
                            "critical_local_current_density")
     fracture_toughness: Quantity("Pa*m^0.5") | None = Field(
         None, gt=0, description="K_IC [Pa m^0.5]; default: the electrolyte material's value")
+    fracture_toughness_table: ToughnessTable | None = Field(
+        None, description="K_IC from a grain-size table at the case's grain size (instead of fracture_toughness)")
     critical_overpotential: Quantity("V") | None = Field(None, gt=0, description="eta_crit [V]")
     critical_local_current_density: Quantity("A/m^2") | None = Field(None, gt=0, description="i_crit [A/m^2]")
     pressure_cap: Quantity("Pa") | None = Field(
         None, gt=0, description="upper bound of the Porz pressure in a flaw [Pa] (Li flow/yield); none: uncapped")
     molar_volume: Quantity("m^3/mol") = Field(1.30e-5, gt=0, description="V_m of Li [m^3/mol] (Porz et al. 2017)")
+    flaw_population: FlawPopulationSection | None = Field(
+        None, description="surface-flaw population: weakest-link CCD distribution with the worst meshed flaw's "
+        "tip focusing")
+    li_flow: LiFlow | None = Field(None, description="limit the flaw pressure by the creep flow of Li out of the "
+                                   "flaw (none: the Porz pressure, or pressure_cap)")
     ccd: bool = Field(True, description="search the critical current density")
     ccd_start: Quantity("A/m^2") = Field(1.0, gt=0, description="first current density of the CCD search [A/m^2]")
     ccd_maximum: Quantity("A/m^2") = Field(1000.0, gt=0, description="give up above this current density [A/m^2]")
@@ -185,6 +266,11 @@ class Risk(_Section):
                   "critical_local_current_density": self.critical_local_current_density}
         if self.criterion in needed and needed[self.criterion] is None:
             raise ValueError(f"criterion {self.criterion} needs risk.{self.criterion}")
+        pop = self.flaw_population
+        if self.li_flow is not None and pop is not None and pop.opening_ratio is None:
+            raise ValueError("with li_flow, flaw_population.opening_ratio is required")
+        if self.fracture_toughness is not None and self.fracture_toughness_table is not None:
+            raise ValueError("give fracture_toughness or fracture_toughness_table, not both")
         return self
 
 
@@ -295,6 +381,7 @@ class Case:
             "case": self.model.model_dump(mode="json"),
             "geometry_parameters": self.geometry.model_dump(mode="json"),
             "exchange_current_density": {"value": i0, "source": i0_source},
+            "temperature_rules": temperature_rules(self),
             "materials": {
                 region: {"material": m.name, "values": m.values, "sources": m.sources, "reference_temperature": m.reference_temperature}
                 for region, m in self.materials.items()
@@ -382,6 +469,10 @@ def parse_case(raw: Any, name: str = "case") -> Case:
     case.exchange_current_density()  # fail early when i0 has no source
     if model.electronic is not None or (model.risk and model.risk.criterion == "internal_li_formation"):
         _check_electronic(case)
+    check_temperature(case)  # and when a property has no activation energy at another temperature
+    if model.risk is not None:
+        kin = model.electrochemistry.kinetics
+        check_criterion_kinetics(model.risk.criterion, kinetics_laws[kin.law].fixes_potential, kin.film_resistance)
     return case
 
 

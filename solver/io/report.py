@@ -13,6 +13,9 @@ import numpy as np
 
 import dolfinx.plot
 
+from solver.io.focusing_text import focusing_lines
+from solver.io.risk_text import population_lines
+
 __all__ = ["gather_grid", "plot_cell_field", "plot_interface", "summary_text"]
 
 
@@ -120,9 +123,11 @@ def summary_text(summary: dict) -> str:
                      else f"  dendrite risk ({risk['criterion']})")
         if risk.get("ccd") is None and risk.get("ccd_note"):
             lines.append(f"  CCD: {risk['ccd_note']}")
+        lines += population_lines(risk)
     for item in metrics():
         if item.report and item.name in m and metric(item.name) is item:
             lines.append(f"  {item.title:<40} {format_value(item, m[item.name], gdim)}")
+    lines += focusing_lines(m)
     lines.append(f"  Newton iterations {summary['solver']['newton_iterations']}, solve "
                  f"{summary['timings']['solve_s']:.2f} s, total {summary['timings'].get('total_s', 0.0):.2f} s")
     return "\n".join(lines)

@@ -42,11 +42,15 @@ PROPERTIES = {
     "ionic_conductivity": "S/m",
     "electronic_conductivity": "S/m",
     "activation_energy": "eV",
+    "electronic_activation_energy": "eV",
+    "exchange_current_activation_energy": "eV",
     "exchange_current_density": "A/m^2",
     "youngs_modulus": "Pa",
     "poissons_ratio": "",
     "fracture_toughness": "Pa*m^0.5",
     "yield_strength": "Pa",
+    "creep_stress_exponent": "",
+    "creep_activation_energy": "J/mol",
     "molar_volume": "m^3/mol",
     "thickness": "m",
 }
@@ -91,6 +95,11 @@ class Material:
     sources: dict[str, str]
     reference_temperature: float = DEFAULT_REFERENCE_TEMPERATURE
     citations: dict[str, Citation] = dataclasses.field(default_factory=dict)
+    temperatures: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def reference_temperature_of(self, prop: str) -> float:
+        """Temperature [K] at which ``prop`` was given (the conductivity's, or 298.15 K)."""
+        return self.temperatures.get(prop, self.reference_temperature)
 
     def get(self, prop: str, key: str = "") -> float:
         """A property [SI]; a CaseError naming ``key`` when the material lacks it."""
@@ -172,7 +181,7 @@ def _citation(where: str, item: dict) -> Citation:
 
 def _entry(name: str, entry: dict) -> Material:
     """One material of materials.yaml, its values in SI."""
-    values, citations, t_ref = {}, {}, DEFAULT_REFERENCE_TEMPERATURE
+    values, citations, t_ref, temperatures = {}, {}, DEFAULT_REFERENCE_TEMPERATURE, {}
     for prop, item in entry.items():
         if prop in ("description", "role"):
             continue
@@ -180,11 +189,13 @@ def _entry(name: str, entry: dict) -> Material:
             raise ValueError(f"materials.yaml: {name}.{prop} is not a known property")
         values[prop] = _si(item["value"], PROPERTIES[prop])
         citations[prop] = _citation(f"{name}.{prop}", item)
+        if "temperature" in item:
+            temperatures[prop] = to_si(item["temperature"], "K")
         if prop == "ionic_conductivity" and "temperature" in item:
             t_ref = to_si(item["temperature"], "K")
     sources = {prop: c.text() for prop, c in citations.items()}
     return Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref,
-                    citations)
+                    citations, temperatures)
 
 
 @lru_cache(maxsize=1)

@@ -67,6 +67,40 @@ def _split_flaw_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> T
     return dataclasses.replace(tagged, facet_tags=new_tags, boundaries=boundaries)
 
 
+def table_toughness(spec) -> float | None:
+    """K_IC [Pa m^0.5] of ``risk.fracture_toughness_table`` at its grain size (None without one)."""
+    if spec is None:
+        return None
+    from solver.analysis.toughness import grain_size_table, make_toughness_law
+
+    try:
+        sizes, values, _ = grain_size_table(spec.table)
+    except KeyError as exc:
+        raise CaseError("risk.fracture_toughness_table.table", str(exc).strip("'\"")) from None
+    return make_toughness_law("table", grain_sizes=sizes, fracture_toughness=values)(spec.grain_size)
+
+
+def li_flow_limit(case: Case):
+    """The :class:`~solver.physics.li_flow.LiFlowLimit` of ``risk.li_flow`` (None without it);
+    parameters the case leaves out come from the library's Li (with their sources)."""
+    from solver.materials.library import library
+    from solver.physics.li_flow import LiFlowLimit
+
+    spec = case.model.risk.li_flow
+    if spec is None:
+        return None
+    li = library()["Li"]
+    return LiFlowLimit(
+        reference_stress=spec.reference_stress or li.get("yield_strength", "risk.li_flow.reference_stress"),
+        reference_strain_rate=spec.reference_strain_rate,
+        stress_exponent=spec.stress_exponent or li.get("creep_stress_exponent", "risk.li_flow.stress_exponent"),
+        activation_energy=spec.activation_energy or li.get("creep_activation_energy", "risk.li_flow.activation_energy"),
+        temperature=case.electrochemistry.temperature,
+        reference_temperature=spec.reference_temperature,
+        molar_volume=case.model.risk.molar_volume,
+    )
+
+
 class FlawRiskAnalysis:
     """Risk of every flaw of a case as a function of the applied current density.
 
@@ -82,10 +116,12 @@ class FlawRiskAnalysis:
         tagged = problem.tagged
         self.flaws = list(tagged.metadata.get("flaws") or [])
         if settings.criterion == "fracture_toughness":
-            threshold = settings.fracture_toughness or self._material_value("fracture_toughness")
+            threshold = settings.fracture_toughness or table_toughness(settings.fracture_toughness_table) \
+                or self._material_value("fracture_toughness")
         else:  # the schema requires the named threshold for the other criteria
             threshold = getattr(settings, settings.criterion, None)
         self.criterion = make_criterion(settings.criterion, threshold)
+        self.li_flow = li_flow_limit(case)
         self.threshold = threshold
         self.influence = np.zeros((len(self.flaws), len(self.flaws)))
         self.force_imbalance = 0.0  # worst relative force imbalance of the elastic solves [-]
@@ -232,12 +268,45 @@ class FlawRiskAnalysis:
         states = fields.tagged.mesh.comm.bcast(states, root=0)
         s = self.settings
         pressures = np.array([porz_pressure(st.overpotential, s.molar_volume, s.pressure_cap) for st in states])
+        if self.li_flow is not None and self.flaws:  # Li creeps out of the flaw before it reaches F|eta|/V_m
+            flow = [self.li_flow.pressure(st.current_density, f["depth"], f.get("width", f["depth"]))
+                    for st, f in zip(states, self.flaws)]
+            pressures = np.minimum(pressures, flow)
         k_i = self._stress_intensity(states, pressures)
         for st, p, k in zip(states, pressures, k_i):
             st.pressure, st.stress_intensity = float(p), float(k)
             st.ratio = self.criterion.ratio(st)
         worst = max(states, key=lambda st: st.ratio)
         return SweepPoint(applied_current_density, worst.ratio, worst.index, states)
+
+    def population_ccd(self, point: SweepPoint | None) -> dict | None:
+        """Weakest-link CCD distribution [A/m^2] of ``risk.flaw_population`` (None without one).
+
+        Every flaw of the population is an edge flaw whose tip carries the focusing factor
+        f_tip = |i_tip| / i_applied of the worst meshed flaw at ``point`` (taken as
+        independent of the depth: an approximation), the case's kinetics and K_IC, and the
+        Porz pressure, limited by the flow of Li out of each flaw with ``risk.li_flow``.
+        """
+        from solver.analysis.flaw_population import FractureLimitedFlaw, ccd_distribution, make_population, sample_ccd
+
+        spec = self.settings.flaw_population
+        if spec is None:
+            return None
+        if self.settings.criterion != "fracture_toughness":
+            raise CaseError("risk.flaw_population", "needs criterion: fracture_toughness (a flaw fails when K_I = K_IC)")
+        focusing = 1.0
+        if point is not None and point.flaws and self.flaws:
+            worst = max(point.flaws, key=lambda st: st.ratio)
+            focusing = abs(worst.current_density) / point.applied_current_density
+        kinetics = self.problem.settings.kinetics
+        flaw = FractureLimitedFlaw(self.threshold, kinetics.current_density, self.settings.molar_volume, focusing,
+                                   li_flow=self.li_flow, opening_ratio=spec.opening_ratio)
+        population = make_population(spec.kind, **spec.parameters())
+        ccds = sample_ccd(population, flaw, spec.electrode_area, spec.realisations, np.random.default_rng(spec.seed))
+        out = ccd_distribution(ccds)
+        out.update(kind=spec.kind, tip_focusing=focusing, flaws_per_cell=population.density * spec.electrode_area,
+                   electrode_area=spec.electrode_area, units="A/m^2 (CCDs), m^2 (area), - (focusing)")
+        return out
 
     def critical_current_density(self, progress=None) -> tuple[float | None, list[SweepPoint]]:
         """CCD [A/m^2] by bracketing and bisection (None if not reached below ccd_maximum)."""

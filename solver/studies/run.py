@@ -78,7 +78,9 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
     with stages.stage(f"solving ({problem.info['dofs']} DOFs)", timings, "solve_s"):
         fields = problem.solve()
     with stages.stage("post-processing", timings, "postprocess_s"):
-        metrics, _, samples = conduction_metrics(fields, case.model.outputs.percentile)
+        wanted = case.model.outputs
+        metrics, _, samples = conduction_metrics(fields, wanted.percentile, wanted.lateral_guard_band,
+                                                 wanted.edge_averaging_length)
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         raise SolverError(f"non-finite values in {', '.join(bad)}: the solution is not usable "
@@ -190,11 +192,13 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm) -
         "worst_flaw": worst.index if worst else None,
         "worst_stress_intensity": worst.stress_intensity if worst else None,
         "ccd": ccd,
-        "ccd_note": ("no flaw: no stress concentrator, no fracture-driven CCD" if not analysis.flaws
+        "ccd_note": ("not searched: risk.ccd is false" if not case.model.risk.ccd else
+                     "no flaw: no stress concentrator, no fracture-driven CCD" if not analysis.flaws
                      and analysis.criterion.needs_mechanics else
                      None if ccd is not None else f"criterion not reached below {case.model.risk.ccd_maximum} A/m^2"),
         "sweep": [point_record(p) for p in points],
         "sweep_points": points,
+        "flaw_population": analysis.population_ccd(at_applied),
         "units": {"threshold": "Pa m^0.5 | V | A/m^2 (by criterion)", "ccd": "A/m^2",
                   "pressure": "Pa", "stress_intensity": "Pa m^0.5", "overpotential": "V"},
     }
