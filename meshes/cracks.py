@@ -127,6 +127,9 @@ def _slit_plate(model, p: _CrackPlate, mesh: MeshSettings, x_far: float) -> dict
 def build_centre(model, p: CentreCrackPlate, mesh: MeshSettings) -> dict:
     """Centre crack 2a in a W x H plate, half model x >= 0 (symmetry plane ``left``)."""
     meta = _slit_plate(model, p, mesh, p.width / 2)
+    # statically determinate supports for loads symmetric about y = 0 (zero reactions)
+    meta["supports"] = {"constraints": {"left": "symmetry"},
+                        "point_constraints": [[meta["support_points"]["ligament_end"], [None, 0.0]]]}
     a, w = p.crack_length, p.width
     meta["handbook"] = {
         "formula": "K_I = p sqrt(pi a) sqrt(sec(pi a / W)) (Feddersen)",
@@ -145,6 +148,9 @@ def edge_crack_factor(ratio: float) -> float:
 def build_edge(model, p: EdgeCrackPlate, mesh: MeshSettings) -> dict:
     """Edge crack of depth a from the free edge ``left`` of a W x H plate (half-plane limit)."""
     meta = _slit_plate(model, p, mesh, p.width)
+    sp = meta["support_points"]
+    meta["supports"] = {"constraints": {}, "point_constraints": [[sp["ligament_end"], [0.0, 0.0]],
+                                                                 [sp["ligament_mid"], [None, 0.0]]]}
     # Tada's fit gives 1.122 at a/W -> 0; the exact half-plane value is 1.1215.
     meta["handbook"] = {
         "formula": "K_I = F(a/W) p sqrt(pi a), F -> 1.1215 (half-plane)",

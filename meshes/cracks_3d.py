@@ -209,6 +209,11 @@ def build_edge_3d(model, p: EdgeCrack3D, mesh: MeshSettings) -> dict:
         # mesh vertices on the ligament line for statically determinate supports
         "support_points": {"ligament_end_front": [p.width, 0.0, 0.0], "ligament_end_back": [p.width, 0.0, p.thickness],
                            "ligament_mid_front": [(p.crack_length + p.width) / 2, 0.0, 0.0]},
+        # free faces z = 0, B: six point constraints, zero reactions for loads symmetric about y = 0
+        # (hold front and back in z for exact plane strain)
+        "supports": {"constraints": {}, "point_constraints": [
+            [[p.width, 0.0, 0.0], [0.0, 0.0, 0.0]], [[p.width, 0.0, p.thickness], [0.0, 0.0, None]],
+            [[(p.crack_length + p.width) / 2, 0.0, 0.0], [None, 0.0, None]]]},
     }
 
 
@@ -274,6 +279,8 @@ def build_surface_3d(model, p: SurfaceCrack3D, mesh: MeshSettings) -> dict:
     fr.update(faces="crack_faces", mirror_plane=True, mirrored_ends=[False, True])
     meta = {"gdim": 3, "crack_fronts": [fr], "front_size_m": h_front, "mirror_planes": ["ligament", "symmetry_x"],
             "lateral_sides": ["side", "top"], "support_points": {"far_corner": [p.width / 2, p.thickness, 0.0]},
+            "supports": {"constraints": {"symmetry_x": "symmetry", "ligament": "symmetry"},
+                         "point_constraints": [[[p.width / 2, p.thickness, 0.0], [None, 0.0, None]]]},
             "electrolyte_thickness_m": p.thickness, "projected_interface_area_m2": p.width * p.height / 4}
     if p.li_filled:
         meta["flaws"] = [{
@@ -314,4 +321,6 @@ def build_embedded_3d(model, p: EmbeddedCrack3D, mesh: MeshSettings) -> dict:
     _front_field(model, front, h_front, h_far, mesh.scaled(p.grading))
     fr = ellipse_front(p.half_length, p.crack_depth, 0.0, math.pi / 2)
     fr.update(faces="crack_faces", mirror_plane=True, mirrored_ends=[True, True])
-    return {"gdim": 3, "crack_fronts": [fr], "front_size_m": h_front}
+    return {"gdim": 3, "crack_fronts": [fr], "front_size_m": h_front,
+            "supports": {"constraints": {"symmetry_x": "symmetry", "symmetry_y": "symmetry", "ligament": "symmetry"},
+                         "point_constraints": []}}
