@@ -22,6 +22,7 @@ from solver.errors import CaseError
 from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
+from solver.config.cycling import Cycling
 
 __all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
@@ -171,6 +172,7 @@ class CaseModel(_Section):
     mechanics: Mechanics = Field(default_factory=Mechanics)
     risk: Risk | None = Field(None, description="flaw risk and CCD (needs a geometry with flaws for K_I)")
     study: Study | None = Field(None, description="parameter sweep for `dendrite sweep`")
+    cycling: Cycling | None = Field(None, description="cycling protocol and interface laws for `dendrite cycle`")
 
 
 class Case:
