@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver.physics.interface_evolution import (MEGAPASCAL, LiSupply, VoidGrowthLaw, void_growth_time)
+from solver.physics.interface_evolution import MEGAPASCAL, LiSupply, VoidGrowthLaw, void_growth_time
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT
 
 T = 298.15
-DIFFUSION = dict(self_diffusion=5.6e-15, supply_length=4e-6, temperature=T)
-CREEP = dict(creep_prefactor=4.25e4, creep_exponent=6.56, creep_activation_energy=37e3, supply_length=4e-6,
-             temperature=T, molar_volume=1.30e-5)
+DIFFUSION = {"self_diffusion": 5.6e-15, "supply_length": 4e-6, "temperature": T}
+CREEP = {"creep_prefactor": 4.25e4, "creep_exponent": 6.56, "creep_activation_energy": 37e3,
+         "supply_length": 4e-6, "temperature": T, "molar_volume": 1.30e-5}
 
 
 def integrate(law, stripping, t_end, n):

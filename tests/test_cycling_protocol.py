@@ -4,13 +4,13 @@ with one line naming the key, before anything is meshed."""
 from __future__ import annotations
 
 import copy
+import itertools
 
 import pytest
 
 from solver.config.case import parse_case
 from solver.config.cycling import compile_protocol
 from solver.errors import CaseError
-
 
 BASE = {
     "geometry": {"type": "rough_interface_2d", "width": "10 um", "thickness": "20 um", "profile": {"kind": "flat"}},
@@ -55,7 +55,7 @@ def test_ccd_steps_rest_and_table_in_order():
     ends = [s.end for s in segments]
     assert ends[5] == pytest.approx(6 * 1800.0) and ends[6] == pytest.approx(6 * 1800.0 + 3600.0)
     assert ends[-1] == pytest.approx(6 * 1800.0 + 3600.0 + 30.0)
-    assert all(b.start == pytest.approx(a.end) for a, b in zip(segments, segments[1:]))
+    assert all(b.start == pytest.approx(a.end) for a, b in itertools.pairwise(segments))
 
 
 @pytest.mark.parametrize(

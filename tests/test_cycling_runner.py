@@ -6,7 +6,6 @@ same answers on one and two processes."""
 from __future__ import annotations
 
 import copy
-import math
 
 import numpy as np
 import pytest

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from solver.config.units import Quantity, to_si
 
-__all__ = ["Cycling", "Segment", "compile_protocol", "MAX_SEGMENTS"]
+__all__ = ["MAX_SEGMENTS", "Cycling", "Segment", "compile_protocol"]
 
 MAX_SEGMENTS = 200_000  # half cycles and table rows after expansion
 
@@ -84,7 +84,7 @@ class CCDSteps(_HalfCycle):
         return self
 
     def currents(self) -> list[float]:
-        n = int(math.floor((self.maximum - self.start) / self.step * (1 + 1e-9))) + 1
+        n = math.floor((self.maximum - self.start) / self.step * (1 + 1e-9)) + 1
         if n > MAX_SEGMENTS:
             raise ValueError(f"{n} current steps from start to maximum; at most {MAX_SEGMENTS}")
         return [self.start + k * self.step for k in range(n)]
@@ -121,7 +121,7 @@ class Table(_Block):
 
 
 
-Block = Annotated[Union[CCDSteps, ConstantCurrent, Rest, Table], Field(discriminator="type")]
+Block = Annotated[CCDSteps | ConstantCurrent | Rest | Table, Field(discriminator="type")]
 
 
 class TimeStep(_Block):

@@ -47,14 +47,22 @@ import numpy as np
 
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT, KineticsLaw
 
-__all__ = ["SupplyMechanism", "supply_mechanisms", "LiSupply", "VoidGrowthLaw", "ContactKinetics",
-           "void_growth_time", "MEGAPASCAL", "EDGE_CRACK_FACTOR"]
+__all__ = [
+    "EDGE_CRACK_FACTOR",
+    "MEGAPASCAL",
+    "ContactKinetics",
+    "LiSupply",
+    "SupplyMechanism",
+    "VoidGrowthLaw",
+    "supply_mechanisms",
+    "void_growth_time",
+]
 
 MEGAPASCAL = 1e6  # Pa: the stress unit of the creep law's prefactor
 EDGE_CRACK_FACTOR = 1.1215  # K_I = 1.1215 p sqrt(pi a), edge crack with face pressure (handbook)
 MIN_CONTACT = 1e-6  # contact floor: keeps sigma = p / c and the local current finite
 
-supply_mechanisms: dict[str, type["SupplyMechanism"]] = {}
+supply_mechanisms: dict[str, type[SupplyMechanism]] = {}
 
 
 class SupplyMechanism:

@@ -36,9 +36,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from mpi4py import MPI
-
 from dolfinx import fem
+from mpi4py import MPI
 
 from solver.analysis.risk import FlawState, make_criterion, porz_pressure
 from solver.config.adapter import build_case_mesh, case_conductivities, conduction_problem
@@ -46,12 +45,12 @@ from solver.config.case import Case
 from solver.config.cycling import Segment, compile_protocol
 from solver.errors import CaseError
 from solver.geometry.driver import restrict
-from solver.physics.interface_evolution import (EDGE_CRACK_FACTOR, ContactKinetics, LiSupply, VoidGrowthLaw)
+from solver.physics.interface_evolution import EDGE_CRACK_FACTOR, ContactKinetics, LiSupply, VoidGrowthLaw
 from solver.physics.kinetics import FARADAY
-from solver.studies.cycle_interface import InterfaceElements
 from solver.studies import cycle_outputs as outputs
+from solver.studies.cycle_interface import InterfaceElements
 
-__all__ = ["CycleResult", "run_cycle", "cycling_laws", "MAX_CONTACT_CHANGE_FACTOR"]
+__all__ = ["MAX_CONTACT_CHANGE_FACTOR", "CycleResult", "cycling_laws", "run_cycle"]
 
 MAX_CONTACT_CHANGE_FACTOR = 25.0
 

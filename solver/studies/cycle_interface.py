@@ -11,13 +11,12 @@ to the applied current to solver tolerance (charge conservation of the discrete 
 
 from __future__ import annotations
 
+import dolfinx.fem.petsc
 import numpy as np
 import ufl
+from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
-
-import dolfinx.fem.petsc
-from dolfinx import fem
 
 __all__ = ["InterfaceElements"]
 

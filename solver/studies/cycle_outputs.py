@@ -21,7 +21,7 @@ from mpi4py import MPI
 
 from solver.errors import CaseError
 
-__all__ = ["CycleWriter", "Progress", "COLUMNS"]
+__all__ = ["COLUMNS", "CycleWriter", "Progress"]
 
 COLUMNS = ["time_s", "time_step_s", "applied_current_density_A_m2", "cell_voltage_V", "contact_fraction",
            "min_contact_fraction", "counter_contact_fraction", "peak_local_current_density_A_m2",
@@ -164,7 +164,8 @@ class Progress:
     def __init__(self, comm: MPI.Comm, quiet: bool):
         self.bar = None
         if comm.rank == 0 and not quiet:
-            from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeRemainingColumn
+            from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+            from rich.progress import Progress as RichProgress
 
             from solver.io.progress import console
 
