@@ -183,7 +183,8 @@ class CycleRunner:
         """Solve the current distribution at the present contact (or nothing at rest)."""
         el, s = self.elements, self.state
         el.set_contact(self.law.contact(s.void))
-        if current_density == 0.0:
+        if current_density == 0.0:  # at rest the electrolyte is at equilibrium with the anode
+            self.problem.unknown.x.array[:] = -self.problem.settings.equilibrium_potential
             zero = np.zeros(el.index.size)
             return {"current": zero, "eta": zero, "counter_potential": 0.0, "newton": 0}
         t0 = time.perf_counter()

@@ -108,7 +108,19 @@ class CycleWriter:
             name = self.folder / f"fields{'' if k == 0 else f'_part{k}'}.xdmf"
             self.xdmf = dolfinx.io.XDMFFile(self.comm, str(name), "w")
             self.xdmf.write_mesh(runner.problem.tagged.mesh)
-        self.xdmf.write_function(runner.problem.unknown, time_s)
+            potential = runner.problem.unknown
+            if potential.function_space.element.basix_element.degree != 1:  # XDMF: mesh-degree data
+                from dolfinx import fem
+
+                self._p1 = fem.Function(fem.functionspace(potential.function_space.mesh, ("Lagrange", 1)),
+                                        name="potential_V")
+            else:
+                self._p1 = None
+        potential = runner.problem.unknown
+        if self._p1 is not None:
+            self._p1.interpolate(potential)
+            potential = self._p1
+        self.xdmf.write_function(potential, time_s)
         self.xdmf.write_function(runner.contact, time_s)
 
     def step(self, runner, row: dict, solved: dict) -> None:
