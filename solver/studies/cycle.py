@@ -233,29 +233,12 @@ class CycleRunner:
         max_growth = el.maximum(growth, 0.0)
         if max_growth > 0 and not fast_short:
             dt = min(dt, max(ts.minimum, ts.thickness_tolerance / max_growth))
-        while True:
-            void, err = self.law.step(s.void, -current, dt)
-            counter_void, counter_err = (self.law.step(np.array([s.counter_void]), np.array([i_app]), dt)
-                                         if self.counter_law is not None else (np.zeros(1), np.zeros(1)))
-            err_max = max(el.maximum(err, 0.0), float(counter_err[0]))
-            change = el.maximum(np.abs(self.law.contact(void) - contact), 0.0)
-            ok = err_max <= ts.contact_tolerance and change <= MAX_CONTACT_CHANGE_FACTOR * ts.contact_tolerance
-            if ok or dt <= ts.minimum * (1 + 1e-12):
-                break
-            scale = 0.9 * math.sqrt(ts.contact_tolerance / max(err_max, 1e-300))
-            dt = max(ts.minimum, dt * min(0.5, max(0.1, scale)))
-        # short: a filament reaches the counter within this step (linear in time: constant rate)
-        to_short = np.where(growth > 0, (el.thickness - s.filament) / np.where(growth > 0, growth, 1.0), np.inf)
-        if fast_short and bool(self.comm.allreduce(bool(np.any(s.initiated)), MPI.LOR)):
-            short_in = 0.0
-        else:
-            short_in = el.minimum(to_short)
+        void, counter_void, err_max, dt = self._local_steps(current, contact, i_app, dt)
+        short_in = self._time_to_short(growth, fast_short)
         shorted = short_in <= dt
         if shorted:
             dt = short_in
-            if self.counter_law is not None:
-                counter_void, _ = self.law.step(np.array([s.counter_void]), np.array([i_app]), dt)
-            void, _ = self.law.step(s.void, -current, dt)
+            void, counter_void = self._update(current, i_app, dt)[:2]
         charge = i_app * el.counter_area * dt  # C (C/m in 2D)
         delta = self.law.molar_volume * current * dt / FARADAY
         moved = el.total(delta) * FARADAY / self.law.molar_volume
@@ -272,6 +255,35 @@ class CycleRunner:
         base = s.dt if dt == to_end and dt < s.dt else dt  # cut short by the segment end: keep the step
         s.dt = min(ts.maximum, max(ts.minimum, base * grow))
         return row
+
+    def _update(self, current: np.ndarray, i_app: float, dt: float):
+        """Backward-Euler local steps of the anode elements and the counter: voids and errors."""
+        void, err = self.law.step(self.state.void, -current, dt)
+        if self.counter_law is None:  # ideal counter: no interface state
+            return void, np.zeros(1), err, np.zeros(1)
+        counter_void, counter_err = self.law.step(np.array([self.state.counter_void]), np.array([i_app]), dt)
+        return void, counter_void, err, counter_err
+
+    def _local_steps(self, current, contact, i_app: float, dt: float):
+        """Shrink dt until the contact error and change are within tolerance (module docstring)."""
+        el, ts = self.elements, self.cyc.time_step
+        while True:
+            void, counter_void, err, counter_err = self._update(current, i_app, dt)
+            err_max = max(el.maximum(err, 0.0), float(counter_err[0]))
+            change = el.maximum(np.abs(self.law.contact(void) - contact), 0.0)
+            ok = err_max <= ts.contact_tolerance and change <= MAX_CONTACT_CHANGE_FACTOR * ts.contact_tolerance
+            if ok or dt <= ts.minimum * (1 + 1e-12):
+                return void, counter_void, err_max, dt
+            scale = 0.9 * math.sqrt(ts.contact_tolerance / max(err_max, 1e-300))
+            dt = max(ts.minimum, dt * min(0.5, max(0.1, scale)))
+
+    def _time_to_short(self, growth: np.ndarray, fast_short: bool) -> float:
+        """Time [s] until a filament reaches the counter at the present growth rates (0: now)."""
+        s, el = self.state, self.elements
+        if fast_short:  # an initiated Li-filled crack runs through at once
+            return 0.0 if self.comm.allreduce(bool(np.any(s.initiated)), MPI.LOR) else np.inf
+        rate = np.where(growth > 0, growth, 1.0)
+        return el.minimum(np.where(growth > 0, (el.thickness - s.filament) / rate, np.inf))
 
     def _row(self, segment, solved, contact, ratios, dt, charge, moved) -> dict:
         el, s = self.elements, self.state
