@@ -34,8 +34,8 @@ def _cmd_cycle(args) -> int:
         s = result.summary
         short = "no short" if s["time_to_short_s"] is None else (
             f"short after {s['time_to_short_s'] / 3600:.4g} h at {0.1 * s['short_current_density_A_m2']:.3g} mA/cm^2")
-        print(f"cycle: {s['time_steps']} steps, {s['simulated_time_s'] / 3600:.4g} h simulated, {short}; "
-              f"folder: {result.folder}")
+        print(f"cycle: {s['time_steps']} steps, {s['simulated_time_s'] / 3600:.4g} h simulated, {short} "
+              f"({s['stop_reason']}); folder: {result.folder}")
     return 0
 
 

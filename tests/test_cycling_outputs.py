@@ -35,3 +35,14 @@ def test_cycle_command_writes_the_result_folder(tmp_path):
     assert times[:half] == times[half:] == sorted(times[:half])
     assert {"potential_V", "contact_fraction"} <= set(re.findall(r'Attribute Name="(\w+)"', xdmf))
     assert (out / "voltage.png").stat().st_size > 10_000 and (out / "checkpoint.npz").exists()
+
+
+def test_a_run_that_hits_the_step_limit_says_so():
+    from solver.config.case import parse_case
+    from solver.studies.cycle import run_cycle
+
+    raw = copy.deepcopy(FLAT)
+    raw["cycling"]["max_time_steps"] = 14  # 13 steps at the largest step suffice; the adaptive run needs 16
+    result = run_cycle(parse_case(raw), write=False)
+    assert result.summary["time_steps"] == 14
+    assert result.summary["stop_reason"] == "cycling.max_time_steps = 14 reached"

@@ -171,6 +171,7 @@ class CycleRunner:
         self.state = _State(self.elements.index.size)
         self.state.dt = self.cyc.time_step.initial
         self.solve_seconds = 0.0
+        self.stop_reason = None
 
     # -- one step -------------------------------------------------------------------------
     def _segment(self, t: float) -> int:
@@ -312,9 +313,14 @@ class CycleRunner:
         end = self.segments[-1].end
         while True:
             k = self._segment(s.time)
-            if k >= len(self.segments) or s.step >= self.cyc.max_time_steps:
+            if k >= len(self.segments):
+                self.stop_reason = "protocol finished"
+                break
+            if s.step >= self.cyc.max_time_steps:
+                self.stop_reason = f"cycling.max_time_steps = {self.cyc.max_time_steps} reached"
                 break
             if s.short_time is not None and self.cyc.stop_at_short:
+                self.stop_reason = "short"
                 break
             segment = self.segments[k]
             solved = self.solve(segment.current_density)
@@ -329,6 +335,7 @@ class CycleRunner:
     def summary(self) -> dict:
         s = self.state
         return {
+            "stop_reason": self.stop_reason,
             "time_to_short_s": s.short_time,
             "short_segment": s.short_label,
             "short_current_density_A_m2": None if s.short_current is None else abs(s.short_current),
