@@ -28,6 +28,22 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_cycle(args) -> int:
+    from mpi4py import MPI
+
+    from solver.config.case import load_case
+    from solver.studies.cycle import run_cycle
+
+    result = run_cycle(load_case(args.case), out=args.out, quiet=args.quiet)
+    if MPI.COMM_WORLD.rank == 0:
+        s = result.summary
+        short = "no short" if s["time_to_short_s"] is None else (
+            f"short after {s['time_to_short_s'] / 3600:.4g} h at {0.1 * s['short_current_density_A_m2']:.3g} mA/cm^2")
+        print(f"cycle: {s['time_steps']} steps, {s['simulated_time_s'] / 3600:.4g} h simulated, {short} "
+              f"({s['stop_reason']}); folder: {result.folder}")
+    return 0
+
+
 def _cmd_validate(args) -> int:
     from mpi4py import MPI
 
@@ -138,6 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     r.add_argument("--quiet", action="store_true", help="print errors only (no progress, no report)")
     r.set_defaults(func=_cmd_run)
+    y = sub.add_parser("cycle", help="cycle a cell through the case's protocol (resumable; docs/cycling.md)")
+    y.add_argument("case", help="case file (YAML) with a 'cycling:' section")
+    y.add_argument("--out", help="result folder (default: outputs.directory/NAME-cycle); rerun to resume")
+    y.add_argument("--quiet", action="store_true", help="no progress bar")
+    y.set_defaults(func=_cmd_cycle)
     v = sub.add_parser("validate", help="check a case without solving")
     v.add_argument("case")
     v.set_defaults(func=_cmd_validate)

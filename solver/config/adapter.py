@@ -136,14 +136,17 @@ def stress_shift(case: Case, tagged: TaggedMesh):
     return shift
 
 
-def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
-    """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
-    tagged, conductivity, settings = conduction_settings(case, tagged)
+def conduction_problem(case: Case, tagged: TaggedMesh, wrap_kinetics=None) -> ConductionProblem:
+    """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI).
+
+    ``wrap_kinetics(law) -> law`` replaces the anode law (e.g. by one acting on the contacted
+    area only, see solver.physics.interface_evolution.ContactKinetics)."""
+    tagged, conductivity, settings = conduction_settings(case, tagged, wrap_kinetics)
     with case_keys(CONDUCTION_KEYS, "electrochemistry"):
         return ConductionProblem(tagged, conductivity, settings)
 
 
-def conduction_settings(case: Case, tagged: TaggedMesh) -> tuple[TaggedMesh, dict, ConductionSettings]:
+def conduction_settings(case: Case, tagged: TaggedMesh, wrap_kinetics=None) -> tuple[TaggedMesh, dict, ConductionSettings]:
     """The ionic regions (mesh restricted to them), their conductivities [S/m] and the settings (SI)."""
     ec = case.electrochemistry
     temperature = ec.temperature
@@ -158,6 +161,8 @@ def conduction_settings(case: Case, tagged: TaggedMesh) -> tuple[TaggedMesh, dic
         cathodic_transfer_coefficient=ec.kinetics.cathodic_transfer_coefficient,
     )
     kinetics = make_kinetics(ec.kinetics.law, direction=ec.direction, film_resistance=ec.kinetics.film_resistance, **law)
+    if wrap_kinetics is not None:
+        kinetics = wrap_kinetics(kinetics)
     counter = None
     if ec.counter_kinetics == "same_as_anode":  # the counter strips when the anode plates
         counter = make_kinetics(ec.kinetics.law, direction="stripping" if ec.direction == "plating" else "plating",

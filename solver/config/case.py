@@ -25,6 +25,7 @@ from solver.materials.library import Material, material
 from solver.config.units import Quantity
 from solver.config.temperature import check_temperature, temperature_rules
 from solver.analysis.risk import check_criterion_kinetics
+from solver.config.cycling import Cycling
 
 __all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
@@ -342,6 +343,7 @@ class CaseModel(_Section):
     risk: Risk | None = Field(None, description="flaw risk and CCD (needs a geometry with flaws for K_I)")
     study: Study | None = Field(None, description="parameter sweep for `dendrite sweep`")
     electronic: Electronic | None = Field(None, description="electrons in the electrolyte (mixed conductor)")
+    cycling: Cycling | None = Field(None, description="cycling protocol and interface laws for `dendrite cycle`")
 
 
 class Case:
