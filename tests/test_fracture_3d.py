@@ -171,3 +171,89 @@ def test_front_values_are_the_same_on_one_and_on_all_ranks():
     for name in ("K_I", "K_II", "K_III"):
         np.testing.assert_allclose(getattr(values[0], name), getattr(values[1], name), rtol=0,
                                    atol=1e-6 * np.abs(values[1].K_I).max())  # solver tolerance 1e-10
+
+
+# --------------------------------------------------------------------------- cases from YAML
+def _fracture_case(**fracture):
+    from solver.config.case import parse_case
+
+    raw = {"name": "edge", "geometry": {"type": "edge_crack_plate", "crack_length": "1 um", "width": "40 um",
+                                        "height": "80 um"},
+           "materials": {"electrolyte": "Li6PS5Cl"}, "mechanics": {"element_degree": 2},
+           "fracture": {"pressures": {"crack_faces": "50 MPa"}, **fracture}}
+    return parse_case(raw)
+
+
+def test_a_2d_crack_case_runs_from_yaml_and_matches_the_handbook(tmp_path):
+    from solver.studies.run import run_case
+
+    result = run_case(_fracture_case(), out=tmp_path / "run", quiet=True)
+    reference = 1.1215 * edge_crack_factor(1 / 40) / 1.122 * 50e6 * math.sqrt(math.pi * A)
+    assert result.summary["metrics"]["max_stress_intensity"] == pytest.approx(reference, rel=0.01)
+    assert result.summary["metric_units"]["max_stress_intensity"] == "Pa m^0.5"
+    if MPI.COMM_WORLD.rank == 0:
+        names = {p.name for p in (tmp_path / "run").iterdir()}
+        assert {"stress_intensity.csv", "displacement.xdmf", "summary.json", "report.txt"} <= names
+        assert "MPa m^0.5" in (tmp_path / "run" / "report.txt").read_text()
+
+
+def test_fracture_case_errors_name_the_key():
+    from solver.config.case import parse_case
+    from solver.errors import CaseError
+    from solver.studies.fracture_run import solve_fracture
+
+    with pytest.raises(CaseError, match=r"^fracture.pressures.crack_faces: .*Pa"):
+        _fracture_case(pressures={"crack_faces": "50 mV"})
+    with pytest.raises(CaseError, match=r"^electrochemistry: not in a fracture case"):
+        parse_case({**_fracture_case().raw, "electrochemistry": {"applied_current_density": "1 mA/cm^2"}})
+    raw = {k: v for k, v in _fracture_case().raw.items() if k != "fracture"}
+    with pytest.raises(CaseError, match=r"^electrochemistry: required"):
+        parse_case(raw)
+    case = _fracture_case(pressures={"no_such_face": "1 MPa"})
+    from solver.config.adapter import build_case_mesh
+
+    with pytest.raises(CaseError, match=r"^fracture.pressures.no_such_face: no such boundary"):
+        solve_fracture(case, build_case_mesh(case))
+
+
+def test_a_domain_with_too_few_elements_is_flagged(edge_crack, caplog):
+    tagged, fields = edge_crack
+    front = crack_fronts(tagged.metadata)[0]
+    with caplog.at_level("WARNING", logger="solver.physics.fracture_3d"):
+        result = front_stress_intensity(fields, front, radius=0.04 * A, pressure=P, segments=3)
+    assert result.elements_across < 3
+    assert any("elements across" in r.getMessage() for r in caplog.records) or MPI.COMM_WORLD.rank != 0
+
+
+def test_the_3d_porz_chain_gives_the_ccd_of_its_front_overpotential():
+    """Li-filled surface crack (cases/pit_crack_3d.yaml on a coarser mesh): at L_p = sigma R_ct
+    ~ 1 mm the overpotential is uniform, so the CCD is the current whose Butler-Volmer
+    overpotential gives p = F eta / V_m with max_s p G(s) = K_IC:
+    i_CCD = (A_interface / A_projected) 2 i0 sinh(F eta_c / 2RT), eta_c = K_IC V_m / (F max_s G)
+    (the crack faces add to the area the applied current spreads over)."""
+    from pathlib import Path
+
+    import yaml
+
+    from solver.analysis.risk import LI_MOLAR_VOLUME
+    from solver.config.case import parse_case
+    from solver.physics.kinetics import FARADAY, GAS_CONSTANT
+    from solver.studies.run import run_case
+
+    raw = yaml.safe_load((Path(__file__).parents[1] / "cases" / "pit_crack_3d.yaml").read_text())
+    raw["mesh"] = {"size_factor": 1.4}
+    raw["risk"]["ccd_rtol"] = 1e-3
+    raw["outputs"] = {"png": False, "fields": False}
+    case = parse_case(raw)
+    summary = run_case(case, write=False, quiet=True).summary
+    risk, metrics = summary["risk"], summary["metrics"]
+    g_max = float(np.max(risk["influence_matrix_m05"]))
+    eta_c = case.materials["electrolyte"].values["fracture_toughness"] * LI_MOLAR_VOLUME / (FARADAY * g_max)
+    i0, T = case.materials["electrolyte"].values["exchange_current_density"], 298.15
+    area_ratio = metrics["interface_area"] / metrics["counter_area"]
+    expected = area_ratio * 2 * i0 * math.sinh(FARADAY * eta_c / (2 * GAS_CONSTANT * T))
+    # bisection to 1e-3 from above; the front overpotential is the mean one to ~1e-4 here
+    assert risk["ccd"] == pytest.approx(expected, rel=3e-3)
+    worst = risk["at_applied"]["flaws"][0]
+    assert worst["front"] is not None and len(worst["front"]["K_I"]) >= 5
+    assert worst["tip"][1] > 0.8e-6  # K_I peaks near the deepest point (y = a = 1 um)

@@ -125,6 +125,9 @@ _BUILTINS = [
     Metric("void_edges", description="contact edges (voids): count, current averaged over averaging_length next "
            "to each edge [A/m^2], edge_focusing_factor [-]", compute=_focusing("void_edges"), report=False,
            table=False, **CURRENT_DENSITY),
+    Metric("max_stress_intensity", stage="fracture", label="largest K_I",
+           description="largest mode-I stress intensity over the crack tips or front nodes of a fracture case",
+           compute=lambda r: r.max_stress_intensity, unit="Pa m^0.5", display_unit="MPa m^0.5"),
     Metric("polarisation_regime", description="feature_size and polarisation_length [m], attenuation of the "
            "geometric focusing [-], regime name", compute=lambda c: c.polarisation_regime, report=False,
            table=False, unit="m", display_unit="um"),

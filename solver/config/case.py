@@ -329,6 +329,23 @@ class GeometrySection(BaseModel):
     type: str
 
 
+class Fracture(_Section):
+    """A mechanics-only crack case: the loads and supports of a crack geometry, and K.
+
+    ``dendrite run`` then solves linear elasticity (``mechanics.element_degree``) and
+    reports K_I, K_II (and K_III in 3D) at every crack tip or along every crack front, with
+    the domain interaction integral of radius ``mechanics.integration_radius``.
+    """
+
+    pressures: dict[str, Quantity("Pa")] = Field(
+        min_length=1, description="boundary name -> normal pressure [Pa]: > 0 pushes on the face (crack_faces: a "
+        "Li-filled or pressurised crack), < 0 pulls (e.g. top: -50 MPa for a remote tension)")
+    constraints: dict[str, Literal["fixed", "roller", "symmetry"]] | None = Field(
+        None, description="boundary name -> support; default: the generator's statically determinate supports")
+    segments: int | None = Field(
+        None, ge=2, le=201, description="3D: nodes along each crack front [-]; default about one per 2 r2 (5..41)")
+
+
 class CaseModel(_Section):
     name: str | None = Field(None, pattern=NAME_PATTERN, description="run name (default: file name); letters, "
                              "digits and _ . + - only, as it names the result folder")
@@ -336,7 +353,8 @@ class CaseModel(_Section):
     geometry: GeometrySection
     mesh: MeshSettings = Field(default_factory=MeshSettings)
     materials: dict[str, Any] = Field(min_length=1, description="region name -> material (name or mapping)")
-    electrochemistry: Electrochemistry
+    electrochemistry: Electrochemistry | None = Field(
+        None, description="operating conditions (required, except in a fracture case)")
     solver: Solver = Field(default_factory=Solver)
     outputs: Outputs = Field(default_factory=Outputs)
     mechanics: Mechanics = Field(default_factory=Mechanics)
@@ -344,6 +362,8 @@ class CaseModel(_Section):
     study: Study | None = Field(None, description="parameter sweep for `dendrite sweep`")
     electronic: Electronic | None = Field(None, description="electrons in the electrolyte (mixed conductor)")
     cycling: Cycling | None = Field(None, description="cycling protocol and interface laws for `dendrite cycle`")
+    fracture: Fracture | None = Field(None, description="a mechanics-only crack case: loads, supports and K "
+                                      "(instead of electrochemistry)")
 
 
 class Case:
@@ -376,6 +396,11 @@ class Case:
 
     def resolved(self) -> dict:
         """The case in SI units, as JSON-ready data."""
+        if self.model.fracture is not None:
+            return {"name": self.name, "units": "SI (m, Pa)", "case": self.model.model_dump(mode="json"),
+                    "geometry_parameters": self.geometry.model_dump(mode="json"),
+                    "materials": {region: {"material": m.name, "values": m.values, "sources": m.sources}
+                                  for region, m in self.materials.items()}}
         i0, i0_source = self.exchange_current_density()
         return {
             "name": self.name,
@@ -468,6 +493,8 @@ def parse_case(raw: Any, name: str = "case") -> Case:
     if model.study is not None:
         _check_study(raw, model.study)
     case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
+    if _is_fracture_case(model):
+        return case
     case.exchange_current_density()  # fail early when i0 has no source
     if model.electronic is not None or (model.risk and model.risk.criterion == "internal_li_formation"):
         _check_electronic(case)
@@ -476,6 +503,20 @@ def parse_case(raw: Any, name: str = "case") -> Case:
         kin = model.electrochemistry.kinetics
         check_criterion_kinetics(model.risk.criterion, kinetics_laws[kin.law].fixes_potential, kin.film_resistance)
     return case
+
+
+def _is_fracture_case(model: CaseModel) -> bool:
+    """A fracture case has no electrochemistry; every other case needs it."""
+    if model.fracture is None:
+        if model.electrochemistry is None:
+            raise CaseError("electrochemistry", "required key is missing (a mechanics-only crack case gives a "
+                            "fracture section instead)")
+        return False
+    for section in ("electrochemistry", "risk", "electronic", "cycling", "study"):
+        if getattr(model, section) is not None:
+            raise CaseError(section, "not in a fracture case (it solves elasticity only); leave out either this "
+                            "section or fracture")
+    return True
 
 
 def _check_electronic(case: Case) -> None:

@@ -108,6 +108,8 @@ def summary_text(summary: dict) -> str:
     """A short plain-text report: every metric the registry marks ``report``, in its display unit."""
     from solver.analysis.registry import format_value, metric, metrics
 
+    if "fracture" in summary:
+        return fracture_text(summary)
     m = summary["metrics"]
     mesh = summary["mesh"]
     gdim = summary.get("dimension") or _gdim(m)
@@ -136,3 +138,22 @@ def summary_text(summary: dict) -> str:
 def _gdim(metrics: dict) -> int:
     """Geometric dimension from the hot-spot coordinates (3 when unknown)."""
     return len(metrics.get("hot_spot", (0, 0, 0)))
+
+
+def fracture_text(summary: dict) -> str:
+    """The plain-text report of a fracture case: K per tip or front node in MPa m^0.5."""
+    rows = summary["fracture"]["stress_intensity"]
+    lines = [f"case {summary['case']}: {summary.get('description', '')}".rstrip(": "),
+             f"  mesh: {summary['mesh']['cells']} cells, h_min {summary['mesh']['h_min_m'] * 1e9:.3g} nm",
+             f"  largest K_I {summary['fracture']['max_stress_intensity'] * 1e-6:.4g} MPa m^0.5"]
+    for r in rows:
+        where = (f"front {r['front']}, {next(k for k in r if k not in _ROW_KEYS)} "
+                 f"{r[next(k for k in r if k not in _ROW_KEYS)]:.3g}" if "front" in r else f"tip {r['tip']}")
+        ks = ", ".join(f"{name} {r[key] * 1e-6:.4g}" for name, key in
+                       (("K_I", "K_I_Pa_m05"), ("K_II", "K_II_Pa_m05"), ("K_III", "K_III_Pa_m05")) if key in r)
+        lines.append(f"  {where}: {ks} MPa m^0.5")
+    lines.append(f"  total {summary['timings'].get('total_s', 0.0):.2f} s")
+    return "\n".join(lines)
+
+
+_ROW_KEYS = {"front", "tip", "arc_length_m", "x_m", "y_m", "z_m", "K_I_Pa_m05", "K_II_Pa_m05", "K_III_Pa_m05", "J_J_m2"}

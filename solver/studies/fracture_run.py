@@ -169,3 +169,4 @@ def _plot_fronts(path, rows: list[dict], case_name: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
+

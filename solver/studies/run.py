@@ -68,6 +68,8 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
 
 
 def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunResult:
+    if case.model.fracture is not None:
+        return _run_fracture(case, out, overwrite, comm, write)
     t_start = time.perf_counter()
     timings = {}
     stages = Stages(comm)
@@ -112,6 +114,43 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
     else:
         timings["total_s"] = time.perf_counter() - t_start
     return RunResult(folder, summary, fields, samples)
+
+
+def _run_fracture(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunResult:
+    """A mechanics-only crack case: mesh, elasticity, K at every tip or front node."""
+    from solver.io.report import fracture_text
+    from solver.studies.fracture_run import solve_fracture, write_fracture
+
+    t_start, timings, stages = time.perf_counter(), {}, Stages(comm)
+    with stages.stage("meshing", timings, "mesh_s"):
+        tagged = build_case_mesh(case, comm)
+    with stages.stage("elasticity and stress intensity", timings, "solve_s"):
+        result = solve_fracture(case, tagged)
+    metrics = compute_stage("fracture", result)
+    summary = {
+        "case": case.name, "description": case.model.description, "dimension": tagged.gdim,
+        "metrics": metrics, "metric_units": metric_units(metrics, tagged.gdim), "fracture": result.summary(),
+        "mesh": dict(tagged.statistics, regions=tagged.regions, boundaries=tagged.boundaries),
+        "timings": timings, "seeds": _seeds(case.raw.get("geometry", {})), "versions": software_versions(),
+        "mpi_ranks": comm.size, "references": references_for(case.materials),
+    }
+    folder = None
+    if write:
+        with stages.stage("writing results", timings, "write_s"):
+            with run_folder(case.name, case.model.outputs.directory, out, overwrite, comm) as building:
+                if comm.rank == 0:
+                    (building / "case.yaml").write_text(getattr(case, "source_text", None) or yaml.safe_dump(case.raw))
+                    write_json(building / "case_resolved.json", case.resolved())
+                write_fracture(building, result, case.name, comm)
+                timings["total_s"] = time.perf_counter() - t_start
+                if comm.rank == 0:
+                    write_json(building / "summary.json", summary)
+                    (building / "report.txt").write_text(fracture_text(summary) + "\n")
+            folder = building.final
+        log.info("results: %s", folder)
+    else:
+        timings["total_s"] = time.perf_counter() - t_start
+    return RunResult(folder, summary, result.fields)
 
 
 def _homogenisation(case: Case, electrolyte, gdim: int) -> HomogenisationContext:
