@@ -16,11 +16,12 @@ from solver.errors import CaseError
 from solver.geometry.driver import TaggedMesh, build_mesh, restrict
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.grain_boundaries import GrainBoundaryModel
-from solver.physics.kinetics import FARADAY, make_kinetics
+from solver.physics.kinetics import FARADAY, KineticsLaw, kinetics_from_parameters
 
-GB_FACETS = "grain_boundary_facets"  # materials key of the zero-thickness GB model
+GB_FACETS = "grain_boundary_facets"  # interior facets carrying the zero-thickness GB model
 
-__all__ = ["GB_FACETS", "build_case_mesh", "case_conductivities", "conduction_problem", "stress_shift"]
+__all__ = ["GB_FACETS", "build_case_mesh", "case_conductivities", "case_kinetics", "conduction_problem",
+           "stress_shift"]
 
 
 def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
@@ -31,17 +32,25 @@ def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
 
 def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryModel | None]:
     """Ionic conductivity [S/m] of every ionic region at the case temperature, and the
-    lumped grain-boundary model when the materials name ``grain_boundary_facets``."""
+    lumped grain-boundary model of the ``grain_boundaries`` section (None without one)."""
     temperature = case.electrochemistry.temperature
     conductivity, grain_boundary = {}, None
     for region, mat in case.materials.items():
-        if region == GB_FACETS:  # zero-thickness GBs: a material with a conductivity and a thickness
-            grain_boundary = GrainBoundaryModel.from_layer(
-                mat.ionic_conductivity_at(temperature, f"materials.{region}"),
-                mat.get("thickness", f"materials.{region}.thickness"), facets=GB_FACETS)
-        elif mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
+        if mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
             conductivity[region] = mat.ionic_conductivity_at(temperature, f"materials.{region}")
+    gb = case.grain_boundary
+    if gb is not None:  # lumped_facets: a layer of conductivity sigma_gb and thickness delta on the facets
+        grain_boundary = GrainBoundaryModel.from_layer(
+            gb.ionic_conductivity_at(temperature, "grain_boundaries.material"), gb.get("thickness"), facets=GB_FACETS)
     return conductivity, grain_boundary
+
+
+def case_kinetics(case: Case, direction: str) -> KineticsLaw:
+    """The case's kinetics law for Li ``direction`` ("plating" or "stripping") at its temperature."""
+    ec = case.electrochemistry
+    i0, _ = case.exchange_current_density()
+    return kinetics_from_parameters(ec.kinetics.law, ec.kinetics, ec.temperature, direction=direction,
+                                    exchange_current_density=i0)
 
 
 def stress_shift(case: Case, tagged: TaggedMesh):
@@ -78,22 +87,13 @@ def stress_shift(case: Case, tagged: TaggedMesh):
 def conduction_problem(case: Case, tagged: TaggedMesh) -> ConductionProblem:
     """The conduction problem of a case on its mesh: ionic regions, kinetics, settings (SI)."""
     ec = case.electrochemistry
-    temperature = ec.temperature
     conductivity, grain_boundary = case_conductivities(case)
     tagged = restrict(tagged, list(conductivity))
     shift = stress_shift(case, tagged) if ec.stress_kinetics else None
-    i0, _ = case.exchange_current_density()
-    law = dict(
-        exchange_current_density=i0,
-        temperature=temperature,
-        anodic_transfer_coefficient=ec.kinetics.anodic_transfer_coefficient,
-        cathodic_transfer_coefficient=ec.kinetics.cathodic_transfer_coefficient,
-    )
-    kinetics = make_kinetics(ec.kinetics.law, direction=ec.direction, film_resistance=ec.kinetics.film_resistance, **law)
+    kinetics = case_kinetics(case, ec.direction)
     counter = None
     if ec.counter_kinetics == "same_as_anode":  # the counter strips when the anode plates
-        counter = make_kinetics(ec.kinetics.law, direction="stripping" if ec.direction == "plating" else "plating",
-                                film_resistance=ec.kinetics.film_resistance, **law)
+        counter = case_kinetics(case, "stripping" if ec.direction == "plating" else "plating")
     settings = ConductionSettings(
         kinetics=kinetics,
         mode=ec.mode,

@@ -25,7 +25,7 @@ import yaml
 from solver.errors import CaseError
 from solver.config.units import to_si
 
-__all__ = ["Material", "PROPERTIES", "library", "material"]
+__all__ = ["Material", "PROPERTIES", "library", "material", "add_materials"]
 
 BOLTZMANN_EV = 8.617333262e-5  # eV/K (CODATA 2018)
 DEFAULT_REFERENCE_TEMPERATURE = 298.15  # K
@@ -99,11 +99,29 @@ def _si(raw, unit: str) -> float:
     return value
 
 
+_PLUGIN_ENTRIES: dict[str, dict] = {}  # materials added by plugins (entry-point group dendrite.materials)
+
+
+def add_materials(entries: dict, origin: str) -> None:
+    """Add materials in the format of ``materials.yaml`` (each value with ``value`` and
+    ``source``) to the library; ``origin`` names where they come from, for errors."""
+    builtin = yaml.safe_load(resources.files("solver").joinpath("materials/data/materials.yaml").read_text())
+    for name in entries:
+        if name in builtin or name in _PLUGIN_ENTRIES:
+            raise ValueError(f"{origin}: material {name!r} is already in the library")
+    _parse(entries)  # fail now, naming the plugin, rather than at the next case
+    _PLUGIN_ENTRIES.update(entries)
+    library.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def library() -> dict[str, Material]:
-    """All materials of the library, by name."""
+    """All materials of the library (plugins' included), by name."""
     text = resources.files("solver").joinpath("materials/data/materials.yaml").read_text()
-    entries = yaml.safe_load(text)
+    return _parse({**yaml.safe_load(text), **_PLUGIN_ENTRIES})
+
+
+def _parse(entries: dict) -> dict[str, Material]:
     out = {}
     for name, entry in entries.items():
         values, sources, t_ref = {}, {}, DEFAULT_REFERENCE_TEMPERATURE
