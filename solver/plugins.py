@@ -56,8 +56,9 @@ def load_entry_points() -> None:
     if _scanned:
         return
     _scanned = True
+    found = metadata.entry_points()  # one scan of the installed distributions for all groups
     for group in GROUPS:
-        for entry in metadata.entry_points(group=group):
+        for entry in found.select(group=group):
             where = f"plugin {entry.name!r} (entry point {group} = {entry.value})"
             try:
                 obj = entry.load()
