@@ -85,7 +85,7 @@ def case_reference() -> str:
         "study: {parameter: KEY, values: [...]}   (optional; `dendrite sweep`)\n```\n",
     ]
     for title, model in [("mesh", MeshSettings), ("electrochemistry", Electrochemistry), ("solver", Solver),
-                         ("mechanics", Mechanics)]:
+                         ("mechanics", Mechanics), ("outputs", Outputs)]:
         parts += [f"## {title}\n", block(describe_model(model))]
     parts += _choices("electrochemistry.kinetics: kinetics laws", "law", laws)
     parts += ["A key that the chosen law does not take is an error.\n",
