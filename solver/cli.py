@@ -92,10 +92,14 @@ def _cmd_calibrate(args) -> int:
 
 def _cmd_geometries(args) -> int:
     import meshes
-    from solver.config.schema_doc import describe_model
+    from solver import plugins
+    from solver.config.schema_doc import declared, describe_model
 
+    plugins.load_entry_points()
     for name, gen in sorted(meshes.registry.items()):
         print(f"{name}: {gen.description}")
+        if line := declared(gen).strip():
+            print(f"  {line}")
         print("\n".join(describe_model(gen.parameters)))
         print()
     print("Quantities take units ('2 um', '300 nm'); bare numbers are SI (m).")

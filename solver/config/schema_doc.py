@@ -7,7 +7,7 @@ import typing
 
 from pydantic import BaseModel
 
-__all__ = ["describe_model", "case_reference"]
+__all__ = ["describe_model", "case_reference", "declared"]
 
 
 def _sub_models(annotation) -> list[type[BaseModel]]:
@@ -103,7 +103,7 @@ def case_reference() -> str:
               "## Geometries\n",
               "Each geometry declares what it draws (checked by `dendrite validate` before meshing).\n"]
     for name, gen in sorted(generators.items()):
-        parts += [f"### `{name}`\n", gen.description + "\n", _declared(gen), block(describe_model(gen.parameters))]
+        parts += [f"### `{name}`\n", gen.description + "\n", declared(gen), block(describe_model(gen.parameters))]
     parts += ["Plugins add geometries, kinetics laws, risk criteria and materials: see `docs/plugins.md`.\n"]
     return "\n".join(parts)
 
@@ -116,7 +116,7 @@ def _builtin_materials() -> set[str]:
     return set(yaml.safe_load(resources.files("solver").joinpath("materials/data/materials.yaml").read_text()))
 
 
-def _declared(gen) -> str:
+def declared(gen) -> str:
     """Dimension, regions and boundaries drawn with the default parameters (when they have defaults)."""
     try:
         decl = gen.declare(gen.parameters())
