@@ -50,15 +50,18 @@ def loaded() -> list[str]:
     return list(_loaded)
 
 
-def load_entry_points() -> None:
-    """Load every entry point of :data:`GROUPS` (once per process)."""
+def load_entry_points(rescan: bool = False) -> None:
+    """Load every entry point of :data:`GROUPS` (the installed ones are read once per
+    process; ``rescan`` reads them again, e.g. after installing a plugin, and loads the new)."""
     global _scanned
-    if _scanned:
+    if _scanned and not rescan:
         return
     _scanned = True
     found = metadata.entry_points()  # one scan of the installed distributions for all groups
     for group in GROUPS:
         for entry in found.select(group=group):
+            if f"{group}:{entry.name}" in _loaded:
+                continue
             where = f"plugin {entry.name!r} (entry point {group} = {entry.value})"
             try:
                 obj = entry.load()
@@ -77,8 +80,8 @@ def _add_materials(obj, where: str) -> None:
         raise PluginError(f"{where}: must give a mapping of materials (the format of materials.yaml)")
     try:
         add_materials(entries, where)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise PluginError(f"{where}: invalid materials: {one_line(exc)}") from None
+    except ValueError as exc:  # names the plugin already
+        raise PluginError(one_line(exc)) from None
 
 
 def load_file(path: str | Path):

@@ -42,8 +42,7 @@ def example_package():
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                         str(PACKAGE)], check=True, timeout=600)
         importlib.invalidate_caches()
-    plugins._scanned = False  # read the entry points again
-    plugins.load_entry_points()
+    plugins.load_entry_points(rescan=True)  # the package may have been installed just now
     return PACKAGE
 
 

@@ -109,7 +109,10 @@ def add_materials(entries: dict, origin: str) -> None:
     for name in entries:
         if name in builtin or name in _PLUGIN_ENTRIES:
             raise ValueError(f"{origin}: material {name!r} is already in the library")
-    _parse(entries)  # fail now, naming the plugin, rather than at the next case
+    try:
+        _parse(entries)  # fail now, naming the plugin, rather than at the next case
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{origin}: invalid material entry: {type(exc).__name__}: {exc}") from None
     _PLUGIN_ENTRIES.update(entries)
     library.cache_clear()
 
