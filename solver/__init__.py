@@ -1,10 +1,10 @@
 """dendrite: finite-element current focusing and dendrite risk at Li | solid-electrolyte interfaces.
 
 ``dolfinx_solver`` (the wheel that ships DOLFINx with its own MPI and PETSc) must be
-imported before ``dolfinx``, ``petsc4py`` or ``mpi4py``; importing this package arranges
-that: the first import of one of them imports ``dolfinx_solver`` just before. Code that
-needs none of them (``dendrite validate``) then loads no MPI or PETSc at all. Where
-DOLFINx comes from elsewhere (conda), there is nothing to preload.
+imported before ``dolfinx`` or ``petsc4py``; importing this package arranges that: the
+first import of either imports ``dolfinx_solver`` just before (it loads ``mpi4py.MPI``
+first, as that wheel needs). Code that needs neither (``dendrite validate``) then loads no
+MPI or PETSc at all. Where DOLFINx comes from elsewhere (conda), there is nothing to preload.
 """
 
 import importlib.abc
@@ -12,13 +12,14 @@ import sys
 
 
 class _PreloadBindings(importlib.abc.MetaPathFinder):
-    """Imports ``dolfinx_solver`` just before the first import of the MPI/PETSc bindings."""
+    """Imports ``dolfinx_solver`` just before the first import of DOLFINx or PETSc."""
 
-    bindings = frozenset({"dolfinx", "petsc4py", "slepc4py", "mpi4py"})
+    bindings = frozenset({"dolfinx", "petsc4py", "slepc4py"})
+    done = False
 
     def find_spec(self, name, path=None, target=None):
-        if name.partition(".")[0] in self.bindings:
-            sys.meta_path.remove(self)
+        if not self.done and name.partition(".")[0] in self.bindings:
+            self.done = True  # (not removed from sys.meta_path: the import system is iterating it)
             try:
                 import dolfinx_solver  # noqa: F401
             except ImportError:  # conda-forge DOLFINx: nothing to preload
@@ -26,12 +27,12 @@ class _PreloadBindings(importlib.abc.MetaPathFinder):
         return None  # the ordinary finders import the module asked for
 
 
-if not any(m in sys.modules for m in _PreloadBindings.bindings):
-    sys.meta_path.insert(0, _PreloadBindings())
-else:  # a binding is loaded already: preload now, as before any further binding import
+if any(m in sys.modules for m in _PreloadBindings.bindings):  # too late for a hook: preload now
     try:
         import dolfinx_solver  # noqa: F401
     except ImportError:
         pass
+else:
+    sys.meta_path.insert(0, _PreloadBindings())
 
 __version__ = "0.1.0"

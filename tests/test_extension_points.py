@@ -62,7 +62,9 @@ def test_flaw_declarations_give_the_tips_and_whether_k_i_can_be_computed():
     assert not flaw_3d.declare(flaw_3d.parameters()).flaws.stress_intensity  # K_I is computed in 2D only
 
 
+@pytest.mark.mpi
 def test_driver_refuses_a_drawing_that_differs_from_its_declaration():
+    """Gmsh runs on rank 0; the refusal reaches every rank."""
     from solver.errors import GeometryError
     from solver.geometry.driver import build_mesh
 
