@@ -7,10 +7,9 @@ anything is meshed (and without importing DOLFINx).
 
 from __future__ import annotations
 
-import typing
-
 from pydantic import BaseModel
 
+from solver.config.choices import marker
 from solver.config.units import SIUnit
 from solver.errors import CaseError
 
@@ -37,17 +36,6 @@ def old_grain_boundary_key(raw: dict) -> None:
                         f"grain_boundaries: {{model: lumped_facets, material: {name}}}")
 
 
-def _unit(field) -> str | None:
-    stack = [field.annotation, *field.metadata]
-    while stack:
-        a = stack.pop()
-        if isinstance(a, SIUnit):
-            return a.unit
-        stack.extend(getattr(a, "__metadata__", ()))
-        stack.extend(typing.get_args(a))
-    return None
-
-
 def bare_numbers(model: BaseModel, raw, prefix: str = "") -> None:
     """Every quantity given as a bare number in ``raw`` lies in :data:`BARE_NUMBER_RANGE`."""
     if not isinstance(raw, dict):
@@ -57,7 +45,7 @@ def bare_numbers(model: BaseModel, raw, prefix: str = "") -> None:
             continue
         key = f"{prefix}.{name}" if prefix else name
         value, given = getattr(model, name, None), raw[name]
-        unit = _unit(field)
+        unit = getattr(marker(field, SIUnit), "unit", None)
         if unit in BARE_NUMBER_RANGE and isinstance(given, (int, float)) and not isinstance(given, bool):
             low, high, suggest = BARE_NUMBER_RANGE[unit]
             if given != 0 and not low <= abs(given) <= high:

@@ -18,19 +18,20 @@ from pydantic import BaseModel, BeforeValidator, Field, create_model
 from solver.config.units import Quantity
 from solver.parameters import SI
 
-__all__ = ["choice_model", "choice_union", "DISCRIMINATORS"]
+__all__ = ["choice_model", "choice_union", "marker", "DISCRIMINATORS"]
 
 #: name key of a choice section -> the choice taken when the key is left out
 DISCRIMINATORS: dict[str, str] = {}
 
 
-def _unit(annotation, metadata=()) -> str | None:
-    """The unit of an :class:`SI` marker in ``metadata`` or anywhere inside ``annotation``."""
-    stack = [annotation, *metadata]
+def marker(field, kind: type):
+    """The first ``kind`` instance in a pydantic field's metadata or anywhere inside its
+    annotation (``Annotated[float, SI("m")] | None`` keeps it inside), or None."""
+    stack = [field.annotation, *field.metadata]
     while stack:
         a = stack.pop()
-        if isinstance(a, SI):
-            return a.unit
+        if isinstance(a, kind):
+            return a
         stack.extend(getattr(a, "__metadata__", ()))
         stack.extend(typing.get_args(a))
     return None
@@ -47,9 +48,9 @@ def choice_model(parameters: type[BaseModel], key: str, name: str, base: type[Ba
     """The YAML model of one choice: ``key: Literal[name]`` + ``parameters`` (+ ``base``'s keys)."""
     fields: dict[str, Any] = {key: (Literal[name], Field(name, description=description or f"{key}: {name}"))}
     for field_name, info in parameters.model_fields.items():
-        unit = _unit(info.annotation, info.metadata)
-        if unit is not None:
-            fields[field_name] = (_with_units(info.annotation, unit), info)
+        si = marker(info, SI)
+        if si is not None:
+            fields[field_name] = (_with_units(info.annotation, si.unit), info)
     bases = (base, parameters) if base is not None else (parameters,)
     model = create_model(f"{parameters.__name__}_{name}", __base__=bases, __doc__=parameters.__doc__, **fields)
     model.choice_parameters = parameters
