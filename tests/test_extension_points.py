@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from mpi4py import MPI
 
 import meshes
 from solver.cli import main
@@ -65,8 +66,9 @@ def test_flaw_declarations_give_the_tips_and_whether_k_i_can_be_computed():
 @pytest.mark.mpi
 def test_driver_refuses_a_drawing_that_differs_from_its_declaration():
     """Gmsh runs on rank 0; the refusal reaches every rank."""
-    from solver.errors import GeometryError
+    from solver.errors import DendriteError, GeometryError
     from solver.geometry.driver import build_mesh
+    from solver.studies.parallel import RemoteError
 
     class Params(meshes.GeometryParameters):
         pass
@@ -81,8 +83,9 @@ def test_driver_refuses_a_drawing_that_differs_from_its_declaration():
     wrong = meshes.slab(2, regions=("grains",), boundaries=())
     meshes.register("test_wrong_declaration", Params, wrong)(build)
     try:
-        with pytest.raises(GeometryError, match=r"regions \['grains'\] declared but not drawn"):
+        with pytest.raises(DendriteError, match=r"regions \['grains'\] declared but not drawn") as info:
             build_mesh("test_wrong_declaration", Params(), meshes.MeshSettings(size=0.5e-6))
+        assert isinstance(info.value, GeometryError if MPI.COMM_WORLD.rank == 0 else RemoteError)
     finally:
         del meshes.registry["test_wrong_declaration"]
 
