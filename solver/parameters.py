@@ -18,7 +18,7 @@ import dataclasses
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["SI", "ChoiceParameters", "si_unit"]
+__all__ = ["SI", "ChoiceParameters"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,7 +33,3 @@ class ChoiceParameters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-def si_unit(field) -> str | None:
-    """The SI unit a pydantic ``FieldInfo`` declares with :class:`SI` (None if none)."""
-    return next((m.unit for m in field.metadata if isinstance(m, SI)), None)
