@@ -12,7 +12,6 @@ All lengths are in metres.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import Voronoi, cKDTree
 
 __all__ = [
     "hard_core_seeds",
@@ -85,6 +84,8 @@ def _merge_vertices(x: np.ndarray, tol: float, lo: np.ndarray, hi: np.ndarray):
             i = parent[i]
         return i
 
+    from scipy.spatial import cKDTree  # here: scipy.spatial takes ~0.5 s to import, and `validate` needs none
+
     for i, j in cKDTree(x).query_pairs(tol):
         ri, rj = find(i), find(j)
         if ri != rj:
@@ -115,6 +116,8 @@ def voronoi_2d(seeds: np.ndarray, lo, hi, tol: float):
     ``tol`` [m] are merged (degenerate co-circular seeds and their mirrors give such pairs).
     """
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    from scipy.spatial import Voronoi
+
     vor = Voronoi(_mirrored(seeds, lo, hi))
     verts, remap = _merge_vertices(vor.vertices, tol, lo, hi)
     cells = []
@@ -141,6 +144,8 @@ def voronoi_3d(seeds: np.ndarray, lo, hi, tol: float):
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     n = len(seeds)
     pts = _mirrored(seeds, lo, hi)
+    from scipy.spatial import Voronoi
+
     vor = Voronoi(pts)
     verts, remap = _merge_vertices(vor.vertices, tol, lo, hi)
     faces = []

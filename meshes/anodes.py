@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import min_field, threshold_field
 from meshes.rough import FlatProfile, Profile, SinusoidProfile
 from solver.config.units import Quantity
@@ -117,7 +117,13 @@ class StratifiedAnode2D(GeometryParameters):
         return self
 
 
-@register("stratified_anode_2d", StratifiedAnode2D)
+def declare(p: StratifiedAnode2D) -> GeometryDeclaration:
+    # few or small particles may round to none: the skeleton is optional
+    skeleton = frozenset({"skeleton"} if p.skeleton.fraction > 0 else ())
+    return slab(2, regions=("li_metal", *(name for name, _ in p.layers()), "electrolyte"), optional_regions=skeleton)
+
+
+@register("stratified_anode_2d", StratifiedAnode2D, declare)
 def build(model, p: StratifiedAnode2D, mesh: MeshSettings) -> dict:
     """Li bulk with skeleton particles, (graded) Li9Al4+LiCl interphase and electrolyte, or bare Li."""
     geo = model.geo  # geo kernel: nm-thin layers are below OCC's 1e-7 tolerance

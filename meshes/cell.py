@@ -45,7 +45,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import SharedLines, min_field, threshold_field, voronoi_2d
 from meshes.polycrystal import Polycrystal2D
 from meshes.rough import ContactLoss, FlatProfile, Profile, RoughInterface2D, _segment_breaks
@@ -131,7 +131,15 @@ def _arc_length(p: Cell2D, x0: float, x1: float) -> float:
     return float(np.sum(np.hypot(np.diff(x), np.diff(h))))
 
 
-@register("cell_2d", Cell2D)
+def declare(p: Cell2D) -> GeometryDeclaration:
+    regions = {"electrolyte"} | ({"interphase"} if p.t_i else set()) | ({"grains"} if p.electrolyte == "polycrystal" else set())
+    voids = ("contact_voids",) if p.contact.void_intervals(p.width) else ()
+    facets = frozenset({"grain_boundary_facets"} if p.electrolyte == "polycrystal" else ())
+    return slab(2, regions=regions, boundaries=("anode_interface", "counter_electrode", "sides", *voids),
+                optional_boundaries=facets)
+
+
+@register("cell_2d", Cell2D, declare)
 def build(model, p: Cell2D, mesh: MeshSettings) -> dict:
     """Any anode (bare, Li-Al-Cl interphase) x any Li profile (+ voids) x glass or polycrystal electrolyte."""
     geo = model.geo

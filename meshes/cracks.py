@@ -36,7 +36,7 @@ import math
 
 from pydantic import Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register
 from solver.config.units import Quantity
 
 Length = Quantity("m")
@@ -71,6 +71,11 @@ class EdgeCrackPlate(_CrackPlate):
         if self.crack_length >= 0.9 * self.width:
             raise ValueError("crack_length (depth a) must be below 0.9 * width")
         return self
+
+
+# A plate with a slit for fracture-mechanics checks: no anode, so no Li-filled flaws.
+PLATE = GeometryDeclaration(dimension=2, regions=frozenset({"electrolyte"}),
+                            boundaries=frozenset({"crack_faces", "top", "bottom", "left", "right"}))
 
 
 def _slit_plate(model, p: _CrackPlate, mesh: MeshSettings, x_far: float) -> dict:
@@ -123,7 +128,7 @@ def _slit_plate(model, p: _CrackPlate, mesh: MeshSettings, x_far: float) -> dict
     }
 
 
-@register("centre_crack_plate", CentreCrackPlate)
+@register("centre_crack_plate", CentreCrackPlate, PLATE)
 def build_centre(model, p: CentreCrackPlate, mesh: MeshSettings) -> dict:
     """Centre crack 2a in a W x H plate, half model x >= 0 (symmetry plane ``left``)."""
     meta = _slit_plate(model, p, mesh, p.width / 2)
@@ -144,7 +149,7 @@ def edge_crack_factor(ratio: float) -> float:
     return 1.122 - 0.231 * x + 10.55 * x**2 - 21.71 * x**3 + 30.382 * x**4
 
 
-@register("edge_crack_plate", EdgeCrackPlate)
+@register("edge_crack_plate", EdgeCrackPlate, PLATE)
 def build_edge(model, p: EdgeCrackPlate, mesh: MeshSettings) -> dict:
     """Edge crack of depth a from the free edge ``left`` of a W x H plate (half-plane limit)."""
     meta = _slit_plate(model, p, mesh, p.width)

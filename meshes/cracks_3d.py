@@ -45,7 +45,7 @@ import gmsh
 import numpy as np
 from pydantic import Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import FlawTip, Flaws, GeometryDeclaration, GeometryParameters, MeshSettings, register
 from solver.config.units import Quantity
 
 Length = Quantity("m")
@@ -102,6 +102,28 @@ class EmbeddedCrack3D(_Front):
         return self
 
 
+def _declare(regions, boundaries):
+    return GeometryDeclaration(dimension=3, regions=frozenset(regions), boundaries=frozenset(boundaries))
+
+
+def _declare_edge(p: "EdgeCrack3D") -> GeometryDeclaration:
+    return _declare({"electrolyte"}, {"crack_faces", "top", "bottom", "left", "right", "front", "back"})
+
+
+def _declare_surface(p: "SurfaceCrack3D") -> GeometryDeclaration:
+    boundaries = {"ligament", "symmetry_x", "side", "anode_interface", "counter_electrode", "top"}
+    if not p.li_filled:
+        return _declare({"electrolyte"}, boundaries | {"crack_faces"})
+    tip = FlawTip(tip=(0.0, p.crack_depth, 0.0), direction=(0.0, 1.0, 0.0), mouth=(0.0, 0.0, 0.0),
+                  depth=p.crack_depth, width=2 * p.half_length, tip_radius=0.0, shape="semi_elliptical_crack")
+    return GeometryDeclaration(dimension=3, regions=frozenset({"electrolyte"}), boundaries=frozenset(boundaries),
+                               flaws=Flaws(tips=(tip,), stress_intensity=True))
+
+
+def _declare_embedded(p: "EmbeddedCrack3D") -> GeometryDeclaration:
+    return _declare({"electrolyte"}, {"crack_faces", "ligament", "symmetry_x", "symmetry_y", "side_x", "side_y", "top"})
+
+
 def ellipse_front(c: float, a: float, phi0: float, phi1: float, samples: int = FRONT_SAMPLES) -> dict:
     """Front x = c cos(phi), y = a sin(phi), z = 0 for phi in [phi0, phi1] (crack plane z = 0)."""
     phi = np.linspace(phi0, phi1, samples)
@@ -145,7 +167,7 @@ def _faces_by_plane(model, volume: int, axis: int, value: float, tol: float) -> 
     return found
 
 
-@register("edge_crack_3d", EdgeCrack3D)
+@register("edge_crack_3d", EdgeCrack3D, _declare_edge)
 def build_edge_3d(model, p: EdgeCrack3D, mesh: MeshSettings) -> dict:
     """Through-thickness edge crack in a W x H x B plate, full model with a true slit."""
     occ = model.occ
@@ -247,7 +269,7 @@ def _front_curves(model, c: float, a: float, tol: float) -> list[int]:
     return found
 
 
-@register("surface_crack_3d", SurfaceCrack3D)
+@register("surface_crack_3d", SurfaceCrack3D, _declare_surface)
 def build_surface_3d(model, p: SurfaceCrack3D, mesh: MeshSettings) -> dict:
     """Semi-elliptical surface crack (depth a, half-length c) in a plate: quarter model."""
     occ = model.occ
@@ -294,7 +316,7 @@ def build_surface_3d(model, p: SurfaceCrack3D, mesh: MeshSettings) -> dict:
     return meta
 
 
-@register("embedded_crack_3d", EmbeddedCrack3D)
+@register("embedded_crack_3d", EmbeddedCrack3D, _declare_embedded)
 def build_embedded_3d(model, p: EmbeddedCrack3D, mesh: MeshSettings) -> dict:
     """Embedded elliptical crack (semi-axes c along x, a along y) in a cube: octant model."""
     occ = model.occ

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryParameters, MeshSettings, register, slab
 from solver.config.units import Quantity
 
 Length = Quantity("m")
@@ -29,7 +29,7 @@ class Trench2D(GeometryParameters):
         return self
 
 
-@register("trench_2d", Trench2D)
+@register("trench_2d", Trench2D, slab(2))
 def build(model, p: Trench2D, mesh: MeshSettings) -> dict:
     """2D electrolyte on a flat anode with one Li-filled rectangular trench."""
     geo = model.geo

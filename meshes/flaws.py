@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import FlawTip, Flaws, GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import box_faces, min_field, scale_and_name_box, threshold_field
 from solver.config.units import Quantity
 
@@ -138,7 +138,19 @@ def flaw_area(f: Flaw) -> float:
     return float(area + 0.5 * rho**2 * (theta - np.sin(theta)))
 
 
-@register("flaw_2d", Flaw2D)
+def flaw_tips_2d(p: Flaw2D) -> list[FlawTip]:
+    """The flaws of ``p`` in drawing order (by position), with their tips [m]."""
+    return [FlawTip(tip=(f.position, f.depth), direction=(0.0, 1.0), mouth=(f.position, 0.0), depth=f.depth,
+                    width=f.width, tip_radius=f.radius(), shape=f.shape)
+            for f in sorted(p.flaws, key=lambda f: f.position)]
+
+
+def declare_2d(p: Flaw2D) -> GeometryDeclaration:
+    # K_I by the plane-strain interaction integral at each tip
+    return slab(2, flaws=Flaws(tips=tuple(flaw_tips_2d(p)), stress_intensity=True))
+
+
+@register("flaw_2d", Flaw2D, declare_2d)
 def build(model, p: Flaw2D, mesh: MeshSettings) -> dict:
     """2D electrolyte slab with Li-filled surface flaws (notches, semi-elliptical pits)."""
     geo = model.geo  # the geo kernel: OCC's 1e-7 tolerance merges sub-100 nm features
@@ -179,19 +191,7 @@ def build(model, p: Flaw2D, mesh: MeshSettings) -> dict:
 
     return {
         "gdim": 2,
-        "flaws": [
-            {
-                "tip": [f.position, f.depth],
-                "direction": [0.0, 1.0],
-                "depth": f.depth,
-                "mouth": [f.position, 0.0],
-                "width": f.width,
-                "tip_radius": f.radius(),
-                "shape": f.shape,
-                "area_m2": flaw_area(f),
-            }
-            for f in flaws
-        ],
+        "flaws": [{**tip.model_dump(mode="json"), "area_m2": flaw_area(f)} for tip, f in zip(flaw_tips_2d(p), flaws)],
         "electrolyte_thickness_m": p.thickness,
         "projected_interface_area_m": p.width,
         "electrolyte_area_m2": p.width * p.thickness - sum(flaw_area(f) for f in flaws),
@@ -221,7 +221,19 @@ class Flaw3D(GeometryParameters):
         return self
 
 
-@register("flaw_3d", Flaw3D)
+def flaw_tip_3d(p: Flaw3D) -> FlawTip:
+    """The pit (semi-ellipsoid of depth a, mouth radius b: tip radius b^2 / a) [m]."""
+    (x0, y0), a, b = p.axis(), p.pit_depth, p.pit_radius
+    return FlawTip(tip=(x0, y0, a), direction=(0.0, 0.0, 1.0), mouth=(x0, y0, 0.0), depth=a, width=2 * b,
+                   tip_radius=b**2 / a, shape="semi_ellipsoid")
+
+
+def declare_3d(p: Flaw3D) -> GeometryDeclaration:
+    # the interaction integral of solver.physics.fracture is 2D: no K_I in 3D
+    return slab(3, flaws=Flaws(tips=(flaw_tip_3d(p),), stress_intensity=False))
+
+
+@register("flaw_3d", Flaw3D, declare_3d)
 def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
     """3D electrolyte box with one Li-filled semi-ellipsoidal surface pit (axis along +z)."""
     occ = model.occ
@@ -253,18 +265,7 @@ def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
     min_field(model, [tip, pit, cap])
     return {
         "gdim": 3,
-        "flaws": [
-            {
-                "tip": [x0, y0, a],
-                "direction": [0.0, 0.0, 1.0],
-                "depth": a,
-                "mouth": [x0, y0, 0.0],
-                "width": 2 * b,
-                "tip_radius": rho,
-                "shape": "semi_ellipsoid",
-                "volume_m3": 2 * np.pi * b * b * a / 3,
-            }
-        ],
+        "flaws": [{**flaw_tip_3d(p).model_dump(mode="json"), "volume_m3": 2 * np.pi * b * b * a / 3}],
         "electrolyte_thickness_m": p.thickness,
         "electrolyte_volume_m3": p.width * p.depth * p.thickness - 2 * np.pi * b * b * a / 3,
         "projected_interface_area_m2": p.width * p.depth,

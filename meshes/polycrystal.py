@@ -39,7 +39,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import (
     SharedLines, hard_core_seeds, min_field, polygon_area, threshold_field, voronoi_2d, voronoi_3d,
 )
@@ -392,13 +392,20 @@ def _build_2d(model, p: Polycrystal2D, mesh: MeshSettings, name: str) -> dict:
     }
 
 
-@register("polycrystal_2d", Polycrystal2D)
+def declare_2d(p: Polycrystal2D) -> GeometryDeclaration:
+    # a grain may vanish into the GB phase and one grain has no interior facet: optional
+    if p.gb == "explicit":
+        return slab(2, regions=("grains",), optional_regions=frozenset({"grain_boundaries"}))
+    return slab(2, regions=("grains",), optional_boundaries=frozenset({"grain_boundary_facets"}))
+
+
+@register("polycrystal_2d", Polycrystal2D, declare_2d)
 def build_2d(model, p: Polycrystal2D, mesh: MeshSettings) -> dict:
     """2D Voronoi polycrystal on a flat anode; GB as tagged facets or an explicit phase."""
     return _build_2d(model, p, mesh, "polycrystal_2d")
 
 
-@register("nanodomains_2d", Nanodomains2D)
+@register("nanodomains_2d", Nanodomains2D, lambda p: declare_2d(p.as_polycrystal()))
 def build_nanodomains(model, p: Nanodomains2D, mesh: MeshSettings) -> dict:
     """LPS7228 core-shell hetero-nanodomains (seed 000): 20-40 nm cores in a ~5 nm shell phase."""
     meta = _build_2d(model, p.as_polycrystal(), mesh, "nanodomains_2d")
@@ -407,7 +414,8 @@ def build_nanodomains(model, p: Nanodomains2D, mesh: MeshSettings) -> dict:
 
 
 # --------------------------------------------------------------------------- 3D geometry
-@register("polycrystal_3d", Polycrystal3D)
+@register("polycrystal_3d", Polycrystal3D,
+          slab(3, regions=("grains",), optional_boundaries=frozenset({"grain_boundary_facets"})))
 def build_3d(model, p: Polycrystal3D, mesh: MeshSettings) -> dict:
     """3D Voronoi polycrystal on a flat anode (z = 0); GB as tagged interior facets."""
     box = np.array([p.width, p.depth, p.thickness])

@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryParameters, MeshSettings, register, slab
 from meshes._tools import min_field, threshold_field
 from solver.config.units import Quantity, to_si
 
@@ -117,7 +117,7 @@ class Profile2D(GeometryParameters):
         return x, h
 
 
-@register("profile_2d", Profile2D)
+@register("profile_2d", Profile2D, slab(2))
 def build(model, p: Profile2D, mesh: MeshSettings) -> dict:
     """2D electrolyte on a measured interface profile from a CSV file (periodic or ramped ends)."""
     geo = model.geo

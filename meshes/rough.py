@@ -18,7 +18,7 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import threshold_field
 from solver.config.units import Quantity
 
@@ -169,7 +169,12 @@ def _segment_breaks(width: float, voids: list[tuple[float, float]]) -> list[tupl
     return segments
 
 
-@register("rough_interface_2d", RoughInterface2D)
+def declare(p: RoughInterface2D) -> GeometryDeclaration:
+    voids = ("contact_voids",) if p.contact.void_intervals(p.width) else ()
+    return slab(2, boundaries=("anode_interface", "counter_electrode", "sides", *voids))
+
+
+@register("rough_interface_2d", RoughInterface2D, declare)
 def build(model, p: RoughInterface2D, mesh: MeshSettings) -> dict:
     """2D electrolyte on a rough Li anode (sinusoids, random profile or flat), with contact loss."""
     geo = model.geo  # the geo kernel: OCC merges points closer than its 1e-7 (m here) tolerance

@@ -30,7 +30,7 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register
+from meshes import GeometryParameters, MeshSettings, register, slab
 from meshes._tools import box_faces, gaussian_height_map, min_field, scale_and_name_box, threshold_field
 from solver.config.units import Quantity, to_si
 
@@ -185,7 +185,7 @@ def _surface_moments(model, surface: int) -> tuple[float, float, float]:
     return float((z * wt).sum()), float((z**2 * wt).sum()), float(wt.sum())
 
 
-@register("rough_interface_3d", RoughInterface3D)
+@register("rough_interface_3d", RoughInterface3D, slab(3))
 def build(model, p: RoughInterface3D, mesh: MeshSettings) -> dict:
     """3D electrolyte on a rough Li anode: random, sinusoidal or imported height map (B-spline surface)."""
     occ = model.occ

@@ -6,17 +6,41 @@ the metric and output registries. They are imported on first use, so ``import so
 stays light (no DOLFINx).
 
 ``dolfinx_solver`` (the wheel that ships DOLFINx with its own MPI and PETSc) must be
-imported before ``dolfinx`` or ``petsc4py``; importing this package does that. Where
-DOLFINx comes from elsewhere (conda), the import is skipped.
+imported before ``dolfinx`` or ``petsc4py``; importing this package arranges that: the
+first import of either imports ``dolfinx_solver`` just before (it loads ``mpi4py.MPI``
+first, as that wheel needs). Code that needs neither (``dendrite validate``) then loads no
+MPI or PETSc at all. Where DOLFINx comes from elsewhere (conda), there is nothing to preload.
 """
 
 import importlib
 import importlib.metadata
+import importlib.abc
+import sys
 
-try:  # must precede any dolfinx/petsc4py import
-    import dolfinx_solver  # noqa: F401
-except ImportError:  # conda-forge DOLFINx: nothing to preload
-    pass
+
+class _PreloadBindings(importlib.abc.MetaPathFinder):
+    """Imports ``dolfinx_solver`` just before the first import of DOLFINx or PETSc."""
+
+    bindings = frozenset({"dolfinx", "petsc4py", "slepc4py"})
+    done = False
+
+    def find_spec(self, name, path=None, target=None):
+        if not self.done and name.partition(".")[0] in self.bindings:
+            self.done = True  # (not removed from sys.meta_path: the import system is iterating it)
+            try:
+                import dolfinx_solver  # noqa: F401
+            except ImportError:  # conda-forge DOLFINx: nothing to preload
+                pass
+        return None  # the ordinary finders import the module asked for
+
+
+if any(m in sys.modules for m in _PreloadBindings.bindings):  # too late for a hook: preload now
+    try:
+        import dolfinx_solver  # noqa: F401
+    except ImportError:
+        pass
+else:
+    sys.meta_path.insert(0, _PreloadBindings())
 
 try:
     __version__ = importlib.metadata.version("dendrite")

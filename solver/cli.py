@@ -1,13 +1,16 @@
 """The ``dendrite`` command line: thin, it parses, calls the library and prints.
 
-Exit codes: 0 success, 2 invalid input (case, geometry), 3 solver failure,
+Exit codes: 0 success, 2 invalid input (case, geometry, plugin), 3 solver failure,
 130 interrupted, 1 internal error (a bug: rerun with --debug for the traceback).
+``--plugin FILE.py`` (repeatable, before or after the command) imports a user module that
+registers geometries, kinetics laws, risk criteria; installed plugins load by themselves.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 
 
@@ -44,16 +47,28 @@ def _cmd_cycle(args) -> int:
     return 0
 
 
-def _cmd_validate(args) -> int:
-    from mpi4py import MPI
+def _launcher_rank() -> int:
+    """This process's rank from the MPI launcher's environment (validate starts no MPI)."""
+    for var in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 0
 
+
+def _cmd_validate(args) -> int:
+    """Every check that needs no mesh (the case against its geometry's declaration included);
+    imports neither DOLFINx nor PETSc."""
     from solver.config.case import load_case
 
     case = load_case(args.case)
-    if MPI.COMM_WORLD.rank == 0:
+    if _launcher_rank() == 0:
         i0, source = case.exchange_current_density()
-        print(f"{args.case}: valid (geometry {case.model.geometry.type}, regions {', '.join(case.materials)}, "
-              f"i0 = {i0:.4g} A/m^2 from {source})")
+        law = case.electrochemistry.kinetics.law
+        kinetics = f"{law}, i0 = {i0:.4g} A/m^2 from {source}" if i0 is not None else law
+        decl = case.declaration
+        shape = "" if decl is None else f" {decl.dimension}D" + (f", {len(decl.flaws.tips)} flaw(s)" if decl.flaws else "")
+        print(f"{args.case}: valid (geometry {case.model.geometry.type}{shape}, regions "
+              f"{', '.join(case.materials)}, kinetics {kinetics})")
     return 0
 
 
@@ -102,10 +117,14 @@ def _cmd_calibrate(args) -> int:
 
 def _cmd_geometries(args) -> int:
     import meshes
-    from solver.config.schema_doc import describe_model
+    from solver import plugins
+    from solver.config.schema_doc import declared, describe_model
 
+    plugins.load_entry_points()
     for name, gen in sorted(meshes.registry.items()):
         print(f"{name}: {gen.description}")
+        if line := declared(gen).strip():
+            print(f"  {line}")
         print("\n".join(describe_model(gen.parameters)))
         print()
     print("Quantities take units ('2 um', '300 nm'); bare numbers are SI (m).")
@@ -144,32 +163,41 @@ def _add_groups(parser: argparse.ArgumentParser, what: str) -> None:
                              f"independent {what} side by side (default 1: all ranks solve each together)")
 
 
+def _plugin_option(parser: argparse.ArgumentParser, dest: str) -> None:
+    parser.add_argument("--plugin", action="append", default=[], dest=dest, metavar="FILE.py",
+                        help="import a user module that registers geometries, kinetics laws or risk criteria "
+                             "(repeatable)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dendrite", description=__doc__.splitlines()[0])
     p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _plugin_option(p, "plugins")
+    common = argparse.ArgumentParser(add_help=False)
+    _plugin_option(common, "command_plugins")
     sub = p.add_subparsers(dest="command", required=True)
-    r = sub.add_parser("run", help="run a case and write a result folder")
+    r = sub.add_parser("run", parents=[common], help="run a case and write a result folder")
     r.add_argument("case", help="case file (YAML)")
     r.add_argument("--out", help="result folder (default: outputs.directory/NAME-TIMESTAMP)")
     r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     r.add_argument("--quiet", action="store_true", help="print errors only (no progress, no report)")
     r.set_defaults(func=_cmd_run)
-    y = sub.add_parser("cycle", help="cycle a cell through the case's protocol (resumable; docs/cycling.md)")
+    y = sub.add_parser("cycle", parents=[common], help="cycle a cell through the case's protocol (resumable; docs/cycling.md)")
     y.add_argument("case", help="case file (YAML) with a 'cycling:' section")
     y.add_argument("--out", help="result folder (default: outputs.directory/NAME-cycle); rerun to resume")
     y.add_argument("--quiet", action="store_true", help="no progress bar")
     y.set_defaults(func=_cmd_cycle)
-    v = sub.add_parser("validate", help="check a case without solving")
+    v = sub.add_parser("validate", parents=[common], help="check a case without solving")
     v.add_argument("case")
     v.set_defaults(func=_cmd_validate)
-    c = sub.add_parser("compare", help="run designs side by side over random seeds and write one report")
+    c = sub.add_parser("compare", parents=[common], help="run designs side by side over random seeds and write one report")
     c.add_argument("cases", nargs="+", help="two or more case files, or one comparison file")
     c.add_argument("--seeds", type=int, help="realisations of each random geometry (default 1, or the comparison file's)")
     c.add_argument("--name", default="comparison", help="name of the comparison folder")
     c.add_argument("--out", help="comparison folder (default: results/NAME-TIMESTAMP)")
     _add_groups(c, "runs")
     c.set_defaults(func=_cmd_compare)
-    s = sub.add_parser("sweep", help="run a case over values of one key (resumable; see docs/reliability.md)")
+    s = sub.add_parser("sweep", parents=[common], help="run a case over values of one key (resumable; see docs/reliability.md)")
     s.add_argument("case", help="case file (YAML); without --param, its 'study:' section is swept")
     s.add_argument("--param", help="dotted key, e.g. electrochemistry.applied_current_density")
     s.add_argument("--values", help="comma-separated values, e.g. '0.5 mA/cm^2,1 mA/cm^2'")
@@ -177,39 +205,58 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="print only the final line")
     _add_groups(s, "points")
     s.set_defaults(func=_cmd_sweep)
-    k = sub.add_parser("clean", help="remove hidden .partial folders left by interrupted runs")
+    k = sub.add_parser("clean", parents=[common], help="remove hidden .partial folders left by interrupted runs")
     k.add_argument("directory", nargs="?", default="results", help="results folder (default: results)")
     k.set_defaults(func=_cmd_clean)
-    k = sub.add_parser("calibrate", help="find one conductivity so the microstructure matches a measured total")
+    k = sub.add_parser("calibrate", parents=[common], help="find one conductivity so the microstructure matches a measured total")
     k.add_argument("case")
     k.add_argument("--unknown", required=True, help="region name, or grain_boundary_facets")
     k.add_argument("--target", required=True, help="measured total conductivity, e.g. '13.2 mS/cm'")
     k.add_argument("--bracket", default="1e-6 S/m,1e4 S/m", help="'low,high' search range")
     k.set_defaults(func=_cmd_calibrate)
-    g = sub.add_parser("geometries", help="list geometry generators with parameters, defaults and units")
+    g = sub.add_parser("geometries", parents=[common], help="list geometry generators with parameters, defaults and units")
     g.set_defaults(func=_cmd_geometries)
     return p
 
 
+def _load_plugins(args) -> None:
+    from solver import plugins
+
+    for path in args.plugins + getattr(args, "command_plugins", []):
+        plugins.load_file(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "validate":  # no MPI, no PETSc: answers at once
+        return _guarded(args, 0, 1)
     from mpi4py import MPI
 
+    return _guarded(args, MPI.COMM_WORLD.rank, MPI.COMM_WORLD.size)
+
+
+def _guarded(args, rank: int, size: int) -> int:
+    """Run the command; a user error becomes one line on stderr and its exit code."""
     from solver.errors import DendriteError
     from solver.io.progress import configure_logging
-    from solver.studies.parallel import RemoteError
 
-    rank = MPI.COMM_WORLD.rank
-    if MPI.COMM_WORLD.size > 1:
+    if size > 1:
         # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
         # collection at rank-dependent times can deadlock, so collect at run boundaries only
         # (solver.studies.run.run_case calls gc.collect() on every rank).
         gc.disable()
     configure_logging(quiet=getattr(args, "quiet", False))
     try:
+        _load_plugins(args)
         return args.func(args)
     except DendriteError as exc:
-        if rank == 0 or not isinstance(exc, RemoteError) and MPI.COMM_WORLD.size == 1:
+        if args.command == "validate":
+            if _launcher_rank() == 0:
+                print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        from solver.studies.parallel import RemoteError
+
+        if rank == 0 or not isinstance(exc, RemoteError) and size == 1:
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -88,12 +88,13 @@ def test_seeded_reproducible_and_validated():
         P(profile=dict(kind="sinusoids", modes=[dict(amplitude="0.1 um", wavelength="3 um")]))
 
 
-def charge_balance(tmp_path, geometry: dict, materials: dict) -> float:
+def charge_balance(tmp_path, geometry: dict, materials: dict, **sections) -> float:
     raw = {
         "name": "cell_test",
         "geometry": {"type": "cell_2d", **geometry},
         "mesh": {"interface_size": "60 nm", "size": "0.3 um"},
         "materials": materials,
+        **sections,
         "electrochemistry": {"applied_current_density": "1 mA/cm^2"},
         "outputs": {"mesh_cache": None},
     }
@@ -105,6 +106,6 @@ def charge_balance(tmp_path, geometry: dict, materials: dict) -> float:
 def test_cell_conduction_all_axes(tmp_path):
     """Li-Al-Cl interphase + random profile + voids + polycrystal with lumped GBs, also on 2 ranks
     (the lumped GB terms need the shared-facet ghosting the mesh driver sets)."""
-    materials = {"electrolyte": "Li6PS5Cl", "grains": "Li6PS5Cl", "interphase": "Li9Al4+LiCl",
-                 "grain_boundary_facets": "Li6PS5Cl_grain_boundary"}
-    assert charge_balance(tmp_path, ROUGH_POLY, materials) < 1e-8
+    materials = {"electrolyte": "Li6PS5Cl", "grains": "Li6PS5Cl", "interphase": "Li9Al4+LiCl"}
+    gb = {"model": "lumped_facets", "material": "Li6PS5Cl_grain_boundary"}
+    assert charge_balance(tmp_path, ROUGH_POLY, materials, grain_boundaries=gb) < 1e-8

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from solver.config.case import parse_case
+from solver.errors import CaseError
 from solver.studies.flaw_risk import FlawRiskAnalysis
 from solver.physics.kinetics import FARADAY
 from solver.analysis.risk import SweepPoint, critical_current_density, porz_pressure
@@ -61,12 +62,12 @@ def test_bisection_finds_the_root_of_a_known_ratio():
 
 
 @pytest.mark.mpi
-def test_flat_interface_gives_no_false_alarm():
-    a = analysis(flaw_case(flaws=False))
-    point = a.evaluate(10.0)  # 1 mA/cm^2
-    # no flaw: no stress concentrator, K_I = 0, ratio 0; the CCD search is skipped (None)
-    assert point.worst_ratio == 0.0 and point.flaws[0].stress_intensity == 0.0
-    assert a.critical_current_density() == (None, [])
+def test_fracture_toughness_without_flaws_is_refused_before_meshing():
+    # no flaw, no stress concentrator: K_I cannot be asked for; the geometry's declaration
+    # says so, so the case is refused when it is read, not after meshing and solving
+    with pytest.raises(CaseError, match="has no flaws") as info:
+        flaw_case(flaws=False)
+    assert info.value.key == "risk.criterion"
 
 
 @pytest.mark.mpi

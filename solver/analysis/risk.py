@@ -9,7 +9,8 @@ Chain of the estimate (Porz et al., Adv. Energy Mater. 7 (2017) 1701003):
    pressures, K_j = sum_k G_jk p_k + K_j^stack [Pa m^0.5], with the influence matrix G
    computed once from one unit-pressure solve per flaw (and one for the stack pressure);
 4. a criterion turns the state into a ratio per flaw (>= 1: a filament propagates):
-   K_I / K_IC, |eta_tip| / eta_crit, or i_tip / i_crit (criteria are picked by name);
+   K_I / K_IC, |eta_tip| / eta_crit, or i_tip / i_crit (criteria are picked by name;
+   each owns the model of its parameters, its threshold named like the criterion);
 5. the CCD is the smallest applied current density with a worst ratio >= 1, found by
    expanding a bracket and bisecting; every evaluation reuses the mesh and the compiled
    conduction forms, and is recorded as a sweep point.
@@ -18,13 +19,16 @@ Chain of the estimate (Porz et al., Adv. Energy Mater. 7 (2017) 1701003):
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, ClassVar
+from typing import Annotated, Callable, ClassVar
 
 import numpy as np
+from pydantic import Field
 
+from solver.parameters import SI, ChoiceParameters
 from solver.physics.kinetics import FARADAY
 
-__all__ = ["FlawState", "RiskCriterion", "risk_criteria", "make_criterion", "check_criterion_kinetics", "porz_pressure",
+__all__ = ["FlawState", "RiskCriterion", "CriterionParameters", "risk_criteria", "make_criterion",
+           "check_criterion_kinetics", "porz_pressure",
            "tip_samples", "critical_current_density", "SweepPoint"]
 
 LI_MOLAR_VOLUME = 1.30e-5  # m^3/mol, Porz et al. 2017
@@ -56,8 +60,17 @@ class FlawState:
 risk_criteria: dict[str, type["RiskCriterion"]] = {}
 
 
+class CriterionParameters(ChoiceParameters):
+    """Base of a criterion's parameters (the ``risk`` section adds the CCD search keys)."""
+
+
 class RiskCriterion:
-    """Turns flaw states into ratios (>= 1 means a filament propagates)."""
+    """Turns flaw states into ratios (>= 1 means a filament propagates).
+
+    ``parameters`` is the model of the criterion's own keys; its threshold field is named
+    like the criterion (``risk: {criterion: NAME, NAME: value}``). ``needs_mechanics``
+    marks a criterion that needs the mode-I stress intensity K_I of flaw tips.
+    """
 
     name: ClassVar[str] = ""
     needs_mechanics: ClassVar[bool] = False
@@ -65,6 +78,7 @@ class RiskCriterion:
     # under the primary distribution, where eta = 0 on the interface by definition
     reads_overpotential: ClassVar[bool] = True
     description: ClassVar[str] = ""
+    parameters: ClassVar[type[CriterionParameters]] = CriterionParameters
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -78,12 +92,26 @@ class RiskCriterion:
         raise NotImplementedError
 
 
+class FractureToughnessParameters(CriterionParameters):
+    fracture_toughness: Annotated[float, SI("Pa*m^0.5")] | None = Field(
+        None, gt=0, description="K_IC [Pa m^0.5]; default: the electrolyte material's value")
+
+
+class CriticalOverpotentialParameters(CriterionParameters):
+    critical_overpotential: Annotated[float, SI("V")] = Field(gt=0, description="eta_crit [V]")
+
+
+class CriticalLocalCurrentDensityParameters(CriterionParameters):
+    critical_local_current_density: Annotated[float, SI("A/m^2")] = Field(gt=0, description="i_crit [A/m^2]")
+
+
 class FractureToughness(RiskCriterion):
     """K_I / K_IC at the flaw tip (threshold: fracture toughness K_IC [Pa m^0.5])."""
 
     name = "fracture_toughness"
     needs_mechanics = True
     description = "worst K_I / K_IC"
+    parameters = FractureToughnessParameters
 
     def ratio(self, state: FlawState) -> float:
         return max(state.stress_intensity, 0.0) / self.threshold
@@ -94,6 +122,7 @@ class CriticalOverpotential(RiskCriterion):
 
     name = "critical_overpotential"
     description = "worst |eta_tip| / eta_crit"
+    parameters = CriticalOverpotentialParameters
 
     def ratio(self, state: FlawState) -> float:
         return abs(state.overpotential) / self.threshold
@@ -105,6 +134,7 @@ class CriticalLocalCurrentDensity(RiskCriterion):
     name = "critical_local_current_density"
     reads_overpotential = False
     description = "worst i_tip / i_crit"
+    parameters = CriticalLocalCurrentDensityParameters
 
     def ratio(self, state: FlawState) -> float:
         return abs(state.current_density) / self.threshold

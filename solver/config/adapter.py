@@ -12,14 +12,14 @@ import contextlib
 from mpi4py import MPI
 
 from solver.config.case import Case
-from solver.config.temperature import exchange_current_density_at, ionic_conductivity_at
+from solver.config.temperature import exchange_current_density_at, grain_boundary_conductivity_at, ionic_conductivity_at
 from solver.errors import CaseError, SettingError
 from solver.geometry.driver import TaggedMesh, build_mesh, restrict
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.grain_boundaries import GrainBoundaryModel
-from solver.physics.kinetics import FARADAY, make_kinetics
+from solver.physics.kinetics import FARADAY, KineticsLaw, kinetics_from_parameters
 
-GB_FACETS = "grain_boundary_facets"  # materials key of the zero-thickness GB model
+GB_FACETS = "grain_boundary_facets"  # interior facets carrying the zero-thickness GB model
 
 __all__ = [
     "CONDUCTION_KEYS",
@@ -29,6 +29,7 @@ __all__ = [
     "build_case_mesh",
     "case_conductivities",
     "case_keys",
+    "case_kinetics",
     "conduction_problem",
     "conduction_settings",
     "electronic_conductivities",
@@ -90,17 +91,27 @@ def build_case_mesh(case: Case, comm: MPI.Comm = MPI.COMM_WORLD) -> TaggedMesh:
 
 def case_conductivities(case: Case) -> tuple[dict[str, float], GrainBoundaryModel | None]:
     """Ionic conductivity [S/m] of every ionic region at the case temperature, and the
-    lumped grain-boundary model when the materials name ``grain_boundary_facets``."""
+    lumped grain-boundary model of the ``grain_boundaries`` section (None without one)."""
     conductivity, grain_boundary = {}, None
     for region, mat in case.materials.items():
-        if region == GB_FACETS:  # zero-thickness GBs: a material with a conductivity and a thickness
-            with case_keys(CONDUCTION_KEYS):
-                grain_boundary = GrainBoundaryModel.from_layer(
-                    ionic_conductivity_at(case, region).value,
-                    mat.get("thickness", f"materials.{region}.thickness"), facets=GB_FACETS)
-        elif mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
+        if mat.role != "electrode":  # electronic conductors are equipotential, cut from the ionic domain
             conductivity[region] = ionic_conductivity_at(case, region).value
+    gb = case.grain_boundary
+    if gb is not None:  # lumped_facets: a layer of conductivity sigma_gb and thickness delta on the facets
+        with case_keys(CONDUCTION_KEYS):
+            grain_boundary = GrainBoundaryModel.from_layer(
+                grain_boundary_conductivity_at(case).value, gb.get("thickness"), facets=GB_FACETS)
     return conductivity, grain_boundary
+
+
+def case_kinetics(case: Case, direction: str, wrap_kinetics=None) -> KineticsLaw:
+    """The case's kinetics law for Li ``direction`` ("plating" or "stripping") at its temperature
+    (i0 by Arrhenius from its reference temperature); ``wrap_kinetics(law) -> law`` may replace it."""
+    ec = case.electrochemistry
+    i0 = exchange_current_density_at(case).value
+    law = kinetics_from_parameters(ec.kinetics.law, ec.kinetics, ec.temperature, direction=direction,
+                                   exchange_current_density=i0)
+    return wrap_kinetics(law) if wrap_kinetics is not None else law
 
 
 def stress_shift(case: Case, tagged: TaggedMesh):
@@ -149,24 +160,13 @@ def conduction_problem(case: Case, tagged: TaggedMesh, wrap_kinetics=None) -> Co
 def conduction_settings(case: Case, tagged: TaggedMesh, wrap_kinetics=None) -> tuple[TaggedMesh, dict, ConductionSettings]:
     """The ionic regions (mesh restricted to them), their conductivities [S/m] and the settings (SI)."""
     ec = case.electrochemistry
-    temperature = ec.temperature
     conductivity, grain_boundary = case_conductivities(case)
     tagged = restrict(tagged, list(conductivity))
     shift = stress_shift(case, tagged) if ec.stress_kinetics else None
-    i0 = exchange_current_density_at(case).value
-    law = dict(
-        exchange_current_density=i0,
-        temperature=temperature,
-        anodic_transfer_coefficient=ec.kinetics.anodic_transfer_coefficient,
-        cathodic_transfer_coefficient=ec.kinetics.cathodic_transfer_coefficient,
-    )
-    kinetics = make_kinetics(ec.kinetics.law, direction=ec.direction, film_resistance=ec.kinetics.film_resistance, **law)
-    if wrap_kinetics is not None:
-        kinetics = wrap_kinetics(kinetics)
+    kinetics = case_kinetics(case, ec.direction, wrap_kinetics)
     counter = None
     if ec.counter_kinetics == "same_as_anode":  # the counter strips when the anode plates
-        counter = make_kinetics(ec.kinetics.law, direction="stripping" if ec.direction == "plating" else "plating",
-                                film_resistance=ec.kinetics.film_resistance, **law)
+        counter = case_kinetics(case, "stripping" if ec.direction == "plating" else "plating")
     settings = ConductionSettings(
         kinetics=kinetics,
         mode=ec.mode,

@@ -3,21 +3,31 @@
 Every quantity may carry units ("0.69 mA/cm^2", "300 nm"); it is converted to SI once,
 here. Any error becomes one :class:`CaseError` line naming the YAML key. See
 ``docs/case_reference.md`` for every key, its unit and default.
+
+The sections of physics choices (``electrochemistry.kinetics``, ``risk``) are built from
+the registries of kinetics laws and risk criteria, plugins included (:func:`case_model`).
+Before anything is meshed the case is checked against what its geometry declares
+(:mod:`solver.config.checks`).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import re
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 import meshes
 from meshes import GeometryParameters, MeshSettings
+from solver import plugins
+from solver.analysis.risk import risk_criteria
+from solver.config import checks
+from solver.config.choices import DISCRIMINATORS, choice_model, choice_union
 from solver.errors import CaseError
 from solver.io.outputs import DEFAULT_OUTPUTS, output_names
 from solver.physics.kinetics import kinetics_laws
@@ -27,7 +37,7 @@ from solver.config.temperature import check_temperature, temperature_rules
 from solver.analysis.risk import check_criterion_kinetics
 from solver.config.cycling import Cycling
 
-__all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
+__all__ = ["Case", "case_model", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
 MAX_CASE_BYTES = 1_000_000  # a case is a few kB; anything larger is a mistake or an attack
 MAX_CASE_NODES = 100_000  # values after expanding YAML aliases (a "billion laughs" file stops here)
@@ -40,22 +50,8 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Kinetics(_Section):
-    law: str = Field("butler_volmer", description="kinetics law: " + ", ".join(kinetics_laws))
-    exchange_current_density: Quantity("A/m^2") | None = Field(
-        None, gt=0, description="i0 [A/m^2]; default: from the material at the anode interface"
-    )
-    anodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_a [-]")
-    cathodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_c [-]")
-    film_resistance: Quantity("ohm*m^2") = Field(
-        0.0, ge=0, description="area-specific resistance of an unmeshed film in series with the kinetics [ohm m^2]")
-
-    @field_validator("law")
-    @classmethod
-    def _known(cls, v):
-        if v not in kinetics_laws:
-            raise ValueError(f"unknown law {v!r}; allowed: {', '.join(kinetics_laws)}")
-        return v
+DEFAULT_LAW = "butler_volmer"
+DEFAULT_CRITERION = "fracture_toughness"
 
 
 class Electrochemistry(_Section):
@@ -74,7 +70,8 @@ class Electrochemistry(_Section):
         "error", description="at a temperature other than a property's reference: error (name the material) or "
         "hold the properties that have no activation energy at their reference value")
     equilibrium_potential: Quantity("V") = Field(0.0, description="U_ref of the anode reaction [V]")
-    kinetics: Kinetics = Field(default_factory=Kinetics)
+    kinetics: Any = Field(None, description="kinetics law: {law: NAME, ...its parameters} (default law: "
+                          f"{DEFAULT_LAW}); see the kinetics laws")
     anode_interface: str = Field("anode_interface", description="boundary where charge transfer happens")
     counter_electrode: str = Field("counter_electrode", description="boundary carrying the applied load")
     stress_kinetics: bool = Field(
@@ -238,16 +235,14 @@ class ToughnessTable(_Section):
 
 
 class Risk(_Section):
-    """Dendrite risk of Li-filled flaws and the critical current density search."""
+    """Dendrite risk of Li-filled flaws and the critical current density search.
 
-    criterion: str = Field("fracture_toughness", description="fracture_toughness | critical_overpotential | "
-                           "critical_local_current_density")
-    fracture_toughness: Quantity("Pa*m^0.5") | None = Field(
-        None, gt=0, description="K_IC [Pa m^0.5]; default: the electrolyte material's value")
+    ``criterion: NAME`` picks a risk criterion, whose own keys (its threshold, named like
+    it) join these; see the risk criteria.
+    """
+
     fracture_toughness_table: ToughnessTable | None = Field(
         None, description="K_IC from a grain-size table at the case's grain size (instead of fracture_toughness)")
-    critical_overpotential: Quantity("V") | None = Field(None, gt=0, description="eta_crit [V]")
-    critical_local_current_density: Quantity("A/m^2") | None = Field(None, gt=0, description="i_crit [A/m^2]")
     pressure_cap: Quantity("Pa") | None = Field(
         None, gt=0, description="upper bound of the Porz pressure in a flaw [Pa] (Li flow/yield); none: uncapped")
     molar_volume: Quantity("m^3/mol") = Field(1.30e-5, gt=0, description="V_m of Li [m^3/mol] (Porz et al. 2017)")
@@ -262,17 +257,28 @@ class Risk(_Section):
     ccd_rtol: float = Field(2e-3, gt=0, lt=0.5, description="relative precision of the CCD [-]")
 
     @model_validator(mode="after")
-    def _threshold_given(self):
-        needed = {"critical_overpotential": self.critical_overpotential,
-                  "critical_local_current_density": self.critical_local_current_density}
-        if self.criterion in needed and needed[self.criterion] is None:
-            raise ValueError(f"criterion {self.criterion} needs risk.{self.criterion}")
+    def _consistent(self):
         pop = self.flaw_population
         if self.li_flow is not None and pop is not None and pop.opening_ratio is None:
             raise ValueError("with li_flow, flaw_population.opening_ratio is required")
-        if self.fracture_toughness is not None and self.fracture_toughness_table is not None:
+        if getattr(self, "fracture_toughness", None) is not None and self.fracture_toughness_table is not None:
             raise ValueError("give fracture_toughness or fracture_toughness_table, not both")
         return self
+
+class GrainBoundaries(_Section):
+    """Zero-thickness grain boundaries on the interior facets ``grain_boundary_facets``.
+
+    ``lumped_facets``: a GB layer of conductivity sigma_gb [S/m] and thickness delta [m]
+    lumped on the facets, with normal resistance R = delta / sigma_gb [ohm m^2] and sheet
+    conductance G = sigma_gb delta [S].
+    """
+
+    model: Literal["lumped_facets"] = Field("lumped_facets", description="grain-boundary model")
+    material: str | dict[str, Any] = Field(
+        description="material of the GB layer (name, or {material: NAME, PROPERTY: value}); needs an ionic "
+                    "conductivity")
+    thickness: Quantity("m") | None = Field(None, gt=0, description="GB layer thickness delta [m]; default: "
+                                            "the material's thickness")
 
 
 class Electronic(_Section):
@@ -358,7 +364,10 @@ class CaseModel(_Section):
     solver: Solver = Field(default_factory=Solver)
     outputs: Outputs = Field(default_factory=Outputs)
     mechanics: Mechanics = Field(default_factory=Mechanics)
-    risk: Risk | None = Field(None, description="flaw risk and CCD (needs a geometry with flaws for K_I)")
+    risk: Any = Field(None, description="flaw risk and CCD: {criterion: NAME, ...} (default criterion: "
+                      f"{DEFAULT_CRITERION}, which needs a 2D geometry with flaws for K_I)")
+    grain_boundaries: GrainBoundaries | None = Field(
+        None, description="zero-thickness grain boundaries (geometries with grain_boundary_facets)")
     study: Study | None = Field(None, description="parameter sweep for `dendrite sweep`")
     electronic: Electronic | None = Field(None, description="electrons in the electrolyte (mixed conductor)")
     cycling: Cycling | None = Field(None, description="cycling protocol and interface laws for `dendrite cycle`")
@@ -366,23 +375,59 @@ class CaseModel(_Section):
                                       "(instead of electrochemistry)")
 
 
+def _registry_key() -> tuple:
+    return (tuple((n, id(c)) for n, c in kinetics_laws.items()), tuple((n, id(c)) for n, c in risk_criteria.items()))
+
+
+_MODELS: dict[tuple, type[CaseModel]] = {}
+
+
+def case_model() -> type[CaseModel]:
+    """The case model with the kinetics laws and risk criteria registered now (plugins included)."""
+    key = _registry_key()
+    if key not in _MODELS:
+        laws = [choice_model(cls.parameters, "law", name, description=(cls.__doc__ or name).strip().splitlines()[0])
+                for name, cls in kinetics_laws.items()]
+        criteria = [choice_model(cls.parameters, "criterion", name, base=Risk, description=cls.description or name)
+                    for name, cls in risk_criteria.items()]
+        kinetics = choice_union(laws, "law", DEFAULT_LAW)
+        default_law = next(m for m in laws if m.model_fields["law"].default == DEFAULT_LAW)
+        electrochemistry = create_model("Electrochemistry", __base__=Electrochemistry,
+                                        kinetics=(kinetics, Field(default_factory=default_law)))
+        risk = choice_union(criteria, "criterion", DEFAULT_CRITERION)
+        _MODELS[key] = create_model("CaseModel", __base__=CaseModel, electrochemistry=(electrochemistry, ...),
+                                    risk=(risk | None, None))
+    return _MODELS[key]
+
+
 class Case:
     """A validated case: the raw mapping, the pydantic model, and resolved objects (SI)."""
 
-    def __init__(self, raw: dict, model: CaseModel, geometry: GeometryParameters, materials: dict[str, Material], name: str):
+    def __init__(self, raw: dict, model: CaseModel, geometry: GeometryParameters, materials: dict[str, Material],
+                 name: str, grain_boundary: Material | None = None):
         self.raw = raw
         self.model = model
         self.geometry = geometry
         self.materials = materials
         self.name = name
+        self.grain_boundary = grain_boundary  # material of the lumped GB layer (with its thickness)
 
     @property
     def electrochemistry(self) -> Electrochemistry:
         return self.model.electrochemistry
 
-    def exchange_current_density(self) -> tuple[float, str]:
-        """i0 [A/m^2] and where it comes from (the case, or a material at the interface)."""
+    @property
+    def declaration(self) -> meshes.GeometryDeclaration | None:
+        """What the geometry draws (regions, boundaries, flaws), known without meshing
+        (None for a generator registered without a declaration)."""
+        return meshes.get(self.model.geometry.type).declare(self.geometry)
+
+    def exchange_current_density(self) -> tuple[float | None, str]:
+        """i0 [A/m^2] and where it comes from (the case, or a material at the interface);
+        (None, reason) when the kinetics law takes no exchange current density."""
         kin = self.electrochemistry.kinetics
+        if "exchange_current_density" not in type(kin).model_fields:
+            return None, f"not used by the {kin.law} law"
         if kin.exchange_current_density is not None:
             return kin.exchange_current_density, "case"
         for region in ("interphase", "electrolyte", "grains", *self.materials):
@@ -413,26 +458,64 @@ class Case:
                 region: {"material": m.name, "values": m.values, "sources": m.sources, "reference_temperature": m.reference_temperature}
                 for region, m in self.materials.items()
             },
+            **({"grain_boundaries": {"material": self.grain_boundary.name, "values": self.grain_boundary.values,
+                                     "sources": self.grain_boundary.sources}} if self.grain_boundary else {}),
         }
 
 
-def _one_line(exc: ValidationError, prefix: str = "") -> CaseError:
+def _yaml_path(loc: tuple, raw: Any) -> list[str]:
+    """The YAML keys of a pydantic error location: without validator names and without the
+    choice name a discriminated union inserts after its section (``kinetics.tafel.x``)."""
+    path, node = [], raw
+    for i, part in enumerate(loc):
+        if str(part).startswith(("function-", "tagged-union")):
+            continue
+        chosen = isinstance(node, dict) and i + 1 < len(loc) and any(
+            node.get(key, default) == part for key, default in DISCRIMINATORS.items())
+        if chosen:
+            continue
+        path.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else (
+            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+    return path
+
+
+def _one_line(exc: ValidationError, prefix: str = "", raw: Any = None) -> CaseError:
     """The first pydantic error as 'key.path: message' (+ how many more)."""
     errors = exc.errors()
     first = errors[0]
-    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-", "tagged-union")))
+    loc = ".".join(_yaml_path(first["loc"], raw))
     key = ".".join(k for k in (prefix, loc) if k)
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key (misspelt?)"
+        choice = _choice_keys(first["loc"])
+        if choice is not None:
+            msg = f"not a parameter of the {choice[0]} (it takes: {', '.join(choice[1])})"
     elif first["type"] == "missing":
         msg = "required key is missing"
+    elif first["type"] == "union_tag_invalid" and first["ctx"]["discriminator"].strip("'") in DISCRIMINATORS:
+        ctx = first["ctx"]  # an unknown law or criterion: name its key
+        name = ctx["discriminator"].strip("'")
+        key = f"{key}.{name}" if key else name
+        msg = f"unknown {name} {ctx['tag']!r}; allowed: {ctx['expected_tags'].replace(chr(39), '')}"
     if ("input" in first and first["type"] not in ("missing", "extra_forbidden")
             and not isinstance(first["input"], dict) and repr(first["input"]) not in msg):
         msg += f" (got {first['input']!r})"[:120]
     if len(errors) > 1:
         msg += f" [and {len(errors) - 1} more error(s)]"
     return CaseError(key, msg)
+
+
+def _choice_keys(loc: tuple) -> tuple[str, list[str]] | None:
+    """(which choice, the keys it takes) when an error location lies inside a law or criterion."""
+    parts = [p for p in loc if isinstance(p, str) and not p.startswith(("function-", "tagged-union"))]
+    if parts[:2] == ["electrochemistry", "kinetics"] and len(parts) > 3 and parts[2] in kinetics_laws:
+        return f"law {parts[2]}", ["law", *kinetics_laws[parts[2]].parameters.model_fields]
+    if parts[:1] == ["risk"] and len(parts) > 2 and parts[1] in risk_criteria:
+        return f"criterion {parts[1]}", ["criterion", *risk_criteria[parts[1]].parameters.model_fields,
+                                         *Risk.model_fields]
+    return None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -477,24 +560,30 @@ def parse_case(raw: Any, name: str = "case") -> Case:
         raise CaseError("(case)", "must be a mapping of sections (geometry, materials, electrochemistry, ...), "
                         f"got {type(raw).__name__}")
     _check_values(raw)
+    plugins.load_entry_points()
+    checks.old_grain_boundary_key(raw)
     try:
-        model = CaseModel.model_validate(raw)
+        model = case_model().model_validate(raw)
     except ValidationError as exc:
-        raise _one_line(exc) from None
+        raise _one_line(exc, raw=raw) from None
     gtype = model.geometry.type
     if gtype not in meshes.registry:
         raise CaseError("geometry.type", f"unknown geometry {gtype!r}; allowed: {', '.join(sorted(meshes.registry))}")
     try:
         geometry = meshes.get(gtype).parameters.model_validate(model.geometry.model_extra or {})
     except ValidationError as exc:
-        raise _one_line(exc, "geometry") from None
+        raise _one_line(exc, "geometry", raw.get("geometry")) from None
+    checks.bare_numbers(model, raw)
+    checks.bare_numbers(geometry, raw["geometry"], "geometry")
     mats = {region: material(spec, f"materials.{region}") for region, spec in model.materials.items()}
+    grain_boundary = _grain_boundary_material(model.grain_boundaries)
     _check_mesh_budget(model.mesh, geometry)
-    if model.study is not None:
-        _check_study(raw, model.study)
-    case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
+    case = Case(raw, model, geometry, mats, model.name or _safe_name(name), grain_boundary)
     if _is_fracture_case(model):
         return case
+    checks.against_geometry(case, risk_criteria)
+    if model.study is not None:
+        _check_study(raw, model.study)
     case.exchange_current_density()  # fail early when i0 has no source
     if model.electronic is not None or (model.risk and model.risk.criterion == "internal_li_formation"):
         _check_electronic(case)
@@ -528,9 +617,22 @@ def _check_electronic(case: Case) -> None:
     if model.electronic.electronic_conductivity is not None:
         return
     for region, mat in case.materials.items():
-        if mat.role != "electrode" and region != "grain_boundary_facets" and "electronic_conductivity" not in mat.values:
+        if mat.role != "electrode" and "electronic_conductivity" not in mat.values:
             raise CaseError(f"materials.{region}.electronic_conductivity", f"material {mat.name!r} has none: give it "
                             "(e.g. 1e-8 S/cm) or electronic.electronic_conductivity")
+
+
+def _grain_boundary_material(section: GrainBoundaries | None) -> Material | None:
+    """The GB layer's material with the section's thickness; both properties it needs, checked."""
+    if section is None:
+        return None
+    mat = material(section.material, "grain_boundaries.material")
+    if section.thickness is not None:
+        mat = dataclasses.replace(mat, values={**mat.values, "thickness": section.thickness},
+                                  sources={**mat.sources, "thickness": "case (grain_boundaries.thickness)"})
+    mat.get("ionic_conductivity", "grain_boundaries.material")
+    mat.get("thickness", "grain_boundaries.thickness")
+    return mat
 
 
 def with_value(raw: dict, dotted: str, value) -> dict:

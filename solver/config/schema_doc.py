@@ -7,7 +7,7 @@ import typing
 
 from pydantic import BaseModel
 
-__all__ = ["describe_model", "case_reference"]
+__all__ = ["describe_model", "case_reference", "declared"]
 
 
 def _sub_models(annotation) -> list[type[BaseModel]]:
@@ -41,14 +41,33 @@ def describe_model(model: type[BaseModel], indent: str = "  ") -> list[str]:
     return lines
 
 
+def _own(registry: dict, module_of) -> dict:
+    """The entries of a registry that this package defines (plugins document themselves)."""
+    return {name: item for name, item in registry.items() if module_of(item).startswith(("solver.", "meshes."))}
+
+
+def _choices(title: str, key: str, registry: dict) -> list[str]:
+    parts = [f"### {title}\n"]
+    for name, cls in registry.items():
+        doc = (cls.__doc__ or "").strip().splitlines()
+        fields = describe_model(cls.parameters)
+        parts += [f"`{key}: {name}`" + (f": {doc[0]}" if doc else "") + "\n",
+                  "```\n" + "\n".join(line[2:] for line in fields) + "\n```\n" if fields else "(no parameters)\n"]
+    return parts
+
+
 def case_reference() -> str:
     """Markdown reference of every case key, its unit and default, and every geometry."""
     import meshes
     from meshes import MeshSettings
-    from solver.config.case import Electrochemistry, Electronic, Mechanics, Outputs, Risk, Solver
-    from solver.physics.kinetics import kinetics_laws
+    from solver.config.case import Electrochemistry, Electronic, Fracture, GrainBoundaries, Mechanics, Outputs, Risk, Solver
     from solver.materials.library import PROPERTIES, library
     from solver.analysis.risk import risk_criteria
+    from solver.physics.kinetics import kinetics_laws
+
+    laws = _own(kinetics_laws, lambda c: c.__module__)
+    criteria = _own(risk_criteria, lambda c: c.__module__)
+    generators = _own(meshes.registry, lambda g: g.build.__module__)
 
     def block(lines):
         return "```\n" + "\n".join(line[2:] for line in lines) + "\n```\n"
@@ -61,22 +80,56 @@ def case_reference() -> str:
         "## Top level\n",
         "```\nname: run name (default: the file name)\ndescription: free text\ngeometry: {type: NAME, ...parameters}"
         "  (see Geometries)\nmesh: ...\nmaterials: {REGION: MATERIAL or {material: MATERIAL, PROPERTY: value}}\n"
-        "electrochemistry: ...\nsolver: ...\nmechanics: ...\nrisk: ...   (optional)\noutputs: ...\n"
+        "electrochemistry: ...\nsolver: ...\nmechanics: ...\nrisk: ...   (optional)\n"
+        "grain_boundaries: ...   (optional)\noutputs: ...\nelectronic: ...   (optional)\n"
+        "cycling: ...   (optional; `dendrite cycle`, docs/cycling.md)\n"
+        "fracture: ...   (optional; a mechanics-only crack case instead of electrochemistry)\n"
         "study: {parameter: KEY, values: [...]}   (optional; `dendrite sweep`)\n```\n",
     ]
     for title, model in [("mesh", MeshSettings), ("electrochemistry", Electrochemistry), ("solver", Solver),
-                         ("mechanics", Mechanics), ("risk", Risk), ("outputs", Outputs),
-                         ("electronic (optional; docs/electronic.md)", Electronic)]:
+                         ("mechanics", Mechanics), ("outputs", Outputs),
+                         ("electronic (optional; docs/electronic.md)", Electronic),
+                         ("fracture (optional, instead of electrochemistry; docs/fracture_3d.md)", Fracture)]:
         parts += [f"## {title}\n", block(describe_model(model))]
-    parts += ["Kinetics laws: " + ", ".join(f"`{k}`" for k in kinetics_laws) + ".\n",
-              "Risk criteria: " + ", ".join(f"`{k}`" for k in risk_criteria) + ".\n",
-              "## materials\n",
+    parts += _choices("electrochemistry.kinetics: kinetics laws", "law", laws)
+    parts += ["A key that the chosen law does not take is an error.\n",
+              "## risk\n", "`criterion: NAME` (default `fracture_toughness`), the criterion's own keys, and:\n",
+              block(describe_model(Risk))]
+    parts += _choices("risk criteria", "criterion", criteria)
+    parts += ["## grain_boundaries\n", (GrainBoundaries.__doc__ or "").strip().splitlines()[0] + "\n",
+              block(describe_model(GrainBoundaries))]
+    parts += ["## materials\n",
               "Region name -> a library material, optionally overriding properties "
-              "(" + ", ".join(f"`{k}` [{u or '-'}]" for k, u in PROPERTIES.items()) + "). The key "
-              "`grain_boundary_facets` selects the zero-thickness grain-boundary model (its material needs "
-              "`ionic_conductivity` and `thickness`). Library materials: "
-              + ", ".join(f"`{k}`" for k in library()) + " (values and sources: `solver/materials/data/materials.yaml`).\n",
-              "## Geometries\n"]
-    for name, gen in sorted(meshes.registry.items()):
-        parts += [f"### `{name}`\n", gen.description + "\n", block(describe_model(gen.parameters))]
+              "(" + ", ".join(f"`{k}` [{u or '-'}]" for k, u in PROPERTIES.items()) + "). Every region the geometry "
+              "draws needs one, and only those. Library materials: "
+              + ", ".join(f"`{k}`" for k in library() if k in _builtin_materials())
+              + " (values and sources: `solver/materials/data/materials.yaml`).\n",
+              "## Geometries\n",
+              "Each geometry declares what it draws (checked by `dendrite validate` before meshing).\n"]
+    for name, gen in sorted(generators.items()):
+        parts += [f"### `{name}`\n", gen.description + "\n", declared(gen), block(describe_model(gen.parameters))]
+    parts += ["Plugins add geometries, kinetics laws, risk criteria and materials: see `docs/plugins.md`.\n"]
     return "\n".join(parts)
+
+
+def _builtin_materials() -> set[str]:
+    from importlib import resources
+
+    import yaml
+
+    return set(yaml.safe_load(resources.files("solver").joinpath("materials/data/materials.yaml").read_text()))
+
+
+def declared(gen) -> str:
+    """Dimension, regions and boundaries drawn with the default parameters (when they have defaults)."""
+    try:
+        decl = gen.declare(gen.parameters())
+    except Exception:  # required parameters: no default geometry to describe
+        return ""
+    if decl is None:
+        return ""
+    optional = sorted(decl.optional_regions | decl.optional_boundaries)
+    return (f"Draws ({decl.dimension}D, default parameters): regions {', '.join(sorted(decl.regions))}; boundaries "
+            f"{', '.join(sorted(decl.boundaries))}" + (f"; possibly {', '.join(optional)}" if optional else "")
+            + (f"; {len(decl.flaws.tips)} flaw(s)" + (" with K_I" if decl.flaws.stress_intensity else "")
+               if decl.flaws else "") + ".\n")

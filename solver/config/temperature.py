@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from solver.materials.temperature import TemperatureValue, property_at
 
-__all__ = ["check_temperature", "exchange_current_density_at", "ionic_conductivity_at", "temperature_rules"]
+__all__ = ["check_temperature", "exchange_current_density_at", "grain_boundary_conductivity_at", "ionic_conductivity_at",
+           "temperature_rules"]
 
 ELECTRODE_ROLE = "electrode"  # electronic conductors: equipotential, no ionic conductivity needed
 
@@ -27,6 +28,12 @@ def ionic_conductivity_at(case, region: str) -> TemperatureValue:
                        _hold(case), f"materials.{region}")
 
 
+def grain_boundary_conductivity_at(case) -> TemperatureValue:
+    """Ionic conductivity [S/m] of the lumped grain boundaries' material at the case temperature."""
+    return property_at(case.grain_boundary, "ionic_conductivity", case.electrochemistry.temperature, _hold(case),
+                       "grain_boundaries.material")
+
+
 def _i0_region(case) -> str | None:
     """The region whose material provides i0 (the order of Case.exchange_current_density)."""
     for region in ("interphase", "electrolyte", "grains", *case.materials):
@@ -38,8 +45,10 @@ def _i0_region(case) -> str | None:
 
 def exchange_current_density_at(case) -> TemperatureValue:
     """i0 [A/m^2] at the case temperature (a case value is taken as given at that temperature)."""
-    i0, _ = case.exchange_current_density()
-    if case.electrochemistry.kinetics.exchange_current_density is not None:
+    i0, reason = case.exchange_current_density()
+    if i0 is None:  # a law without i0 (primary kinetics)
+        return TemperatureValue(None, reason)
+    if getattr(case.electrochemistry.kinetics, "exchange_current_density", None) is not None:
         return TemperatureValue(i0, "case value at the case temperature")
     region = _i0_region(case)
     return property_at(case.materials[region], "exchange_current_density", case.electrochemistry.temperature,
@@ -53,6 +62,9 @@ def temperature_rules(case) -> dict:
         if mat.role != ELECTRODE_ROLE and "ionic_conductivity" in mat.values:
             v = ionic_conductivity_at(case, region)
             out.setdefault(region, {})["ionic_conductivity"] = {"rule": v.rule, "activation_energy_eV": v.activation_energy}
+    if case.grain_boundary is not None:
+        v = grain_boundary_conductivity_at(case)
+        out["grain_boundaries"] = {"ionic_conductivity": {"rule": v.rule, "activation_energy_eV": v.activation_energy}}
     v = exchange_current_density_at(case)
     out["anode_interface"] = {"exchange_current_density": {"rule": v.rule, "activation_energy_eV": v.activation_energy}}
     return out

@@ -5,7 +5,9 @@ and meshed on rank 0, converted with :func:`dolfinx.io.gmsh.model_to_mesh` (whic
 distributes it), and returned as a :class:`TaggedMesh` whose regions and boundaries are
 known by name. A built mesh is saved as a folder (``mesh.msh`` + ``geometry.json`` with
 generator name, parameters, mesh settings and metadata) that :func:`load_mesh` reads back;
-the cache keys that folder by a hash of everything that determines the mesh.
+the cache keys that folder by a hash of everything that determines the mesh, the
+generator's source code included (an edited builder is built again). A drawn model whose
+regions or boundaries differ from the generator's declaration is a :class:`GeometryError`.
 """
 
 from __future__ import annotations
@@ -81,10 +83,12 @@ class TaggedMesh:
 
 
 def mesh_key(geometry: str, parameters: GeometryParameters, settings: MeshSettings) -> str:
-    """A hash of everything that determines the mesh (generator, parameters, settings, Gmsh)."""
+    """A hash of everything that determines the mesh (generator and its source, parameters,
+    settings, Gmsh)."""
     blob = json.dumps(
         {
             "geometry": geometry,
+            "source": meshes.get(geometry).source_digest(),
             "parameters": parameters.model_dump(mode="json"),
             "mesh": settings.model_dump(mode="json"),
             "gmsh": gmsh.__version__,
@@ -106,6 +110,9 @@ def _generate(geometry: str, parameters: GeometryParameters, settings: MeshSetti
     t0 = time.perf_counter()
     metadata = dict(generator.build(gmsh.model, parameters, settings) or {})
     dim = gmsh.model.getDimension()
+    declaration = generator.declare(parameters)
+    if declaration is not None:
+        _check_declaration(geometry, declaration, dim)
     if settings.algorithm is not None:
         gmsh.option.setNumber("Mesh.Algorithm" if dim == 2 else "Mesh.Algorithm3D", settings.algorithm)
     gmsh.model.mesh.generate(dim)
@@ -122,6 +129,17 @@ def _generate(geometry: str, parameters: GeometryParameters, settings: MeshSetti
         "metadata": metadata,
     }
     (folder / "geometry.json").write_text(json.dumps(info, indent=1))
+
+
+def _check_declaration(geometry: str, declaration: meshes.GeometryDeclaration, dim: int) -> None:
+    """The physical groups drawn into the current Gmsh model match what the generator declared."""
+    names = {d: set() for d in (dim, dim - 1)}
+    for d, tag in gmsh.model.getPhysicalGroups():
+        if d in names:
+            names[d].add(gmsh.model.getPhysicalName(d, tag))
+    problem = declaration.mismatch(dim, names[dim], names[dim - 1])
+    if problem:
+        raise GeometryError(f"geometry {geometry!r} does not draw what it declares: {problem}")
 
 
 def build_mesh(

@@ -32,7 +32,7 @@ from solver.errors import CaseError
 from solver.config.units import to_si
 
 __all__ = ["BASES", "Citation", "Material", "PROPERTIES", "library", "material", "references",
-           "references_for", "format_reference"]
+           "references_for", "format_reference", "add_materials"]
 
 BOLTZMANN_EV = 8.617333262e-5  # eV/K (CODATA 2018)
 DEFAULT_REFERENCE_TEMPERATURE = 298.15  # K
@@ -179,29 +179,59 @@ def _citation(where: str, item: dict) -> Citation:
     return Citation(item["ref"], str(item["at"]), item["basis"], str(item.get("note", "")))
 
 
-def _entry(name: str, entry: dict) -> Material:
-    """One material of materials.yaml, its values in SI."""
-    values, citations, t_ref, temperatures = {}, {}, DEFAULT_REFERENCE_TEMPERATURE, {}
+def _entry(name: str, entry: dict, origin: str = "materials.yaml") -> Material:
+    """One material of materials.yaml (or of a plugin: ``origin``), its values in SI.
+
+    A library value cites a key of references.bib (``ref``, ``at``, ``basis``); a plugin's
+    value may instead give its own ``source`` text, as its package cannot add to the bib file.
+    """
+    values, citations, sources, t_ref, temperatures = {}, {}, {}, DEFAULT_REFERENCE_TEMPERATURE, {}
     for prop, item in entry.items():
         if prop in ("description", "role"):
             continue
         if prop not in PROPERTIES:
-            raise ValueError(f"materials.yaml: {name}.{prop} is not a known property")
+            raise ValueError(f"{origin}: {name}.{prop} is not a known property")
         values[prop] = _si(item["value"], PROPERTIES[prop])
-        citations[prop] = _citation(f"{name}.{prop}", item)
+        if origin != "materials.yaml" and "ref" not in item:
+            if not str(item.get("source", "")).strip():
+                raise ValueError(f"{origin}: {name}.{prop} needs a source")
+            sources[prop] = str(item["source"])
+        else:
+            citations[prop] = _citation(f"{name}.{prop}", item)
         if "temperature" in item:
             temperatures[prop] = to_si(item["temperature"], "K")
         if prop == "ionic_conductivity" and "temperature" in item:
             t_ref = to_si(item["temperature"], "K")
-    sources = {prop: c.text() for prop, c in citations.items()}
+    sources.update({prop: c.text() for prop, c in citations.items()})
     return Material(name, entry.get("description", ""), entry.get("role", ""), values, sources, t_ref,
                     citations, temperatures)
 
 
+_PLUGIN_ENTRIES: dict[str, tuple[dict, str]] = {}  # materials added by plugins: name -> (entry, origin)
+
+
+def add_materials(entries: dict, origin: str) -> None:
+    """Add materials in the format of ``materials.yaml`` to the library (each value with
+    ``value`` and either a citation of references.bib or its own ``source`` text);
+    ``origin`` names where they come from, for errors."""
+    builtin = yaml.safe_load(_data("materials.yaml"))
+    for name, entry in entries.items():
+        if name in builtin or name in _PLUGIN_ENTRIES:
+            raise ValueError(f"{origin}: material {name!r} is already in the library")
+        try:
+            _entry(name, entry, origin)  # fail now, naming the plugin, rather than at the next case
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{origin}: invalid material entry: {type(exc).__name__}: {exc}") from None
+    _PLUGIN_ENTRIES.update({name: (entry, origin) for name, entry in entries.items()})
+    library.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def library() -> dict[str, Material]:
-    """All materials of the library, by name."""
-    return {name: _entry(name, entry) for name, entry in yaml.safe_load(_data("materials.yaml")).items()}
+    """All materials of the library (plugins' included), by name."""
+    found = {name: _entry(name, entry) for name, entry in yaml.safe_load(_data("materials.yaml")).items()}
+    found.update({name: _entry(name, entry, origin) for name, (entry, origin) in _PLUGIN_ENTRIES.items()})
+    return found
 
 
 def format_reference(key: str) -> str:

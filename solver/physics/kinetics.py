@@ -11,17 +11,27 @@ An interphase film too thin to mesh is lumped as an area-specific resistance R_f
 [ohm m^2] in series with the law (:class:`FilmResistance`, via
 ``make_kinetics(..., film_resistance=R_f)``): i = i_ct(eta - R_f i), solved exactly at
 every quadrature point.
+
+Each law owns the model of its parameters (:attr:`KineticsLaw.parameters`, a
+:class:`~solver.parameters.ChoiceParameters`): the case section
+``electrochemistry.kinetics`` is that model plus ``law: NAME``, so a key the chosen law
+does not take is an error. :meth:`KineticsLaw.from_parameters` builds the law from it.
+A law registers itself by subclassing with a ``name``; laws from other packages do the
+same (see ``docs/plugins.md``).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from solver.errors import CaseError
+from solver.parameters import SI, ChoiceParameters
 
-__all__ = ["FARADAY", "GAS_CONSTANT", "KineticsLaw", "FilmResistance", "kinetics_laws", "make_kinetics"]
+__all__ = ["FARADAY", "GAS_CONSTANT", "KineticsLaw", "KineticsParameters", "ChargeTransferParameters",
+           "FilmResistance", "kinetics_laws", "make_kinetics", "kinetics_from_parameters"]
 
 FARADAY = 96485.33212  # C/mol (CODATA 2018, exact)
 GAS_CONSTANT = 8.314462618  # J/(mol K) (CODATA 2018, exact)
@@ -29,14 +39,32 @@ GAS_CONSTANT = 8.314462618  # J/(mol K) (CODATA 2018, exact)
 kinetics_laws: dict[str, type["KineticsLaw"]] = {}
 
 
+class KineticsParameters(ChoiceParameters):
+    """Parameters every law takes: the lumped film in series with it."""
+
+    film_resistance: Annotated[float, SI("ohm*m^2")] = Field(
+        0.0, ge=0, description="area-specific resistance of an unmeshed film in series with the kinetics [ohm m^2]")
+
+
+class ChargeTransferParameters(KineticsParameters):
+    """Parameters of a law written with an exchange current density and transfer coefficients."""
+
+    exchange_current_density: Annotated[float, SI("A/m^2")] | None = Field(
+        None, gt=0, description="i0 [A/m^2]; default: from the material at the anode interface")
+    anodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_a [-]")
+    cathodic_transfer_coefficient: float = Field(0.5, gt=0, lt=1, description="alpha_c [-]")
+
+
 class KineticsLaw:
     """Base class: i(eta) [A/m^2] with exchange current density i0 [A/m^2] at T [K].
 
     Subclasses register themselves by ``name``; ``fixes_potential`` marks the primary
-    distribution (eta = 0 imposed as a Dirichlet condition instead of a flux).
+    distribution (eta = 0 imposed as a Dirichlet condition instead of a flux);
+    ``parameters`` is the model of what the law takes from the case.
     """
 
     name: ClassVar[str] = ""
+    parameters: ClassVar[type[KineticsParameters]] = ChargeTransferParameters
     fixes_potential: ClassVar[bool] = False
     is_linear: ClassVar[bool] = False  # i(eta) affine: one linear solve is exact
     direction: str = "plating"  # operating direction: "plating" or "stripping"
@@ -58,6 +86,20 @@ class KineticsLaw:
         self.temperature = temperature
         self.alpha_a = anodic_transfer_coefficient
         self.alpha_c = cathodic_transfer_coefficient
+
+    @classmethod
+    def from_parameters(cls, parameters: KineticsParameters, temperature: float,
+                        exchange_current_density: float | None = None) -> "KineticsLaw":
+        """The law at ``temperature`` [K] from its parameter model.
+
+        ``exchange_current_density`` [A/m^2] is the default (e.g. the material's value) used
+        when the parameters do not give one. Laws with other parameters override this.
+        """
+        i0 = getattr(parameters, "exchange_current_density", None) or exchange_current_density
+        if i0 is None:
+            raise CaseError("electrochemistry.kinetics.exchange_current_density",
+                            f"required by law {cls.name!r} (e.g. '0.69 mA/cm^2')")
+        return cls(i0, temperature, parameters.anodic_transfer_coefficient, parameters.cathodic_transfer_coefficient)
 
     @property
     def f(self) -> float:
@@ -148,8 +190,15 @@ class Primary(ButlerVolmer):
     """Infinitely fast kinetics: eta = 0 on the interface (primary current distribution)."""
 
     name = "primary"
+    parameters = KineticsParameters
     fixes_potential = True
     is_linear = True
+
+    @classmethod
+    def from_parameters(cls, parameters: KineticsParameters, temperature: float,
+                        exchange_current_density: float | None = None) -> "Primary":
+        """No kinetic parameter: i0 is infinite in effect (stored as given, or 1 A/m^2, unused)."""
+        return cls(exchange_current_density or 1.0, temperature)
 
     @property
     def charge_transfer_resistance(self) -> float:
@@ -210,7 +259,7 @@ class FilmResistance(KineticsLaw):
             return 0 * eta
         rct = law.charge_transfer_resistance
         x = eta * rct / (rct + rf)
-        if isinstance(law, Linear):
+        if law.is_linear:  # i_ct = x / R_ct: the first guess is exact
             return x
         if exp is np.exp:
             sign, absolute, smaller, log = np.sign, np.abs, np.minimum, np.log
@@ -239,17 +288,34 @@ class FilmResistance(KineticsLaw):
         return self.law.overpotential(current_density) + self.film_resistance * current_density
 
 
-def make_kinetics(law: str, direction: str = "plating", film_resistance: float = 0.0, **parameters) -> KineticsLaw:
-    """Instantiate the law registered as ``law`` (CaseError listing the allowed names).
-
-    ``film_resistance`` [ohm m^2] > 0 puts a lumped interphase in series (:class:`FilmResistance`).
-    """
+def _law_class(law: str) -> type[KineticsLaw]:
     try:
-        cls = kinetics_laws[law]
+        return kinetics_laws[law]
     except KeyError:
         raise CaseError(
             "electrochemistry.kinetics.law", f"unknown law {law!r}; allowed: {', '.join(kinetics_laws)}"
         ) from None
-    obj = cls(**parameters)
+
+
+def make_kinetics(law: str, direction: str = "plating", film_resistance: float = 0.0, **parameters) -> KineticsLaw:
+    """Instantiate the law registered as ``law`` (CaseError listing the allowed names).
+
+    ``parameters`` are the constructor's (e.g. ``exchange_current_density`` [A/m^2] and
+    ``temperature`` [K]); ``film_resistance`` [ohm m^2] > 0 puts a lumped interphase in
+    series (:class:`FilmResistance`).
+    """
+    obj = _law_class(law)(**parameters)
     obj.direction = direction
     return FilmResistance(obj, film_resistance) if film_resistance else obj
+
+
+def kinetics_from_parameters(law: str, parameters: KineticsParameters, temperature: float,
+                             direction: str = "plating", exchange_current_density: float | None = None) -> KineticsLaw:
+    """The law ``law`` from its parameter model at ``temperature`` [K] (film in series when given).
+
+    ``exchange_current_density`` [A/m^2] is the default for laws that take one.
+    """
+    obj = _law_class(law).from_parameters(parameters, temperature, exchange_current_density)
+    obj.direction = direction
+    film = parameters.film_resistance
+    return FilmResistance(obj, film) if film else obj

@@ -5,8 +5,8 @@ measured total conductivity (e.g. the GB phase of LPS7228 against 13.2 mS/cm, se
 
 The effective conductivity is computed along the anode -> counter axis with the case's
 mesh, materials and temperature (:func:`solver.analysis.homogenisation.effective_conductivity`);
-the unknown is a region name or ``grain_boundary_facets`` (the lumped GB model, whose
-thickness comes from its material). Brent's method on log(sigma) finds it.
+the unknown is a region name or ``grain_boundary_facets`` (the lumped GB model of the
+``grain_boundaries`` section, whose thickness stays as given). Brent's method on log(sigma) finds it.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def _calibrate(case: Case, unknown: str, target: float, bracket: tuple[float, fl
     axis = tagged.gdim - 1
     if unknown == GB_FACETS:
         if grain_boundary is None:
-            raise CaseError("--unknown", f"the case has no '{GB_FACETS}' material")
-        thickness = case.materials[GB_FACETS].get("thickness")
+            raise CaseError("--unknown", "the case has no grain_boundaries section")
+        thickness = case.grain_boundary.get("thickness")
         value = calibrate(tagged, conductivity, unknown, target, bracket, direction=axis,
                           grain_boundary_thickness=thickness)
     elif unknown in conductivity:
