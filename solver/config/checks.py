@@ -87,7 +87,7 @@ def against_geometry(case, criteria: dict) -> None:
     if case.model.grain_boundaries is not None and GB_FACETS not in boundaries:
         raise CaseError("grain_boundaries", f"geometry {gtype} has no {GB_FACETS} to carry zero-thickness grain "
                         "boundaries (e.g. polycrystal_2d with gb: facets)")
-    if case.model.risk is not None:
+    if case.model.risk is not None and case.model.cycling is None:  # cycling brings its own filament flaw
         _flaw_request(criteria[case.model.risk.criterion], criteria, gtype, decl)
 
 
