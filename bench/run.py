@@ -402,7 +402,8 @@ def print_row(row: dict) -> None:
           flush=True)
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
+    """The command line of the driver (and the hidden worker options of one case)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", default=None, help="target DOF counts (default 1e4 1e5 1e6)")
     ap.add_argument("--problems", nargs="+", default=None, choices=ALL_PROBLEMS)
@@ -422,57 +423,77 @@ def main(argv=None) -> int:
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--dofs", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--json", help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    return ap
+
+
+def _cases(args, sizes: list[float], sweep_dofs: float):
+    """(problem, target DOFs, ranks) of every case to run, ranks innermost: the runs whose times
+    are compared (1 vs 2 ranks) are then close in time."""
+    for problem in args.problems or ALL_PROBLEMS:
+        for dofs in [sweep_dofs] if problem.startswith("sweep") else sizes:
+            for ranks in args.ranks:
+                if problem == "skfem" and ranks != 1 or problem == "sweep_groups" and ranks == 1:
+                    continue  # serial-only peer; one group of one rank is the plain sweep
+                yield problem, dofs, ranks
+
+
+def _run_worker(args, env: dict, tmp: str, problem: str, dofs: float, ranks: int) -> dict:
+    """One case in its own process (under mpiexec for ranks > 1): its JSON row, or a FAILED /
+    TIMEOUT row so that the benchmark goes on."""
+    out = Path(tmp) / f"{problem}-{dofs:g}-{ranks}.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--case", problem, "--dofs", str(dofs),
+           "--json", str(out), "--sweep-points", str(args.sweep_points)]
+    if ranks > 1:
+        cmd = [str(Path(sys.executable).parent / "mpiexec"), "-n", str(ranks)] + cmd
+    try:
+        proc = subprocess.run(cmd, env=env, cwd=str(ROOT), timeout=args.timeout,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if out.exists():
+            row = json.loads(out.read_text())
+        else:
+            row = {"problem": problem, "target_dofs": dofs, "ranks": ranks, "converged": -1,
+                   "note": f"FAILED (exit {proc.returncode}): {proc.stdout[-300:]}"}
+        if "FAILED" in str(row.get("note", "")):
+            print(proc.stdout[-3000:], file=sys.stderr)
+    except subprocess.TimeoutExpired:
+        row = {"problem": problem, "target_dofs": dofs, "ranks": ranks, "converged": -1,
+               "note": f"TIMEOUT after {args.timeout}s"}
+    row["load_avg_1min"] = os.getloadavg()[0]
+    return row
+
+
+def _write_csv(rows: list[dict], path: Path) -> None:
+    """The result table: the fixed COLUMNS plus wall time and load average, one row per case."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cols = COLUMNS + ["wall", "load_avg_1min"]
+    with path.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in cols})
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
 
     if args.case:  # worker
         run_case(args.case, args.dofs, args.json, args.sweep_points)
         return 0
 
     sizes = [float(s) for s in (args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))]
-    problems = args.problems or ALL_PROBLEMS
     sweep_dofs = args.sweep_dofs or (5e3 if args.quick else 1e5)
     env = dict(os.environ, UCX_TLS=os.environ.get("UCX_TLS", "self,sm,tcp"), OMP_NUM_THREADS="1",
                BENCH_TOOL_OPTIONS=args.tool_options, BENCH_ELASTICITY_OPTIONS=args.elasticity_options,
                BENCH_REPEAT=str(args.repeat))
-    mpiexec = str(Path(sys.executable).parent / "mpiexec")
     rows = []
     print(f"# dendrite bench  {time.strftime('%Y-%m-%d %H:%M:%S')}  load: {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        # ranks innermost: the runs whose times are compared (1 vs 2 ranks) are close in time
-        for problem in problems:
-            for dofs in [sweep_dofs] if problem.startswith("sweep") else sizes:
-                for ranks in args.ranks:
-                    if problem == "skfem" and ranks != 1 or problem == "sweep_groups" and ranks == 1:
-                        continue  # serial-only peer; one group of one rank is the plain sweep
-                    out = Path(tmp) / f"{problem}-{dofs:g}-{ranks}.json"
-                    cmd = [sys.executable, str(Path(__file__).resolve()), "--case", problem, "--dofs", str(dofs),
-                           "--json", str(out), "--sweep-points", str(args.sweep_points)]
-                    if ranks > 1:
-                        cmd = [mpiexec, "-n", str(ranks)] + cmd
-                    try:
-                        proc = subprocess.run(cmd, env=env, cwd=str(ROOT), timeout=args.timeout,
-                                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                        if out.exists():
-                            row = json.loads(out.read_text())
-                        else:
-                            row = {"problem": problem, "target_dofs": dofs, "ranks": ranks, "converged": -1,
-                                   "note": f"FAILED (exit {proc.returncode}): {proc.stdout[-300:]}"}
-                        if "FAILED" in str(row.get("note", "")):
-                            print(proc.stdout[-3000:], file=sys.stderr)
-                    except subprocess.TimeoutExpired:
-                        row = {"problem": problem, "target_dofs": dofs, "ranks": ranks, "converged": -1,
-                               "note": f"TIMEOUT after {args.timeout}s"}
-                    row["load_avg_1min"] = os.getloadavg()[0]
-                    rows.append(row)
-                    print_row(row)
+        for problem, dofs, ranks in _cases(args, sizes, sweep_dofs):
+            row = _run_worker(args, env, tmp, problem, dofs, ranks)
+            rows.append(row)
+            print_row(row)
     out_path = Path(args.out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    cols = COLUMNS + ["wall", "load_avg_1min"]
-    with out_path.open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: r.get(k, "") for k in cols})
+    _write_csv(rows, out_path)
     print(f"# wrote {out_path}", flush=True)
     failed = [r for r in rows if r.get("converged", 1) is not None and int(r.get("converged", 1) or 0) < 0]
     return 1 if failed else 0

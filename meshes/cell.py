@@ -40,7 +40,7 @@ same set of splines shifted by ``t_i``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -139,130 +139,182 @@ def declare(p: Cell2D) -> GeometryDeclaration:
                 optional_boundaries=facets)
 
 
-@register("cell_2d", Cell2D, declare)
-def build(model, p: Cell2D, mesh: MeshSettings) -> dict:
-    """Any anode (bare, Li-Al-Cl interphase) x any Li profile (+ voids) x glass or polycrystal electrolyte."""
-    geo = model.geo
-    W, T, t_i = p.width, p.thickness, p.t_i
-    feature = p.profile.smallest_feature(W)
-    poly = p.electrolyte == "polycrystal"
-    h_int = mesh.scaled(mesh.interface_size or min(t_i / 3 if t_i else np.inf, feature / 20, W / 100))
-    h_default = min(T / 15, p.mean_grain_size / 4) if poly else T / 15
-    h_far = max(h_int, mesh.scaled(mesh.size or h_default))
+class _Chain(NamedTuple):
+    """A Li-surface curve chain ``y = h(x) + offset``: one curve per contact / void segment."""
 
+    curves: list[int]
+    in_contact: list[bool]
+    left: int  # Gmsh point at x = 0
+    right: int  # Gmsh point at x = width
+
+
+class _Layers(NamedTuple):
+    """What the layers above the Li surface drew: tags that go into the physical groups."""
+
+    surfaces: dict[str, list[int]]  # region name -> plane surfaces
+    sides: list[int]  # curves on x = 0 and x = width
+    counter: list[int]  # curves on y = thickness
+    gb_facets: list[int]  # interior grain-boundary curves, each once
+    grain_meta: dict  # grain statistics for the metadata (polycrystal only)
+
+
+def _mesh_sizes(p: Cell2D, mesh: MeshSettings) -> tuple[float, float]:
+    """Element sizes (h_int at the Li surface, h_far in the bulk) [m], scaled once."""
+    t_i, feature = p.t_i, p.profile.smallest_feature(p.width)
+    h_int = mesh.scaled(mesh.interface_size or min(t_i / 3 if t_i else np.inf, feature / 20, p.width / 100))
+    h_default = min(p.thickness / 15, p.mean_grain_size / 4) if p.electrolyte == "polycrystal" else p.thickness / 15
+    return h_int, max(h_int, mesh.scaled(mesh.size or h_default))
+
+
+def _profile_samples(p: Cell2D) -> int:
+    """Number of profile samples across the width (about 40 per smallest feature)."""
+    return int(max(64, np.ceil(40 * p.width / p.profile.smallest_feature(p.width))))
+
+
+def _chain(geo, p: Cell2D, segments, n_samples: int, offset: float) -> _Chain:
+    """The Li surface shifted by ``offset`` along y, drawn left to right: one spline per
+    contact / void segment (one straight line for a flat profile), consecutive segments
+    sharing their end point."""
     flat = isinstance(p.profile, FlatProfile)
-    n_samples = int(max(64, np.ceil(40 * W / feature)))
-    voids = p.contact.void_intervals(W)
-    segments = _segment_breaks(W, voids)
+    curves, flags, first, last = [], [], None, None
+    for x0, x1, in_contact in segments:
+        n = 1 if flat else max(4, int(np.ceil(n_samples * (x1 - x0) / p.width)))
+        xs = np.linspace(x0, x1, n + 1)
+        ys = p.profile.heights(xs, p.width) + offset
+        pts = [last] if last is not None else []
+        pts += [geo.addPoint(float(x), float(y), 0.0) for x, y in zip(xs[len(pts):], ys[len(pts):])]
+        first = pts[0] if first is None else first
+        last = pts[-1]
+        curves.append(geo.addLine(pts[0], pts[-1]) if flat else geo.addSpline(pts))
+        flags.append(in_contact)
+    return _Chain(curves, flags, first, last)
 
-    def chain(offset: float):
-        """Curves of y = h(x) + offset, one per contact/void segment: (curves, in_contact, left pt, right pt)."""
-        curves, flags, first, last = [], [], None, None
-        for x0, x1, in_contact in segments:
-            n = 1 if flat else max(4, int(np.ceil(n_samples * (x1 - x0) / W)))
-            xs = np.linspace(x0, x1, n + 1)
-            ys = p.profile.heights(xs, W) + offset
-            pts = [last] if last is not None else []
-            pts += [geo.addPoint(float(x), float(y), 0.0) for x, y in zip(xs[len(pts):], ys[len(pts):])]
-            first = pts[0] if first is None else first
-            last = pts[-1]
-            curves.append(geo.addLine(pts[0], pts[-1]) if flat else geo.addSpline(pts))
-            flags.append(in_contact)
-        return curves, flags, first, last
 
-    sides, surfaces = [], {}
-    anode, flags, a_left, a_right = chain(0.0)
-    lower, l_left, l_right = anode, a_left, a_right
-    if t_i:
-        top, _, t_left, t_right = chain(t_i)
-        right, left = geo.addLine(a_right, t_right), geo.addLine(t_left, a_left)
-        sides += [right, left]
-        loop = geo.addCurveLoop(anode + [right] + [-c for c in reversed(top)] + [left])
-        surfaces["interphase"] = [geo.addPlaneSurface([loop])]
-        lower, l_left, l_right = top, t_left, t_right
+def _add_interphase(geo, p: Cell2D, anode: _Chain, segments, n_samples: int) -> tuple[_Chain, list[int], int]:
+    """The Li9Al4 + LiCl interphase: the anode chain shifted up by t_i closes the layer with two
+    short side lines. Returns (top chain, [right, left] side lines, plane surface)."""
+    top = _chain(geo, p, segments, n_samples, p.t_i)
+    right, left = geo.addLine(anode.right, top.right), geo.addLine(top.left, anode.left)
+    loop = geo.addCurveLoop(anode.curves + [right] + [-c for c in reversed(top.curves)] + [left])
+    return top, [right, left], geo.addPlaneSurface([loop])
 
-    counter, gb_facets, grain_meta = [], [], {}
-    if not poly:
-        tr, tl = geo.addPoint(W, T, 0.0), geo.addPoint(0.0, T, 0.0)
-        right, top_line, left = geo.addLine(l_right, tr), geo.addLine(tr, tl), geo.addLine(tl, l_left)
-        sides += [right, left]
-        counter.append(top_line)
-        surfaces["electrolyte"] = [geo.addPlaneSurface([geo.addCurveLoop(lower + [right, top_line, left])])]
-    else:
-        y_g = p.grains_bottom()
-        box = p.grain_box()
-        seeds = box.seeds() + np.array([0.0, y_g])
-        lo, hi = np.array([0.0, y_g]), np.array([W, T])
-        verts, cells = voronoi_2d(seeds, lo, hi, 1e-6 * p.mean_grain_size)
 
-        def sides_of(v) -> set[int]:
-            """Box sides a vertex lies on (0 left, 1 right, 2 bottom, 3 top; exact after snapping)."""
-            return {2 * ax + k for ax in range(2) for k, plane in enumerate((lo[ax], hi[ax])) if v[ax] == plane}
+def _add_glass(geo, p: Cell2D, lower: _Chain) -> _Layers:
+    """Homogeneous glass electrolyte from the lower chain up to the flat counter electrode."""
+    W, T = p.width, p.thickness
+    tr, tl = geo.addPoint(W, T, 0.0), geo.addPoint(0.0, T, 0.0)
+    right, top_line, left = geo.addLine(lower.right, tr), geo.addLine(tr, tl), geo.addLine(tl, lower.left)
+    surface = geo.addPlaneSurface([geo.addCurveLoop(lower.curves + [right, top_line, left])])
+    return _Layers({"electrolyte": [surface]}, [right, left], [top_line], [], {})
 
-        pt: dict[int, int] = {}
 
-        def point(i: int) -> int:
-            if i not in pt:
-                pt[i] = geo.addPoint(float(verts[i][0]), float(verts[i][1]), 0.0)
-            return pt[i]
+class _GrainNetwork:
+    """Gmsh points and shared lines of the Voronoi vertices of the grain box ``lo < xy < hi``."""
 
-        line = SharedLines(geo, point)
+    def __init__(self, geo, verts: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+        self.geo, self.verts, self.lo, self.hi = geo, verts, lo, hi
+        self.pt: dict[int, int] = {}
+        self.line = SharedLines(geo, self.point)
 
-        grains, bottom_vertices, gb_length = [], set(), 0.0
-        for cell in cells:
-            loop = []
-            for k in range(len(cell)):
-                a, b = cell[k], cell[(k + 1) % len(cell)]
-                c = line(a, b)
-                loop.append(c)
-                common = sides_of(verts[a]) & sides_of(verts[b])
-                if common:
-                    side = common.pop()
-                    if side == 2:
-                        bottom_vertices |= {a, b}
-                    elif side == 3:
-                        counter.append(abs(c))
-                    else:
-                        sides.append(abs(c))
-                elif c > 0:
-                    gb_facets.append(c)
-                    gb_length += float(np.linalg.norm(verts[a] - verts[b]))
-            grains.append(geo.addPlaneSurface([geo.addCurveLoop(loop)]))
-        surfaces["grains"] = grains
-        # buffer band: interface (left to right), right side, grain bottoms (right to left), left side
-        order = sorted(bottom_vertices, key=lambda i: verts[i][0])
-        right, left = geo.addLine(l_right, point(order[-1])), geo.addLine(point(order[0]), l_left)
-        sides += [right, left]
-        bottoms = [line(order[k], order[k - 1]) for k in range(len(order) - 1, 0, -1)]
-        surfaces["electrolyte"] = [geo.addPlaneSurface([geo.addCurveLoop(lower + [right] + bottoms + [left])])]
-        grain_meta = {
-            "grain_count": len(grains),
-            "mean_grain_size_m": p.mean_grain_size,
-            "gb_length_m": gb_length,
-            "grains_bottom_m": y_g,
-            "buffer_m": p.buffer_thickness(),
-            "grains_area_m2": W * (T - y_g),
-            "seeds_m": seeds.tolist(),
-        }
-    geo.synchronize()
+    def point(self, i: int) -> int:
+        """Gmsh point of Voronoi vertex ``i``, drawn on first use."""
+        if i not in self.pt:
+            self.pt[i] = self.geo.addPoint(float(self.verts[i][0]), float(self.verts[i][1]), 0.0)
+        return self.pt[i]
 
+    def sides_of(self, v) -> set[int]:
+        """Box sides a vertex lies on (0 left, 1 right, 2 bottom, 3 top; exact after snapping)."""
+        lo, hi = self.lo, self.hi
+        return {2 * ax + k for ax in range(2) for k, plane in enumerate((lo[ax], hi[ax])) if v[ax] == plane}
+
+
+def _add_grain_cells(net: _GrainNetwork, cells, sides: list[int], counter: list[int],
+                     gb_facets: list[int]) -> tuple[list[int], set[int], float]:
+    """One plane surface per Voronoi grain, edges shared with the neighbours. Box edges go to
+    ``sides`` / ``counter`` (or, on the bottom, only mark their vertices for the buffer band);
+    interior edges are grain boundaries, recorded once (the first, positive, drawing).
+    Returns (grain surfaces, bottom vertices, total GB length [m])."""
+    verts = net.verts
+    grains, bottom_vertices, gb_length = [], set(), 0.0
+    for cell in cells:
+        loop = []
+        for k in range(len(cell)):
+            a, b = cell[k], cell[(k + 1) % len(cell)]
+            c = net.line(a, b)
+            loop.append(c)
+            common = net.sides_of(verts[a]) & net.sides_of(verts[b])
+            if common:
+                side = common.pop()
+                if side == 2:
+                    bottom_vertices |= {a, b}
+                elif side == 3:
+                    counter.append(abs(c))
+                else:
+                    sides.append(abs(c))
+            elif c > 0:
+                gb_facets.append(c)
+                gb_length += float(np.linalg.norm(verts[a] - verts[b]))
+        grains.append(net.geo.addPlaneSurface([net.geo.addCurveLoop(loop)]))
+    return grains, bottom_vertices, gb_length
+
+
+def _add_buffer_band(net: _GrainNetwork, lower: _Chain, bottom_vertices: set[int]) -> tuple[list[int], int]:
+    """The homogeneous electrolyte band between the lower chain and the grain bottoms.
+
+    Its loop: the interface (left to right), the right side, the grain bottoms (right to
+    left), the left side. Returns ([right, left] side lines, plane surface)."""
+    geo, verts = net.geo, net.verts
+    order = sorted(bottom_vertices, key=lambda i: verts[i][0])
+    right, left = geo.addLine(lower.right, net.point(order[-1])), geo.addLine(net.point(order[0]), lower.left)
+    bottoms = [net.line(order[k], order[k - 1]) for k in range(len(order) - 1, 0, -1)]
+    surface = geo.addPlaneSurface([geo.addCurveLoop(lower.curves + [right] + bottoms + [left])])
+    return [right, left], surface
+
+
+def _add_polycrystal(geo, p: Cell2D, lower: _Chain) -> _Layers:
+    """Voronoi grains in the box ``y_g < y < thickness`` above a homogeneous buffer band."""
+    W, T = p.width, p.thickness
+    y_g = p.grains_bottom()
+    box = p.grain_box()
+    seeds = box.seeds() + np.array([0.0, y_g])
+    lo, hi = np.array([0.0, y_g]), np.array([W, T])
+    verts, cells = voronoi_2d(seeds, lo, hi, 1e-6 * p.mean_grain_size)
+    net = _GrainNetwork(geo, verts, lo, hi)
+    sides, counter, gb_facets = [], [], []
+    grains, bottom_vertices, gb_length = _add_grain_cells(net, cells, sides, counter, gb_facets)
+    band_sides, band = _add_buffer_band(net, lower, bottom_vertices)
+    grain_meta = {
+        "grain_count": len(grains),
+        "mean_grain_size_m": p.mean_grain_size,
+        "gb_length_m": gb_length,
+        "grains_bottom_m": y_g,
+        "buffer_m": p.buffer_thickness(),
+        "grains_area_m2": W * (T - y_g),
+        "seeds_m": seeds.tolist(),
+    }
+    return _Layers({"grains": grains, "electrolyte": [band]}, sides + band_sides, counter, gb_facets, grain_meta)
+
+
+def _add_physical_groups(model, surfaces: dict[str, list[int]], anode: _Chain, layers: _Layers,
+                         sides: list[int]) -> None:
+    """Regions (interphase, electrolyte, grains) and boundaries, in this fixed order."""
     for name in ("interphase", "electrolyte", "grains"):
         if name in surfaces:
             model.addPhysicalGroup(2, surfaces[name], name=name)
-    contact_curves = [c for c, f in zip(anode, flags) if f]
-    void_curves = [c for c, f in zip(anode, flags) if not f]
+    contact_curves = [c for c, f in zip(anode.curves, anode.in_contact) if f]
+    void_curves = [c for c, f in zip(anode.curves, anode.in_contact) if not f]
     model.addPhysicalGroup(1, contact_curves, name="anode_interface")
     if void_curves:
         model.addPhysicalGroup(1, void_curves, name="contact_voids")
-    model.addPhysicalGroup(1, counter, name="counter_electrode")
+    model.addPhysicalGroup(1, layers.counter, name="counter_electrode")
     model.addPhysicalGroup(1, sides, name="sides")
-    if gb_facets:
-        model.addPhysicalGroup(1, gb_facets, name="grain_boundary_facets")
+    if layers.gb_facets:
+        model.addPhysicalGroup(1, layers.gb_facets, name="grain_boundary_facets")
 
-    refine = anode + (lower if t_i else [])
-    min_field(model, [threshold_field(model, h_int, h_far, t_i + 2 * h_int, T / 3, curves=refine,
-                                      sampling=max(200, 4 * n_samples))])
 
+def _metadata(p: Cell2D, voids, grain_meta: dict) -> dict:
+    """Geometry metadata: interface length and profile, void and interphase measures, grains."""
+    W, t_i = p.width, p.t_i
     xs = np.linspace(0, W, 513)
     length = _arc_length(p, 0.0, W)
     void_length = sum(_arc_length(p, a, b) for a, b in voids)
@@ -273,13 +325,42 @@ def build(model, p: Cell2D, mesh: MeshSettings) -> dict:
         "electrolyte": p.electrolyte,
         "interphase_thickness_m": t_i,
         "interphase_area_m2": t_i * W,
-        "interface_length_scale_m": feature,
+        "interface_length_scale_m": p.profile.smallest_feature(W),
         "interface_length_m": length,
         "contact_fraction": p.contact.fraction,
         "void_intervals_m": voids,
         "void_length_m": void_length,
         "interface_profile_m": {"x": xs.tolist(), "y": p.profile.heights(xs, W).tolist()},
-        "electrolyte_thickness_m": T - t_i,
+        "electrolyte_thickness_m": p.thickness - t_i,
         "projected_interface_area_m": W,
         **grain_meta,
     }
+
+
+@register("cell_2d", Cell2D, declare)
+def build(model, p: Cell2D, mesh: MeshSettings) -> dict:
+    """Any anode (bare, Li-Al-Cl interphase) x any Li profile (+ voids) x glass or polycrystal electrolyte."""
+    geo = model.geo
+    h_int, h_far = _mesh_sizes(p, mesh)
+    n_samples = _profile_samples(p)
+    voids = p.contact.void_intervals(p.width)
+    segments = _segment_breaks(p.width, voids)
+
+    # bottom-up, so that every layer can reuse the curves of the one below (shared, conforming)
+    anode = _chain(geo, p, segments, n_samples, 0.0)
+    lower, sides, surfaces = anode, [], {}
+    if p.t_i:
+        lower, interphase_sides, interphase = _add_interphase(geo, p, anode, segments, n_samples)
+        sides += interphase_sides
+        surfaces["interphase"] = [interphase]
+    layers = (_add_polycrystal if p.electrolyte == "polycrystal" else _add_glass)(geo, p, lower)
+    sides += layers.sides
+    surfaces.update(layers.surfaces)
+    geo.synchronize()
+
+    _add_physical_groups(model, surfaces, anode, layers, sides)
+    # refine at the Li surface and, with an interphase, at its top: both bound the thin layer
+    refine = anode.curves + (lower.curves if p.t_i else [])
+    min_field(model, [threshold_field(model, h_int, h_far, p.t_i + 2 * h_int, p.thickness / 3, curves=refine,
+                                      sampling=max(200, 4 * n_samples))])
+    return _metadata(p, voids, layers.grain_meta)

@@ -259,127 +259,180 @@ def _point_in_polygon(p: np.ndarray, poly: np.ndarray) -> bool:
     return inside
 
 
-def _build_2d(model, p: Polycrystal2D, mesh: MeshSettings, name: str) -> dict:
-    box = np.array([p.width, p.thickness])
+def _sizes_2d(p: Polycrystal2D, mesh: MeshSettings) -> tuple[float, float]:
+    """Element sizes [m]: h_int at the anode and in the GB phase, h_far in the grains (scaled once)."""
     D = p.mean_grain_size
-    tol = 1e-6 * D
-    seeds = p.seeds()
-    verts, cells = voronoi_2d(seeds, [0, 0], box, tol)
-    geo = model.geo
     explicit = p.gb == "explicit"
-    delta = p.gb_thickness if explicit else 0.0
-    h_int = mesh.scaled(mesh.interface_size or (delta if explicit else D / 8))
-    h_far = max(h_int, mesh.scaled(mesh.size or D / 4))  # scaled once
+    h_int = mesh.scaled(mesh.interface_size or (p.gb_thickness if explicit else D / 8))
+    return h_int, max(h_int, mesh.scaled(mesh.size or D / 4))
 
-    # interior Voronoi edge length (each shared edge counted once)
+
+def _interior_edge_length(verts: np.ndarray, cells, box: np.ndarray) -> float:
+    """Total interior Voronoi edge length L_gb [m] (each shared edge counted once)."""
     edges = {}
     for poly in cells:
         for k in range(len(poly)):
             a, b = poly[k], poly[(k + 1) % len(poly)]
             if _edge_side(verts[a], verts[b], box) is None:
                 edges[(min(a, b), max(a, b))] = float(np.linalg.norm(verts[a] - verts[b]))
-    gb_length = sum(edges.values())
+    return sum(edges.values())
 
-    point_of: dict[tuple[float, float], int] = {}
 
-    def point(xy) -> int:
+class _Drawing2D:
+    """Gmsh points keyed by their coordinates and shared lines between them, plus the tags
+    collected for the physical groups of a 2D polycrystal."""
+
+    def __init__(self, geo, box: np.ndarray):
+        self.geo, self.box = geo, box
+        self.point_of: dict[tuple[float, float], int] = {}
+        self.line = SharedLines(geo)  # point tags are the keys
+        self.boundary_curves = {0: [], 1: [], 2: [], 3: []}  # box side -> curves
+        self.gb_facets = []  # interior edges between two grains (gb: facets), each once
+        self.gb_segments = []  # directed (start, end, signed curve) around the GB phase (gb: explicit)
+
+    def point(self, xy) -> int:
+        """Gmsh point at ``xy``, drawn on first use."""
         key = (float(xy[0]), float(xy[1]))
-        if key not in point_of:
-            point_of[key] = geo.addPoint(key[0], key[1], 0.0)
-        return point_of[key]
+        if key not in self.point_of:
+            self.point_of[key] = self.geo.addPoint(key[0], key[1], 0.0)
+        return self.point_of[key]
 
-    line = SharedLines(geo)  # point tags are the keys
-    line_of = line.tags
+    def coordinates(self) -> dict[int, np.ndarray]:
+        """Point tag -> coordinates [m]."""
+        return {t: np.array(k) for k, t in self.point_of.items()}
 
-    boundary_curves = {0: [], 1: [], 2: [], 3: []}
-    grain_surfaces, gb_surfaces, gb_facets, grain_polys = [], [], [], []
-    gb_segments = []  # directed (start, end, signed curve) around the GB phase (explicit)
 
+def _explicit_grain(xy: np.ndarray, box: np.ndarray, delta: float, tol: float) -> np.ndarray | None:
+    """The grain polygon shrunk by delta / 2 along its interior edges (the GB phase takes the
+    rest); None when the grain vanishes into the GB phase (counted as GB area)."""
+    interior = [_edge_side(xy[k], xy[(k + 1) % len(xy)], box) is None for k in range(len(xy))]
+    xy = _shrink(xy, interior, delta / 2)
+    if len(xy) < 3:
+        return None
+    xy = _clean(xy, box, tol)
+    if len(xy) < 3 or polygon_area(xy) < (delta / 2) ** 2:
+        return None
+    return xy
+
+
+def _add_grain(drawing: _Drawing2D, xy: np.ndarray, explicit: bool) -> int:
+    """One grain polygon as a plane surface; its edges are sorted into box sides, GB facets
+    (first drawing only) or, with a GB phase, segments of the GB phase boundary."""
+    pts = [drawing.point(v) for v in xy]
+    loop = []
+    for k in range(len(pts)):
+        a, b = pts[k], pts[(k + 1) % len(pts)]
+        c = drawing.line(a, b)
+        loop.append(c)
+        side = _edge_side(xy[k], xy[(k + 1) % len(xy)], drawing.box)
+        if side is not None:
+            drawing.boundary_curves[side].append(abs(c))
+        elif explicit:
+            drawing.gb_segments.append((b, a, -c))  # GB phase sees the grain edge reversed
+        elif c > 0:
+            drawing.gb_facets.append(c)  # first time this interior edge is drawn
+    return drawing.geo.addPlaneSurface([drawing.geo.addCurveLoop(loop)])
+
+
+def _add_grains(drawing: _Drawing2D, p: Polycrystal2D, verts: np.ndarray, cells,
+                tol: float) -> tuple[list[int], list[np.ndarray]]:
+    """Every grain that survives the GB phase: (plane surfaces, drawn polygons)."""
+    explicit = p.gb == "explicit"
+    grain_surfaces, grain_polys = [], []
     for poly in cells:
         xy = verts[poly]
         if explicit:
-            interior = [_edge_side(xy[k], xy[(k + 1) % len(xy)], box) is None for k in range(len(xy))]
-            xy = _shrink(xy, interior, delta / 2)
-            if len(xy) < 3:
+            xy = _explicit_grain(xy, drawing.box, p.gb_thickness, tol)
+            if xy is None:
                 continue
-            xy = _clean(xy, box, tol)
-            if len(xy) < 3 or polygon_area(xy) < (delta / 2) ** 2:
-                continue  # the grain vanished into the GB phase (counted as GB area)
-        pts = [point(v) for v in xy]
-        loop = []
-        for k in range(len(pts)):
-            a, b = pts[k], pts[(k + 1) % len(pts)]
-            c = line(a, b)
-            loop.append(c)
-            side = _edge_side(xy[k], xy[(k + 1) % len(xy)], box)
-            if side is not None:
-                boundary_curves[side].append(abs(c))
-            elif explicit:
-                gb_segments.append((b, a, -c))  # GB phase sees the grain edge reversed
-            elif c > 0:
-                gb_facets.append(c)  # first time this interior edge is drawn
-        grain_surfaces.append(geo.addPlaneSurface([geo.addCurveLoop(loop)]))
+        grain_surfaces.append(_add_grain(drawing, xy, explicit))
         grain_polys.append(xy)
+    return grain_surfaces, grain_polys
 
-    if explicit:
-        # GB mouths: stretches of the box boundary not covered by a grain edge.
-        corners = [np.array(c, float) for c in ((0, 0), (box[0], 0), tuple(box), (0, box[1]))]
-        on_boundary = {point(c): c for c in corners}
-        for xy in grain_polys:
-            for v in xy:
-                if _on_box(v, box):
-                    on_boundary[point(v)] = v
-        order = sorted(on_boundary, key=lambda t: _perimeter_parameter(on_boundary[t], box))
-        for k in range(len(order)):
-            a, b = order[k], order[(k + 1) % len(order)]
-            if (a, b) in line_of or (b, a) in line_of:
-                continue  # covered by a grain
-            c = line(a, b)
-            side = _edge_side(on_boundary[a], on_boundary[b], box)
-            boundary_curves[side].append(abs(c))
-            gb_segments.append((a, b, c))
-        coords = {t: np.array(k) for k, t in point_of.items()}
-        loops = _loops(gb_segments)
-        rings = [np.array([coords[s[0]] for s in lp]) for lp in loops]
-        areas = [polygon_area(r) for r in rings]
-        outer = [i for i, a in enumerate(areas) if a > 0]
-        holes = [i for i, a in enumerate(areas) if a <= 0]
-        for i in outer:
-            mine = [j for j in holes if len(outer) == 1 or _point_in_polygon(rings[j][0] * (1 - 1e-12), rings[i])]
-            tags = [geo.addCurveLoop([s[2] for s in loops[k]]) for k in [i] + mine]
-            gb_surfaces.append(geo.addPlaneSurface(tags))
 
-    geo.synchronize()
+def _add_gb_mouths(drawing: _Drawing2D, grain_polys: list[np.ndarray]) -> None:
+    """GB mouths: stretches of the box boundary not covered by a grain edge, drawn as box-side
+    curves that also close the GB phase boundary."""
+    box = drawing.box
+    corners = [np.array(c, float) for c in ((0, 0), (box[0], 0), tuple(box), (0, box[1]))]
+    on_boundary = {drawing.point(c): c for c in corners}
+    for xy in grain_polys:
+        for v in xy:
+            if _on_box(v, box):
+                on_boundary[drawing.point(v)] = v
+    order = sorted(on_boundary, key=lambda t: _perimeter_parameter(on_boundary[t], box))
+    line_of = drawing.line.tags
+    for k in range(len(order)):
+        a, b = order[k], order[(k + 1) % len(order)]
+        if (a, b) in line_of or (b, a) in line_of:
+            continue  # covered by a grain
+        c = drawing.line(a, b)
+        side = _edge_side(on_boundary[a], on_boundary[b], box)
+        drawing.boundary_curves[side].append(abs(c))
+        drawing.gb_segments.append((a, b, c))
+
+
+def _add_gb_phase(drawing: _Drawing2D) -> list[int]:
+    """Region grain_boundaries: the box minus the grains, one plane surface per outer loop of
+    the GB network (counter-clockwise) with the grain loops inside it as holes."""
+    coords = drawing.coordinates()
+    loops = _loops(drawing.gb_segments)
+    rings = [np.array([coords[s[0]] for s in lp]) for lp in loops]
+    areas = [polygon_area(r) for r in rings]
+    outer = [i for i, a in enumerate(areas) if a > 0]
+    holes = [i for i, a in enumerate(areas) if a <= 0]
+    gb_surfaces = []
+    for i in outer:
+        mine = [j for j in holes if len(outer) == 1 or _point_in_polygon(rings[j][0] * (1 - 1e-12), rings[i])]
+        tags = [drawing.geo.addCurveLoop([s[2] for s in loops[k]]) for k in [i] + mine]
+        gb_surfaces.append(drawing.geo.addPlaneSurface(tags))
+    return gb_surfaces
+
+
+def _add_physical_groups_2d(model, drawing: _Drawing2D, grain_surfaces: list[int], gb_surfaces: list[int]) -> None:
+    """Regions grains (+ grain_boundaries) and the boundaries, in this fixed order."""
+    curves = drawing.boundary_curves
     model.addPhysicalGroup(2, grain_surfaces, name="grains")
     if gb_surfaces:
         model.addPhysicalGroup(2, gb_surfaces, name="grain_boundaries")
-    model.addPhysicalGroup(1, boundary_curves[2], name="anode_interface")
-    model.addPhysicalGroup(1, boundary_curves[3], name="counter_electrode")
-    model.addPhysicalGroup(1, boundary_curves[0] + boundary_curves[1], name="sides")
-    if gb_facets:
-        model.addPhysicalGroup(1, gb_facets, name="grain_boundary_facets")
+    model.addPhysicalGroup(1, curves[2], name="anode_interface")
+    model.addPhysicalGroup(1, curves[3], name="counter_electrode")
+    model.addPhysicalGroup(1, curves[0] + curves[1], name="sides")
+    if drawing.gb_facets:
+        model.addPhysicalGroup(1, drawing.gb_facets, name="grain_boundary_facets")
 
-    fields = [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 4, curves=boundary_curves[2])]
-    if explicit:
+
+def _size_fields_2d(model, drawing: _Drawing2D, p: Polycrystal2D, h_int: float, h_far: float) -> None:
+    """Refinement at the anode; with a GB phase also transfinite GB curves and a grain-side
+    coarsening field."""
+    fields = [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 4, curves=drawing.boundary_curves[2])]
+    if p.gb == "explicit":
         # GB curves get h_int directly (transfinite: the 1D mesher then skips integrating the
         # size field along thousands of curves); the grains coarsen to h_far over D / 4.
-        grain_curves = sorted({abs(s[2]) for s in gb_segments})
-        xyz = {t: np.array(k) for k, t in point_of.items()}
-        for (a, b), c in line_of.items():
+        grain_curves = sorted({abs(s[2]) for s in drawing.gb_segments})
+        xyz = drawing.coordinates()
+        for (a, b), c in drawing.line.tags.items():
             if c in grain_curves:
                 n = int(np.ceil(np.linalg.norm(xyz[a] - xyz[b]) / h_int)) + 1
                 model.mesh.setTransfiniteCurve(c, max(n, 2))
-        fields.append(threshold_field(model, h_int, h_far, delta, D / 4, curves=grain_curves, sampling=4))
+        fields.append(threshold_field(model, h_int, h_far, p.gb_thickness, p.mean_grain_size / 4,
+                                      curves=grain_curves, sampling=4))
     min_field(model, fields)
 
-    area = float(np.prod(box))
+
+def _metadata_2d(p: Polycrystal2D, name: str, seeds: np.ndarray, grain_count: int, grain_polys: list[np.ndarray],
+                 gb_length: float) -> dict:
+    """Geometry metadata: grain counts, GB length, grain and GB-phase areas."""
+    explicit = p.gb == "explicit"
+    delta = p.gb_thickness if explicit else 0.0
+    area = float(np.prod(np.array([p.width, p.thickness])))
     grain_area = float(sum(polygon_area(xy) for xy in grain_polys))
     return {
         "gdim": 2,
         "generator": name,
-        "grain_count": int(len(grain_surfaces)),
+        "grain_count": int(grain_count),
         "seed_count": int(len(seeds)),
-        "mean_grain_size_m": D,
+        "mean_grain_size_m": p.mean_grain_size,
         "gb_model": p.gb,
         "gb_thickness_m": delta,
         "gb_length_m": gb_length,
@@ -390,6 +443,28 @@ def _build_2d(model, p: Polycrystal2D, mesh: MeshSettings, name: str) -> dict:
         "electrolyte_thickness_m": p.thickness,
         "projected_interface_area_m": p.width,
     }
+
+
+def _build_2d(model, p: Polycrystal2D, mesh: MeshSettings, name: str) -> dict:
+    """2D Voronoi polycrystal: grains, GB facets or GB phase, tags, size fields, metadata."""
+    box = np.array([p.width, p.thickness])
+    tol = 1e-6 * p.mean_grain_size
+    seeds = p.seeds()
+    verts, cells = voronoi_2d(seeds, [0, 0], box, tol)
+    h_int, h_far = _sizes_2d(p, mesh)
+    gb_length = _interior_edge_length(verts, cells, box)
+
+    drawing = _Drawing2D(model.geo, box)
+    grain_surfaces, grain_polys = _add_grains(drawing, p, verts, cells, tol)
+    gb_surfaces = []
+    if p.gb == "explicit":
+        _add_gb_mouths(drawing, grain_polys)  # closes the GB phase along the box first
+        gb_surfaces = _add_gb_phase(drawing)
+    model.geo.synchronize()
+
+    _add_physical_groups_2d(model, drawing, grain_surfaces, gb_surfaces)
+    _size_fields_2d(model, drawing, p, h_int, h_far)
+    return _metadata_2d(p, name, seeds, len(grain_surfaces), grain_polys, gb_length)
 
 
 def declare_2d(p: Polycrystal2D) -> GeometryDeclaration:

@@ -187,6 +187,7 @@ def build(model, p: RoughInterface2D, mesh: MeshSettings) -> dict:
 
     contact_curves, void_curves, chain = [], [], []
     first_point = None
+    last_point = None  # set by the first segment; read from the second on
     for x0, x1, in_contact in segments:
         n = max(4, int(np.ceil(n_samples * (x1 - x0) / p.width)))
         xs = np.linspace(x0, x1, n + 1)
