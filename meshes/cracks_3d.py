@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import math
 
-import gmsh
 import numpy as np
 from pydantic import Field, model_validator
 
@@ -213,6 +212,8 @@ def build_edge_3d(model, p: EdgeCrack3D, mesh: MeshSettings) -> dict:
     # The two crack faces coincide: Delaunay-type 3D algorithms (1, 7, 10) recover the
     # boundary of all volumes at once and see them as overlapping; the frontal one (4)
     # meshes each volume on its own.
+    import gmsh  # (the driver has it running: this is the option store of the current session)
+
     gmsh.option.setNumber("Mesh.Algorithm3D", 4)
     z = np.linspace(0.0, p.thickness, 201)
     return {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 
 
@@ -49,10 +48,9 @@ def _cmd_cycle(args) -> int:
 
 def _launcher_rank() -> int:
     """This process's rank from the MPI launcher's environment (validate starts no MPI)."""
-    for var in ("OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
-        if os.environ.get(var, "").isdigit():
-            return int(os.environ[var])
-    return 0
+    from solver.io.progress import process_rank
+
+    return process_rank()
 
 
 def _cmd_validate(args) -> int:

@@ -21,7 +21,8 @@ BASE = {
     "geometry": {"type": "polycrystal_2d", "width": "8 um", "thickness": "4 um", "mean_grain_size": "2 um",
                  "spread": 0.5, "seed": 1, "gb": "facets"},
     "mesh": {"interface_size": "0.4 um", "size": "1 um"},
-    "materials": {"grains": "LLZO", "grain_boundary_facets": "LLZO_grain_boundary"},
+    "materials": {"grains": "LLZO"},
+    "grain_boundaries": {"model": "lumped_facets", "material": "LLZO_grain_boundary"},
     "electrochemistry": {"applied_current_density": "0.3 mA/cm^2",
                          "kinetics": {"law": "butler_volmer", "exchange_current_density": "0.69 mA/cm^2"},
                          "counter_kinetics": "same_as_anode"},
@@ -53,7 +54,7 @@ def test_impossible_inputs_name_the_key(electronic, key):
 
 
 def test_material_without_electronic_conductivity():
-    raw = case_with(materials={"grains": "Li9Al4", "grain_boundary_facets": "LLZO_grain_boundary"})
+    raw = case_with(materials={"grains": "Li9Al4"})
     raw["electrochemistry"]["kinetics"]["exchange_current_density"] = "1 mA/cm^2"
     with pytest.raises(CaseError, match=r"^materials\.grains\.electronic_conductivity"):
         parse_case(raw)

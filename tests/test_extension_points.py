@@ -134,7 +134,7 @@ ERRORS = [
     # K_I asked of a geometry without flaws, and of a 3D flaw
     (case(risk={"criterion": "fracture_toughness"}), "risk.criterion", "has no flaws"),
     (case(geometry={"type": "flaw_3d"}, risk={"criterion": "fracture_toughness"}), "risk.criterion",
-     "K_I is computed in 2D only"),
+     "without a crack front"),
     # a parameter that does not belong to the chosen law / criterion
     (case(electrochemistry={"applied_current_density": "1 mA/cm^2",
                             "kinetics": {"law": "primary", "exchange_current_density": "1 mA/cm^2"}}),
@@ -174,7 +174,7 @@ def test_validate_names_the_key_in_one_line_with_exit_code_2(raw, key, fragment,
 def test_plausible_bare_numbers_and_quantities_with_units_pass():
     c = parse_case(case(mesh={"size": 5e-7}, geometry={"type": "rough_interface_2d", "width": 2e-5,
                                                        "thickness": "10 um"},
-                        electrochemistry={"applied_current_density": 10, "temperature": 300}))
+                        electrochemistry={"applied_current_density": 10, "temperature": 298.15}))
     assert c.model.mesh.size == 5e-7 and c.geometry.width == 2e-5
 
 

@@ -15,7 +15,8 @@ from solver.errors import CaseError
 
 
 def _case(law: str, criterion: str, **kinetics):
-    risk = {"criterion": criterion, "critical_overpotential": "10 mV", "critical_local_current_density": "10 mA/cm^2"}
+    thresholds = {"critical_overpotential": "10 mV", "critical_local_current_density": "10 mA/cm^2"}
+    risk = {"criterion": criterion, **({criterion: thresholds[criterion]} if criterion in thresholds else {})}
     return parse_case({
         "geometry": {"type": "rough_interface_2d", "width": "5 um", "thickness": "10 um"},
         "materials": {"electrolyte": "Li5.5PS4.5Cl1.5"},

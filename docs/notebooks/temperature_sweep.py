@@ -19,9 +19,10 @@
 # Two losses set the counter potential V (electrolyte on the counter boundary vs the anode):
 # the ohmic drop i L / sigma(T), where the conductivity follows Arrhenius' law with the
 # library's activation energy (0.38 eV, Kraft et al. 2017), and the charge-transfer
-# overpotential (2 R T / F) asinh(i / (2 i0)) of symmetric Butler-Volmer kinetics. The
-# library has no activation energy for i0, so i0 stays 0.69 mA/cm^2 and the overpotential
-# grows with T, while the ohmic drop grows as it gets colder.
+# overpotential (2 R T / F) asinh(i / (2 i0)) of symmetric Butler-Volmer kinetics, where i0
+# follows Arrhenius' law too (the library's exchange-current activation energy, taken equal
+# to the conduction one: an assumption it states with its source). Both losses grow as it
+# gets colder.
 
 # %%
 import tempfile
@@ -36,6 +37,7 @@ import matplotlib.pyplot as plt
 import yaml
 
 from solver.config.case import load_case
+from solver.config.temperature import exchange_current_density_at, ionic_conductivity_at
 from solver.studies.run import run_case
 
 ROOT = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "cases").is_dir())  # the project folder
@@ -51,10 +53,10 @@ FARADAY, GAS_CONSTANT = 96485.33212, 8.314462618  # C/mol, J/(mol K)
 
 def flat_estimate(case) -> float:
     """V [V] of a flat interface carrying the current on its contacting fraction only."""
-    electrolyte, chem = case.materials["electrolyte"], case.model.electrochemistry
+    chem = case.model.electrochemistry
     temperature, i = chem.temperature, chem.applied_current_density  # K, A/m^2
-    sigma = electrolyte.ionic_conductivity_at(temperature)  # S/m, Arrhenius
-    i0 = electrolyte.values["exchange_current_density"]  # A/m^2
+    sigma = ionic_conductivity_at(case, "electrolyte").value  # S/m, Arrhenius
+    i0 = exchange_current_density_at(case).value  # A/m^2, Arrhenius
     i_contact = i / case.geometry.contact.fraction
     return (i * case.geometry.thickness / sigma
             + 2 * GAS_CONSTANT * temperature / FARADAY * math.asinh(i_contact / (2 * i0)))

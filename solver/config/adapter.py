@@ -44,7 +44,7 @@ CONDUCTION_KEYS = {
     "conductivity": "materials",
     "mode": "electrochemistry.mode",
     "equilibrium_shift": "electrochemistry.stress_kinetics",
-    "grain_boundary": f"materials.{GB_FACETS}",
+    "grain_boundary": "grain_boundaries",
     "petsc_options": "solver.petsc_options",
 }
 MECHANICS_KEYS = {
@@ -207,7 +207,7 @@ def electronic_conductivities(case: Case, ionic_regions) -> tuple[dict[str, floa
     factor = section.grain_boundary_enhancement
     sigma = {r: own(r) for r in grains}
     grain_value = None
-    if "grain_boundaries" in ionic_regions or GB_FACETS in case.materials:
+    if "grain_boundaries" in ionic_regions or case.grain_boundary is not None:
         if len(bulk) != 1:
             raise CaseError(key, f"the grains differ in electronic conductivity ({sorted(bulk)} S/m): "
                             "grain_boundary_enhancement needs one grain value")
@@ -215,8 +215,8 @@ def electronic_conductivities(case: Case, ionic_regions) -> tuple[dict[str, floa
         if "grain_boundaries" in ionic_regions:
             sigma["grain_boundaries"] = factor * grain_value
     model = None
-    if GB_FACETS in case.materials and grain_value:
-        thickness = case.materials[GB_FACETS].get("thickness", f"materials.{GB_FACETS}.thickness")
+    if case.grain_boundary is not None and grain_value:
+        thickness = case.grain_boundary.get("thickness", "grain_boundaries.thickness")
         model = GrainBoundaryModel.from_layer(factor * grain_value, thickness, facets=GB_FACETS)
     return sigma, model
 

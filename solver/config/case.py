@@ -395,7 +395,8 @@ def case_model() -> type[CaseModel]:
         electrochemistry = create_model("Electrochemistry", __base__=Electrochemistry,
                                         kinetics=(kinetics, Field(default_factory=default_law)))
         risk = choice_union(criteria, "criterion", DEFAULT_CRITERION)
-        _MODELS[key] = create_model("CaseModel", __base__=CaseModel, electrochemistry=(electrochemistry, ...),
+        _MODELS[key] = create_model("CaseModel", __base__=CaseModel, electrochemistry=(
+            electrochemistry | None, Field(None, description=CaseModel.model_fields["electrochemistry"].description)),
                                     risk=(risk | None, None))
     return _MODELS[key]
 

@@ -14,23 +14,35 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import sys
 import time
 
-from mpi4py import MPI
-
-__all__ = ["LOGGER_NAME", "RankZeroFilter", "Stages", "configure_logging", "quiet_logs"]
+__all__ = ["LOGGER_NAME", "RankZeroFilter", "Stages", "configure_logging", "process_rank", "quiet_logs"]
 
 LOGGER_NAME = "solver"
 log = logging.getLogger(__name__)
 _CLI_HANDLER = "dendrite-cli"
 
 
+def process_rank() -> int:
+    """This process's rank in MPI_COMM_WORLD without starting MPI: from mpi4py when it is
+    already imported, else from the launcher's environment (0 outside mpiexec)."""
+    mpi = sys.modules.get("mpi4py.MPI")
+    if mpi is not None and mpi.Is_initialized():
+        return mpi.COMM_WORLD.rank
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "MV2_COMM_WORLD_RANK"):
+        if os.environ.get(var, "").isdigit():
+            return int(os.environ[var])
+    return 0
+
+
 class RankZeroFilter(logging.Filter):
     """Pass records of MPI rank 0 only (every rank logs the same events)."""
 
-    def __init__(self, comm: MPI.Comm = MPI.COMM_WORLD):
+    def __init__(self, comm=None):
         super().__init__()
-        self.rank = comm.rank
+        self.rank = comm.rank if comm is not None else process_rank()
 
     def filter(self, record: logging.LogRecord) -> bool:
         return self.rank == 0
@@ -73,7 +85,7 @@ def quiet_logs(quiet: bool = True):
 def _spinner_console():
     """The CLI handler's rich console when progress is shown, else None."""
     root = logging.getLogger(LOGGER_NAME)
-    if not root.isEnabledFor(logging.INFO) or MPI.COMM_WORLD.rank != 0:
+    if not root.isEnabledFor(logging.INFO) or process_rank() != 0:
         return None
     return next((h.console for h in root.handlers if h.get_name() == _CLI_HANDLER), None)
 
@@ -81,7 +93,11 @@ def _spinner_console():
 class Stages:
     """Time each stage; log it (INFO) when done, with a spinner meanwhile under the CLI."""
 
-    def __init__(self, comm: MPI.Comm = MPI.COMM_WORLD):
+    def __init__(self, comm=None):
+        if comm is None:
+            from mpi4py import MPI
+
+            comm = MPI.COMM_WORLD
         self.comm = comm
 
     @contextlib.contextmanager

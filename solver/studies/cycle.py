@@ -116,7 +116,7 @@ def check_case(case: Case) -> None:
         raise CaseError("electrochemistry.stress_kinetics", "not supported by cycling yet")
     _, grain_boundary = case_conductivities(case)
     if grain_boundary is not None:
-        raise CaseError("materials.grain_boundary_facets", "cycling needs a meshed (finite-thickness) GB phase")
+        raise CaseError("grain_boundaries", "cycling needs a meshed (finite-thickness) GB phase")
     _criterion(case)
 
 
