@@ -23,7 +23,10 @@ $(VENV)/.installed: pyproject.toml
 run: venv
 	$(VENV)/bin/dendrite run $(CASE)
 
+LINTED := solver meshes tests bench scripts examples docs/notebooks
+
 test: venv
+	$(VENV)/bin/ruff check $(LINTED)
 	$(PYTEST) -q
 	$(VENV)/bin/mpiexec -n 2 $(PY) -m pytest -q -m "mpi and not slow" -p no:cacheprovider
 

@@ -28,6 +28,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from scipy.spatial import cKDTree
 
+from solver.physics.fem_tools import integrate
 from solver.analysis.risk import (
     LI_MOLAR_VOLUME,
     FlawState,
@@ -123,8 +124,7 @@ def formation_region(state: MixedConductorFields, threshold: float = 0.0, eta: f
     comm = msh.comm
     dx = ufl.Measure("dx", domain=msh, metadata={"quadrature_degree": 6})
     inside = ufl.conditional(ufl.lt(eta, -threshold), 1.0, 0.0)
-    volume = comm.allreduce(fem.assemble_scalar(fem.form(inside * dx)), MPI.SUM)
-    total = comm.allreduce(fem.assemble_scalar(fem.form(1.0 * dx)), MPI.SUM)
+    volume, total = integrate(inside, dx), integrate(1.0, dx)
     points, n = _owned_dofs(eta.function_space)
     values = eta.x.array[:n]
     distance = _anode_tree(state).query(points[:, : msh.geometry.dim])[0] if n else np.zeros(0)

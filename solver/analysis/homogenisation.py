@@ -27,7 +27,7 @@ from scipy.optimize import brentq
 
 import dolfinx
 
-from solver.analysis.fem_tools import integrate
+from solver.physics.fem_tools import integrate
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.errors import SettingError
 from solver.physics.grain_boundaries import GrainBoundaryModel

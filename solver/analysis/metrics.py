@@ -27,7 +27,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver.analysis.fem_tools import assemble_scalar, integrate
+from solver.physics.fem_tools import assemble_scalar, integrate
 from solver.analysis.registry import compute_stage
 from solver.analysis.focusing import focusing_metrics
 from solver.analysis.regime import polarisation_regime

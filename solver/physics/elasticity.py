@@ -40,6 +40,7 @@ from dolfinx import fem
 from solver.errors import SettingError, SolverError
 from solver.geometry.driver import TaggedMesh
 from solver.physics.petsc_options import ELASTICITY_PREFIX, PetscResources, configure_solver
+from solver.physics.fem_tools import assemble_scalar
 
 __all__ = [
     "ElasticityProblem",
@@ -178,8 +179,7 @@ class ElasticFields:
     # --- checks -------------------------------------------------------------------------
     def integrate(self, form) -> float:
         """MPI-reduced integral of a scalar ufl form."""
-        msh = self.displacement.function_space.mesh
-        return msh.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+        return assemble_scalar(form, self.displacement.function_space.mesh.comm)
 
     def boundary_force(self, boundary: str) -> np.ndarray:
         """Resultant force of the FE traction stress(u) n over a named boundary [N/m in 2D, N in 3D]."""
@@ -529,7 +529,7 @@ class ElasticityProblem(PetscResources):
         reaction = np.array([values[mask[:, i], i].sum() for i in range(bs)])
         reaction = self.mesh.comm.allreduce(reaction, op=MPI.SUM)
         def total(form) -> float:
-            return self.mesh.comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+            return assemble_scalar(form, self.mesh.comm)
 
         def const(value):
             return fem.Constant(self.mesh, PETSc.ScalarType(value))

@@ -42,7 +42,6 @@ from typing import ClassVar
 import numpy as np
 import ufl
 from dolfinx import fem
-from mpi4py import MPI
 
 from solver.errors import CaseError, SolverError
 from solver.geometry.driver import TaggedMesh
@@ -54,6 +53,7 @@ from solver.physics.electron_statistics import (
 )
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.physics.kinetics import make_kinetics
+from solver.physics.fem_tools import integrate
 
 __all__ = [
     "CounterContact",
@@ -169,8 +169,7 @@ def boundary_current(fields: ConductionFields, boundary: str) -> float:
     t = fields.tagged
     ds = ufl.Measure("ds", domain=t.mesh, subdomain_data=t.facet_tags)(t.boundary_tag(boundary))
     flux = boundary_flux(fields, boundary)
-    local = fem.assemble_scalar(fem.form(flux * ds))
-    return t.mesh.comm.allreduce(local, MPI.SUM) + fields.sheet_currents.get(boundary, 0.0)
+    return integrate(flux, ds) + fields.sheet_currents.get(boundary, 0.0)
 
 
 def _check_conductivities(ionic: dict, electronic: dict) -> bool:
@@ -235,11 +234,8 @@ class MixedConductorProblem:
                 self.electronic.sigma.name = "electronic_conductivity_S_m"
         t = self.tagged
         ds = ufl.Measure("ds", domain=t.mesh, subdomain_data=t.facet_tags)
-        comm = t.mesh.comm
-        self.counter_area = comm.allreduce(
-            fem.assemble_scalar(fem.form(1.0 * ds(t.boundary_tag(ionic.counter_electrode)))), MPI.SUM)
-        self.anode_area = comm.allreduce(
-            fem.assemble_scalar(fem.form(1.0 * ds(t.boundary_tag(ionic.anode_interface)))), MPI.SUM)
+        self.counter_area = integrate(1.0, ds(t.boundary_tag(ionic.counter_electrode)))
+        self.anode_area = integrate(1.0, ds(t.boundary_tag(ionic.anode_interface)))
         self._conductance = None
 
     def _activity_problem(self, electronic_conductivity: dict, electron_settings: ConductionSettings):
@@ -315,7 +311,7 @@ class MixedConductorProblem:
         """V_c = <phi_i>_counter + U_c + eta_c(i_ion) [V] (eta_c = 0 for an ideal counter)."""
         t = fields.tagged
         ds = ufl.Measure("ds", domain=t.mesh, subdomain_data=t.facet_tags)(t.boundary_tag(fields.settings.counter_electrode))
-        mean = t.mesh.comm.allreduce(fem.assemble_scalar(fem.form(fields.potential * ds)), MPI.SUM) / self.counter_area
+        mean = integrate(fields.potential, ds) / self.counter_area
         law = fields.settings.counter_kinetics
         eta = law.overpotential(ionic_current_density) if law is not None else 0.0
         return mean + self.counter_equilibrium_potential + eta
@@ -387,8 +383,7 @@ class MixedConductorProblem:
             else:  # the kinetics current itself: a true check of the nonlinear solve
                 t = fields_i.tagged
                 ds = ufl.Measure("ds", domain=t.mesh, subdomain_data=t.facet_tags)(t.boundary_tag(s.anode_interface))
-                form = fem.form(-s.kinetics.current_density(fields_i.overpotential, exp=ufl.exp) * ds)
-                ionic_anode = t.mesh.comm.allreduce(fem.assemble_scalar(form), MPI.SUM)
+                ionic_anode = integrate(-s.kinetics.current_density(fields_i.overpotential, exp=ufl.exp), ds)
         electronic_current = electronic_anode = 0.0
         if fields_e is not None:
             electronic_current = -boundary_current(fields_e, s.counter_electrode)

@@ -47,6 +47,7 @@ from dolfinx import fem
 from solver.physics.elasticity import ElasticFields, lame_parameters, plane_strain_modulus
 from solver.errors import GeometryError, SettingError
 from solver.geometry.driver import TaggedMesh
+from solver.physics.fem_tools import assemble_scalar
 
 __all__ = [
     "CrackTip",
@@ -187,7 +188,7 @@ def _q_function(V, tip: CrackTip, r1: float, r2: float) -> fem.Function:
 
 
 def _sum(comm, form) -> float:
-    return comm.allreduce(fem.assemble_scalar(fem.form(form)), op=MPI.SUM)
+    return assemble_scalar(form, comm)
 
 
 def _tip_material(fields: ElasticFields, q, dx, youngs_modulus, poissons_ratio):

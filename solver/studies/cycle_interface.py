@@ -18,6 +18,8 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
+from solver.physics.fem_tools import integrate
+
 __all__ = ["InterfaceElements"]
 
 
@@ -47,9 +49,9 @@ class InterfaceElements:
         x.interpolate(lambda p: p[: msh.geometry.dim])
         self.midpoints = x.x.array.reshape(-1, msh.geometry.dim)[self.index]  # cell midpoints [m]
         self._counter_phi = fem.form(phi * ds_counter)
-        self.counter_area = self._sum(fem.assemble_scalar(fem.form(1.0 * ds_counter)))
+        self.counter_area = integrate(1.0, ds_counter)
         self.interface_area = self._sum(float(self.area.sum()))
-        volume = self._sum(fem.assemble_scalar(fem.form(1.0 * ufl.dx(domain=msh))))
+        volume = integrate(1.0, ufl.dx(domain=msh))
         self.thickness = volume / self.counter_area  # mean electrolyte thickness [m]
         self.count = int(self.comm.allreduce(self.index.size, MPI.SUM))
 

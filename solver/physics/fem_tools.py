@@ -1,4 +1,4 @@
-"""Small MPI-correct finite-element helpers shared by the post-processing modules.
+"""Small MPI-correct finite-element helpers shared by the physics and the post-processing.
 
 scifem provides these for DOLFINx, but its PyPI source build needs DOLFINx's CMake
 package, which the ``dolfinx-solver-real`` wheel does not ship; this module is the one
