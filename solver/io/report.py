@@ -130,6 +130,7 @@ def summary_text(summary: dict) -> str:
         if item.report and item.name in m and metric(item.name) is item:
             lines.append(f"  {item.title:<40} {format_value(item, m[item.name], gdim)}")
     lines += focusing_lines(m)
+    lines += [f"  note: {note}" for note in summary.get("notes", [])]
     lines.append(f"  Newton iterations {summary['solver']['newton_iterations']}, solve "
                  f"{summary['timings']['solve_s']:.2f} s, total {summary['timings'].get('total_s', 0.0):.2f} s")
     return "\n".join(lines)

@@ -105,6 +105,9 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
     summary = _summary(case, tagged, fields, metrics, risk, timings, comm)
     if electronic:
         summary["electronic"] = electronic
+    elif notes := _unmodelled_electrons(case):
+        summary["notes"] = notes
+        log.info(notes[0])
     folder = None
     if write:
         with stages.stage("writing results", timings, "write_s"):
@@ -151,6 +154,17 @@ def _run_fracture(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool)
     else:
         timings["total_s"] = time.perf_counter() - t_start
     return RunResult(folder, summary, result.fields)
+
+
+def _unmodelled_electrons(case: Case) -> list[str]:
+    """A note when the electrolyte conducts electrons but the case has no electronic section."""
+    sigma = {region: mat.values["electronic_conductivity"] for region, mat in case.materials.items()
+             if mat.role != "electrode" and mat.values.get("electronic_conductivity")}
+    if not sigma:
+        return []
+    listed = ", ".join(f"{region} {value * 1e-2:.2g} S/cm" for region, value in sigma.items())
+    return [f"electronic conductivity not modelled ({listed}): ions only; add an electronic section for the "
+            "leakage current and Li formation inside the electrolyte (docs/electronic.md)"]
 
 
 def _homogenisation(case: Case, electrolyte, gdim: int) -> HomogenisationContext:
