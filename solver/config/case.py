@@ -18,12 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import meshes
 from meshes import GeometryParameters, MeshSettings
-from solver.errors import CaseError
+from solver.config.inputs import InputFileError, check_directory_path, read_text
+from solver.errors import CaseError, one_line
 from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
 
-__all__ = ["Case", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
+__all__ = ["Case", "load_case", "read_case_mapping", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
 MAX_CASE_BYTES = 1_000_000  # a case is a few kB; anything larger is a mistake or an attack
 MAX_CASE_NODES = 100_000  # values after expanding YAML aliases (a "billion laughs" file stops here)
@@ -105,6 +106,11 @@ class Outputs(_Section):
         False, description="also compute the effective conductivity of the meshed electrolyte [S/m]")
     percentile: float = Field(99.0, gt=50, lt=100, description="percentile of the robust focusing factor [%]")
     mesh_cache: str | None = Field(".cache/meshes", description="mesh cache folder (null: no cache)")
+
+    @field_validator("directory", "mesh_cache")
+    @classmethod
+    def _folder(cls, v):
+        return v if v is None else check_directory_path(v)
 
 
 class Mechanics(_Section):
@@ -343,25 +349,20 @@ def _check_mesh_budget(settings: MeshSettings, geometry: GeometryParameters) -> 
                             f"{extent:.3g} m across (over {MAX_CELLS_PER_LENGTH:.0e} elements along it)")
 
 
-def load_case(path: str | Path) -> Case:
-    """Read and validate a YAML case file (safe loader, size-limited, duplicate keys rejected).
+def read_case_mapping(path: str | Path) -> tuple[Any, str]:
+    """(parsed YAML, text) of a case or comparison file, through the hardened reader.
 
-    Every problem becomes one :class:`CaseError`; errors about the file as a whole are
-    keyed by its path.
+    Regular files only, at most ``MAX_CASE_BYTES``, UTF-8, safe loader, duplicate keys,
+    deep nesting and unreadable scalars rejected; every problem is one :class:`CaseError`
+    keyed by the file's path.
     """
-    path = Path(path)
-    where = str(path)
+    where = one_line(str(path))
     try:
-        size = path.stat().st_size
-        if size > MAX_CASE_BYTES:
-            raise CaseError(where, f"{size} bytes; a case file is limited to {MAX_CASE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseError(where, f"cannot read the case file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CaseError(where, "not UTF-8 text") from None
+        text = read_text(path, MAX_CASE_BYTES)
+    except InputFileError as exc:
+        raise CaseError(where, exc.reason) from None
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+        return yaml.load(text, Loader=_UniqueKeyLoader), text
     except CaseError:
         raise
     except yaml.YAMLError as exc:
@@ -373,6 +374,16 @@ def load_case(path: str | Path) -> Case:
         raise CaseError(where, "nests too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a 5000-digit integer
         raise CaseError(where, f"unreadable value: {str(exc).splitlines()[0][:100]}") from None
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a YAML case file (:func:`read_case_mapping`, then :func:`parse_case`).
+
+    Every problem becomes one :class:`CaseError`; errors about the file as a whole are
+    keyed by its path.
+    """
+    path = Path(path)
+    raw, text = read_case_mapping(path)
     case = parse_case(raw, name=path.stem)
     case.source_text = text
     return case
