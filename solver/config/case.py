@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import meshes
 from meshes import GeometryParameters, MeshSettings
+from solver.config.feasibility import check_feasible
 from solver.config.inputs import InputFileError, check_directory_path, read_text
 from solver.errors import CaseError, one_line
 from solver.physics.kinetics import kinetics_laws
@@ -297,6 +298,7 @@ def parse_case(raw: Any, name: str = "case") -> Case:
         raise _one_line(exc, "geometry") from None
     mats = {region: material(spec, f"materials.{region}") for region, spec in model.materials.items()}
     _check_mesh_budget(model.mesh, geometry)
+    check_feasible(geometry, model.mesh)
     if model.study is not None:
         _check_study(raw, model.study)
     case = Case(raw, model, geometry, mats, model.name or _safe_name(name))
