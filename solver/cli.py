@@ -15,11 +15,25 @@ __all__ = ["main"]
 
 
 def _cmd_run(args) -> int:
+    from mpi4py import MPI
+
     from solver.config.case import load_case
+    from solver.errors import one_line
     from solver.studies.run import run_case
 
     case = load_case(args.case)
-    run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
+    result = run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
+    checks = result.summary.get("acceptance", {"passed": True})
+    if not checks["passed"]:  # solver.on_check_failure: mark_failed wrote the folder anyway
+        if MPI.COMM_WORLD.rank == 0:
+            print(f"error: {one_line(result.folder)} is marked failed: {one_line('; '.join(checks['failures']))}",
+                  file=sys.stderr)
+        return 3
+    stopped = (result.summary.get("risk") or {}).get("ccd_search_stopped")
+    if stopped:  # the folder holds everything else; the CCD asked for was not determined
+        if MPI.COMM_WORLD.rank == 0:
+            print(f"error: {one_line(result.folder)}: {one_line(result.summary['risk']['ccd_note'])}", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -127,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("case", help="case file (YAML)")
     r.add_argument("--out", help="result folder (default: outputs.directory/NAME-TIMESTAMP)")
     r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    r.add_argument("--quiet", action="store_true", help="print only the final report")
+    r.add_argument("--quiet", action="store_true", help="print only where the results are")
     r.set_defaults(func=_cmd_run)
     v = sub.add_parser("validate", help="check a case without solving")
     v.add_argument("case")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import meshes
 from meshes import GeometryParameters, MeshSettings
+from solver.analysis.acceptance import DEFAULT_CHARGE_BALANCE_TOLERANCE
 from solver.config.feasibility import check_feasible
 from solver.config.inputs import InputFileError, check_directory_path, read_text
 from solver.errors import CaseError, one_line
@@ -97,6 +98,12 @@ class Solver(_Section):
     linear_solver: Literal["auto", "direct", "iterative"] = Field("auto", description="MUMPS LU or CG+GAMG")
     newton_rtol: float = Field(1e-10, gt=0, lt=1, description="relative Newton tolerance [-]")
     newton_max_iterations: int = Field(50, ge=1, le=1000)
+    charge_balance_tolerance: float = Field(
+        DEFAULT_CHARGE_BALANCE_TOLERANCE, gt=0, lt=1,
+        description="largest accepted |I_interface - I_applied| / |I_applied| of a solution [-]")
+    on_check_failure: Literal["error", "mark_failed"] = Field(
+        "error", description="a solution failing its checks: error (exit 3, no result) or mark_failed "
+        "(result folder written with acceptance.passed false, exit 3)")
 
 
 class Outputs(_Section):

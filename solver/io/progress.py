@@ -8,6 +8,8 @@ import time
 from mpi4py import MPI
 from rich.console import Console
 
+from solver.errors import one_line as printable
+
 __all__ = ["Stages", "console"]
 
 console = Console(stderr=True, highlight=False)
@@ -19,6 +21,7 @@ class Stages:
 
     def __init__(self, comm: MPI.Comm = MPI.COMM_WORLD, quiet: bool = False):
         self.rank0 = comm.rank == 0
+        self.quiet = quiet
         self.show = self.rank0 and not quiet
 
     @contextlib.contextmanager
@@ -36,6 +39,11 @@ class Stages:
             console.print(f"[green]done[/green] {label} ({seconds:.2f} s)")
 
     def done(self, text: str) -> None:
-        """The final report: printed on rank 0 even when quiet."""
+        """The final report on rank 0; when quiet only its last line (where the results are).
+
+        Control characters from the case (a ``description`` with terminal escapes) are
+        shown escaped, so they cannot drive the terminal.
+        """
         if self.rank0:
-            report_console.print(text, markup=False)
+            lines = [printable(line) for line in text.splitlines()]
+            report_console.print("\n".join(lines[-1:] if self.quiet else lines), markup=False)

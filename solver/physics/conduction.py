@@ -318,7 +318,9 @@ class ConductionProblem:
         except PETSc.Error:  # e.g. a factorisation of a matrix with inf/nan entries (exp overflow)
             failed = True
         history = [float(r) for r in snes.getConvergenceHistory()[0]]
-        ok = not failed and snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
+        # a linear solve that stopped short (KSP diverged) must not pass as a converged step
+        linear_ok = snes.getKSP().getConvergedReason() >= 0
+        ok = not failed and linear_ok and snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
         ok = self.comm.allreduce(bool(ok), MPI.LAND)
         return ok, history
 
@@ -371,6 +373,7 @@ class ConductionProblem:
             solve_seconds=time.perf_counter() - t0,
             compile_seconds=self.compile_seconds,
             final_residual=log[-1][1][-1] if log[-1][1] else None,
+            converged=True,  # every path that gets here converged; a failure raised SolverError
         )
         # with a GB sheet the potential is a copy of the phi component (a snapshot)
         potential = self.unknown.sub(0).collapse() if self.sheet else self.unknown

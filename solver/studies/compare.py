@@ -28,7 +28,7 @@ from mpi4py import MPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from solver.config.case import Case, load_case, parse_case
-from solver.errors import CaseError
+from solver.errors import CaseError, one_line
 from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.io.progress import console
 from solver.io.report import gather_grid
@@ -196,7 +196,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
             })
     if comm.rank == 0:
         console.print(f"comparison written to {folder.final}")
-        print((folder.final / "comparison.md").read_text())
+        print("\n".join(one_line(line) for line in (folder.final / "comparison.md").read_text().splitlines()))
     return folder.final
 
 

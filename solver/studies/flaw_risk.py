@@ -28,6 +28,7 @@ from solver.config.case import Case
 from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
 from solver.geometry.driver import TaggedMesh
+from solver.analysis.acceptance import acceptance
 from solver.analysis.metrics import conduction_metrics
 from solver.analysis.risk import FlawState, SweepPoint, critical_current_density, make_criterion, porz_pressure, tip_samples
 
@@ -150,6 +151,9 @@ class FlawRiskAnalysis:
         except SolverError as exc:
             return SweepPoint(applied_current_density, float("nan"), None, [], failed=str(exc))
         metrics, _, samples = conduction_metrics(fields)
+        checks = acceptance(metrics, fields.solver_info, self.case.model.solver.charge_balance_tolerance)
+        if not checks["passed"]:
+            return SweepPoint(applied_current_density, float("nan"), None, [], failed="; ".join(checks["failures"]))
         states = []
         if fields.tagged.mesh.comm.rank == 0:
             if self.flaws:

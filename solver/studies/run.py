@@ -25,7 +25,9 @@ from solver.physics.conduction import ConductionFields
 from solver.analysis.homogenisation import effective_conductivity
 from solver.studies.flaw_risk import write_sweep
 from solver.config.adapter import build_case_mesh, case_conductivities, conduction_problem
+from solver.analysis.acceptance import acceptance, require_accepted
 from solver.analysis.metrics import conduction_metrics
+from solver.analysis.risk import ccd_bracket
 from solver.io.progress import Stages, console
 from solver.io.report import gather_grid, plot_cell_field, plot_interface, summary_text
 from solver.io.result_folder import run_folder, software_versions, write_json
@@ -92,6 +94,9 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
     if bad:
         raise SolverError(f"non-finite values in {', '.join(bad)}: the solution is not usable "
                           "(check the conductivities, the mesh and the applied load)")
+    checks = acceptance(metrics, fields.solver_info, case.model.solver.charge_balance_tolerance)
+    if case.model.solver.on_check_failure == "error":
+        require_accepted(checks)
     if case.model.outputs.effective_conductivity:
         with stages.stage("effective conductivity", timings, "homogenisation_s"):
             conductivity, grain_boundary = case_conductivities(case)
@@ -125,6 +130,7 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
                 "case": case.name,
                 "description": case.model.description,
                 "metrics": metrics,
+                "acceptance": checks,
                 "metric_units": METRIC_UNITS,
                 "field_units": FIELD_UNITS,
                 "mesh": dict(tagged.statistics, regions=tagged.regions, boundaries=tagged.boundaries),
@@ -182,12 +188,24 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm, s
         "ccd": ccd,
         "ccd_note": ("no flaw: no stress concentrator, no fracture-driven CCD" if not analysis.flaws
                      and analysis.criterion.needs_mechanics else
-                     None if ccd is not None else f"criterion not reached below {case.model.risk.ccd_maximum} A/m^2"),
+                     None if ccd is not None else _stopped_note(points) or
+                     f"criterion not reached below {case.model.risk.ccd_maximum} A/m^2"),
+        "ccd_search_stopped": ccd_bracket(points),  # None, or the bracket left by a failed solve [A/m^2]
         "sweep": [point_record(p) for p in points],
         "sweep_points": points,
         "units": {"threshold": "Pa m^0.5 | V | A/m^2 (by criterion)", "ccd": "A/m^2",
                   "pressure": "Pa", "stress_intensity": "Pa m^0.5", "overpotential": "V"},
     }
+
+
+def _stopped_note(points) -> str | None:
+    """The CCD note of a search stopped by a failed solve (None if none failed)."""
+    b = ccd_bracket(points)
+    if b is None:
+        return None
+    upper = f" and at most {b['unsafe']:.4g}" if b["unsafe"] is not None else ""
+    return (f"search stopped: the solve failed at {b['failed']:.4g} A/m^2; the CCD is above {b['safe']:.4g}"
+            f"{upper} A/m^2 (not determined)")
 
 
 def _seeds(geometry: dict, prefix: str = "geometry") -> dict:

@@ -30,6 +30,7 @@ from mpi4py import MPI
 from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
 from solver.geometry.driver import mesh_key
+from solver.analysis.acceptance import acceptance, require_accepted
 from solver.analysis.metrics import conduction_metrics
 from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 from solver.io.result_folder import software_versions, write_json
@@ -179,6 +180,8 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
         state.update(problem=None, problem_case=None)  # do not start the next point from a failed state
         raise
     metrics, _, _ = conduction_metrics(fields, case.model.outputs.percentile)
+    require_accepted(acceptance(metrics, fields.solver_info, case.model.solver.charge_balance_tolerance),
+                     f"the solution at {point.value!r}")
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         raise SolverError(f"non-finite {', '.join(bad)} at {point.value!r}: check the mesh and material values")
