@@ -180,29 +180,27 @@ def main(argv: list[str] | None = None) -> int:
     from mpi4py import MPI
 
     from solver.errors import DendriteError
-    from solver.studies.parallel import RemoteError
+    from solver.lifecycle import install_interrupt_handlers
+    from solver.jit_cache import recover_jit_cache
+    from solver.studies.parallel import end_together, exit_code_of
 
-    rank = MPI.COMM_WORLD.rank
-    if MPI.COMM_WORLD.size > 1:
+    comm = MPI.COMM_WORLD
+    install_interrupt_handlers(comm.rank, comm.size)
+    if comm.size > 1:
         # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
         # collection at rank-dependent times can deadlock, so collect at run boundaries only
-        # (solver.studies.run.run_case calls gc.collect() on every rank).
+        # (solver.studies.run.run_case and every sweep point call gc.collect() on every rank).
         gc.disable()
+    error, code = None, 0
     try:
-        return args.func(args)
-    except DendriteError as exc:
-        if rank == 0 or not isinstance(exc, RemoteError) and MPI.COMM_WORLD.size == 1:
-            print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        if rank == 0:
-            print("interrupted: no result folder was written", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug, not a user error
-        if args.debug:
+        if args.command in ("run", "sweep", "compare", "calibrate"):  # the commands that compile forms
+            recover_jit_cache(comm)
+        code = args.func(args)
+    except (Exception, KeyboardInterrupt) as exc:
+        if args.debug and not isinstance(exc, (DendriteError, KeyboardInterrupt, OSError)):
             raise
-        print(f"internal error on rank {rank}: {type(exc).__name__}: {exc} (rerun with --debug)", file=sys.stderr)
-        return 1
+        error, code = exc, exit_code_of(exc)
+    return end_together(comm, error, code)
 
 
 if __name__ == "__main__":

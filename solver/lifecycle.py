@@ -1,0 +1,97 @@
+"""How a process ends: interrupts, temporary files, and leaving an MPI job alone.
+
+* **Interrupts.** :func:`install_interrupt_handlers` records every SIGINT. In a serial
+  run it then raises ``KeyboardInterrupt`` as Python does, and :func:`raise_if_interrupted`
+  lets code that catches solver failures tell a Ctrl-C (which may surface as a PETSc
+  error from inside a callback) from a real failure. Under MPI an exception unwinding
+  at a different place on every rank would destroy PETSc objects collectively at
+  different times (a deadlock): there SIGINT and SIGTERM end the process at once, after
+  removing its registered temporary folders; finished files (sweep points, cached
+  meshes) are complete by construction (atomic renames).
+* **Temporary paths** (``.partial`` result folders, meshes being written) are registered
+  with :func:`register_temporary` while they exist, so an ending process removes them.
+* :func:`exit_alone` ends this rank when the others cannot be reached (they are stuck in
+  a collective call): one line on stderr, its temporary paths removed, ``os._exit``.
+  The MPI launcher then ends the other ranks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import threading
+
+__all__ = ["install_interrupt_handlers", "interrupted", "raise_if_interrupted", "register_temporary",
+           "forget_temporary", "exit_alone", "remove_temporaries"]
+
+_temporaries: set[str] = set()
+_state = {"interrupted": False}
+INTERRUPT_EXIT = 130
+
+
+def register_temporary(path) -> None:
+    _temporaries.add(str(path))
+
+
+def forget_temporary(path) -> None:
+    _temporaries.discard(str(path))
+
+
+def remove_temporaries() -> None:
+    for path in list(_temporaries):
+        shutil.rmtree(path, ignore_errors=True)
+        _temporaries.discard(path)
+
+
+def interrupted() -> bool:
+    """True once SIGINT was received (and handled by :func:`install_interrupt_handlers`)."""
+    return _state["interrupted"]
+
+
+def raise_if_interrupted() -> None:
+    """Raise ``KeyboardInterrupt`` if SIGINT arrived: a failure seen after it is its echo."""
+    if _state["interrupted"]:
+        raise KeyboardInterrupt
+
+
+def exit_alone(message: str, code: int) -> None:
+    """Print ``message`` (one line), remove this process's temporaries and exit now."""
+    try:
+        print(message, file=sys.stderr, flush=True)
+    finally:
+        remove_temporaries()
+        os._exit(code)
+
+
+def _serial_handler(signum, frame):
+    _state["interrupted"] = True
+    raise KeyboardInterrupt
+
+
+def _parallel_handler(rank: int):
+    def handler(signum, frame):
+        _state["interrupted"] = True
+        message = "interrupted: no result folder was written" if rank == 0 else ""
+        code = INTERRUPT_EXIT if signum == signal.SIGINT else 128 + signum
+        try:
+            if message:
+                print(message, file=sys.stderr, flush=True)
+        finally:
+            remove_temporaries()
+            os._exit(code)
+    return handler
+
+
+def install_interrupt_handlers(rank: int = 0, size: int = 1) -> None:
+    """SIGINT (and under MPI SIGTERM) handlers for the command line; main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if size == 1:
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job keeps ignoring it
+            signal.signal(signal.SIGINT, _serial_handler)
+        return
+    handler = _parallel_handler(rank)
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
