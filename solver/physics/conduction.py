@@ -42,6 +42,7 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import CaseError, SolverError
+from solver.lifecycle import raise_if_interrupted
 from solver.physics.grain_boundaries import (
     GrainBoundaryModel,
     dg_operator,
@@ -316,6 +317,7 @@ class ConductionProblem:
                 self.problem.solve()
             failed = False
         except PETSc.Error:  # e.g. a factorisation of a matrix with inf/nan entries (exp overflow)
+            raise_if_interrupted()  # Ctrl-C inside a callback reaches here as a PETSc error
             failed = True
         history = [float(r) for r in snes.getConvergenceHistory()[0]]
         # a linear solve that stopped short (KSP diverged) must not pass as a converged step

@@ -27,6 +27,7 @@ import dolfinx
 from solver.config.case import Case
 from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
+from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import TaggedMesh
 from solver.analysis.acceptance import acceptance
 from solver.analysis.metrics import conduction_metrics
@@ -149,6 +150,7 @@ class FlawRiskAnalysis:
         try:
             fields = self.problem.solve(load=self.sign * applied_current_density)
         except SolverError as exc:
+            raise_if_interrupted()  # a Ctrl-C is not a failed solve
             return SweepPoint(applied_current_density, float("nan"), None, [], failed=str(exc))
         metrics, _, samples = conduction_metrics(fields)
         checks = acceptance(metrics, fields.solver_info, self.case.model.solver.charge_balance_tolerance)

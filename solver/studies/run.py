@@ -137,7 +137,7 @@ def run_case(case: Case, out: str | Path | None = None, overwrite: bool = False,
                 "solver": fields.solver_info,
                 "timings": timings,
                 "seeds": _seeds(case.raw.get("geometry", {})),
-                "versions": software_versions(),
+                "versions": software_versions(comm),
                 "mpi_ranks": comm.size,
             }
             if risk:

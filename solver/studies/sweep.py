@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import hashlib
 import io
 import json
@@ -29,6 +30,7 @@ from mpi4py import MPI
 
 from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
+from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import mesh_key
 from solver.analysis.acceptance import acceptance, require_accepted
 from solver.analysis.metrics import conduction_metrics
@@ -216,7 +218,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
     folder = Path(out) if out else Path(case.model.outputs.directory) / f"sweep-{case.name}"
     fingerprint = _fingerprint(case, parameter, [p.value for p in points])
     header = {"case": case.name, "parameter": parameter, "values": [str(p.value) for p in points],
-              "versions": software_versions(), "mpi_ranks": comm.size, "process_groups": groups}
+              "versions": software_versions(comm), "mpi_ranks": comm.size, "process_groups": groups}
     done = None
     with broadcast_errors(comm):
         if comm.rank == 0:
@@ -237,6 +239,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
             try:
                 record.update(status="ok", **_solve_point(point, state, group.comm))
             except DendriteError as exc:
+                raise_if_interrupted()  # Ctrl-C inside a solver callback surfaces as a solver failure
                 record.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=exc.exit_code)
             record["seconds"] = time.perf_counter() - t0
             records.append(record)
@@ -249,6 +252,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
                     _write_atomic(folder / "results.csv", _csv(_finished_on_disk(folder, on_disk)))
                     if progress:
                         progress(record)
+            gc.collect()  # every rank of the group, between points (the collector is off under MPI)
         counts = (state["meshes_built"], state["problems_built"])
         mine = (records, counts) if group.leader else None
     # outside the error block: a collective there would pair with another group's error report
