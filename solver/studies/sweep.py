@@ -182,11 +182,11 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
         state.update(problem=None, problem_case=None)  # do not start the next point from a failed state
         raise
     metrics, _, _ = conduction_metrics(fields, case.model.outputs.percentile)
-    require_accepted(acceptance(metrics, fields.solver_info, case.model.solver.charge_balance_tolerance),
-                     f"the solution at {point.value!r}")
     bad = [k for k, v in metrics.items() if isinstance(v, float) and not math.isfinite(v)]
     if bad:
         raise SolverError(f"non-finite {', '.join(bad)} at {point.value!r}: check the mesh and material values")
+    require_accepted(acceptance(metrics, fields.solver_info, case.model.solver.charge_balance_tolerance),
+                     f"the solution at {point.value!r}")
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
 
 
