@@ -181,7 +181,7 @@ def _polygon_area_3d(x: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- random surfaces
-MAX_FIELD_POINTS = 2**24  # 16.8 M grid points (270 MB of complex FFT data): a correlation length >= box / 512 in 3D
+MAX_FIELD_POINTS = 2**22  # 4.2 M grid points (67 MB of complex FFT data, ~1 s): a correlation length >= box / 256 in 3D
 
 
 def gaussian_height_map(shape: tuple[int, ...], lengths: tuple[float, ...], rms: float, corr: float, seed: int):

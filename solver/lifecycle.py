@@ -22,6 +22,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 
 __all__ = ["install_interrupt_handlers", "interrupted", "raise_if_interrupted", "register_temporary",
            "forget_temporary", "exit_alone", "remove_temporaries"]
@@ -29,6 +30,7 @@ __all__ = ["install_interrupt_handlers", "interrupted", "raise_if_interrupted", 
 _temporaries: set[str] = set()
 _state = {"interrupted": False}
 INTERRUPT_EXIT = 130
+_QUIET_SECONDS = 1.0  # a rank other than 0 waits this long before speaking for the job
 
 
 def register_temporary(path) -> None:
@@ -73,13 +75,13 @@ def _serial_handler(signum, frame):
 def _parallel_handler(rank: int):
     def handler(signum, frame):
         _state["interrupted"] = True
-        message = "interrupted: no result folder was written" if rank == 0 else ""
         code = INTERRUPT_EXIT if signum == signal.SIGINT else 128 + signum
         try:
-            if message:
-                print(message, file=sys.stderr, flush=True)
-        finally:
             remove_temporaries()
+            if rank != 0:  # Ctrl-C reaches every rank: rank 0 says it, and the launcher ends this one meanwhile
+                time.sleep(_QUIET_SECONDS)
+            print("interrupted: no result folder was written", file=sys.stderr, flush=True)
+        finally:
             os._exit(code)
     return handler
 

@@ -148,6 +148,15 @@ class Risk(_Section):
     ccd_maximum: Quantity("A/m^2") = Field(1000.0, gt=0, description="give up above this current density [A/m^2]")
     ccd_rtol: float = Field(2e-3, gt=0, lt=0.5, description="relative precision of the CCD [-]")
 
+    @field_validator("criterion")
+    @classmethod
+    def _known_criterion(cls, v):
+        from solver.analysis.risk import risk_criteria
+
+        if v not in risk_criteria:
+            raise ValueError(f"unknown criterion {one_line(v)[:80]!r}; allowed: {', '.join(risk_criteria)}")
+        return v
+
     @model_validator(mode="after")
     def _threshold_given(self):
         needed = {"critical_overpotential": self.critical_overpotential,
