@@ -91,8 +91,11 @@ def _is_quantity(value) -> bool:
     return isinstance(value, str) and value[:1].isdigit()
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: 20x faster for ~3000 files
+
+
 def _dump(raw) -> str:
-    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+    return yaml.dump(raw, Dumper=_DUMPER, sort_keys=False, allow_unicode=True)
 
 
 class _Writer:
@@ -229,7 +232,7 @@ def png(width: int, height: int, rows: bytes | None = None) -> bytes:
 
     raw = rows if rows is not None else b"".join(b"\x00" + bytes(width) for _ in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 1)) + chunk(b"IEND", b"")
 
 
 def _input_kinds(w: _Writer, folder: Path, base: dict) -> None:
