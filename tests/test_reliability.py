@@ -72,7 +72,7 @@ def test_size_bound_and_control_characters(tmp_path):
 
 def test_png_checked_by_header_before_decoding(tmp_path):
     bomb = tmp_path / "bomb.png"
-    bomb.write_bytes(png(8000, 8000))  # 64 M pixels in ~70 kB
+    bomb.write_bytes(png(8000, 8000, rows=b""))  # declares 64 M pixels; refused by its header, never decoded
     assert "8000 x 8000 pixels" in _error(read_png_gray, bomb)
     fake = tmp_path / "fake.png"
     fake.write_bytes(b"GIF89a" + bytes(100))
@@ -148,7 +148,7 @@ def test_implied_sizes_bounded_without_a_mesh_section():
     t0 = time.perf_counter()
     with pytest.raises(CaseError, match="correlation length"):
         parse_case(_with_geometry(geometry))
-    geometry["height_map"]["correlation_length"] = "50 nm"  # a grid the generator could draw, a mesh it cannot
+    geometry["height_map"]["correlation_length"] = "80 nm"  # a grid the generator can draw, a mesh it cannot
     with pytest.raises(CaseError) as info:
         parse_case(_with_geometry(geometry))
     assert info.value.key == "geometry.height_map.correlation_length" and "cells" in str(info.value)

@@ -271,7 +271,7 @@ def _input_kinds(w: _Writer, folder: Path, base: dict) -> None:
     w.case("input/profile/nul_in_name", raw)
 
     images = {"not_png.png": b"GIF89a not a png at all", "truncated.png": png(16, 16)[:40],
-              "bomb.png": png(8000, 8000), "empty.png": b""}
+              "bomb.png": png(8000, 8000, rows=bytes(8001) * 64), "empty.png": b""}  # declares 64 M pixels
     for name, data in images.items():
         (folder / name).write_bytes(data)
     image_specials = {k: folder / k for k in images}
