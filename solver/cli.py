@@ -41,12 +41,13 @@ def _cmd_validate(args) -> int:
     from mpi4py import MPI
 
     from solver.config.case import load_case
+    from solver.errors import one_line
 
     case = load_case(args.case)
     if MPI.COMM_WORLD.rank == 0:
         i0, source = case.exchange_current_density()
-        print(f"{args.case}: valid (geometry {case.model.geometry.type}, regions {', '.join(case.materials)}, "
-              f"i0 = {i0:.4g} A/m^2 from {source})")
+        print(one_line(f"{args.case}: valid (geometry {case.model.geometry.type}, regions {', '.join(case.materials)}, "
+                       f"i0 = {i0:.4g} A/m^2 from {source})"))
     return 0
 
 
@@ -105,17 +106,18 @@ def _cmd_sweep(args) -> int:
     from mpi4py import MPI
 
     from solver.config.case import load_case
+    from solver.errors import one_line
     from solver.studies.sweep import describe, parse_values, run_sweep
 
     case = load_case(args.case)
     values = parse_values(args.values) if args.values is not None else None
     rank0 = MPI.COMM_WORLD.rank == 0
     result = run_sweep(case, args.param, values, args.out, groups=args.groups,
-                       progress=None if args.quiet else lambda record: print(describe(record), flush=True))
+                       progress=None if args.quiet else lambda record: print(one_line(describe(record)), flush=True))
     if rank0:
         print(f"sweep: {len(result.records)} points, {len(result.failed)} failed; table: {result.folder / 'results.csv'}")
         for record in result.failed:
-            print(f"failed: {describe(record)}", file=sys.stderr)
+            print(f"failed: {one_line(describe(record))}", file=sys.stderr)
     return 3 if result.failed else 0
 
 
