@@ -182,27 +182,27 @@ def main(argv: list[str] | None = None) -> int:
     from mpi4py import MPI
 
     from solver.errors import DendriteError
-    from solver.lifecycle import install_interrupt_handlers
+    from solver.lifecycle import interrupt_handlers
     from solver.jit_cache import recover_jit_cache
     from solver.studies.parallel import end_together, exit_code_of
 
     comm = MPI.COMM_WORLD
-    install_interrupt_handlers(comm.rank, comm.size)
     if comm.size > 1:
         # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
         # collection at rank-dependent times can deadlock, so collect at run boundaries only
         # (solver.studies.run.run_case and every sweep point call gc.collect() on every rank).
         gc.disable()
     error, code = None, 0
-    try:
-        if args.command in ("run", "sweep", "compare", "calibrate"):  # the commands that compile forms
-            recover_jit_cache(comm)
-        code = args.func(args)
-    except (Exception, KeyboardInterrupt) as exc:
-        if args.debug and not isinstance(exc, (DendriteError, KeyboardInterrupt, OSError)):
-            raise
-        error, code = exc, exit_code_of(exc)
-    return end_together(comm, error, code)
+    with interrupt_handlers(comm.rank, comm.size):
+        try:
+            if args.command in ("run", "sweep", "compare", "calibrate"):  # the commands that compile forms
+                recover_jit_cache(comm)
+            code = args.func(args)
+        except (Exception, KeyboardInterrupt) as exc:
+            if args.debug and not isinstance(exc, (DendriteError, KeyboardInterrupt, OSError)):
+                raise
+            error, code = exc, exit_code_of(exc)
+        return end_together(comm, error, code)
 
 
 if __name__ == "__main__":

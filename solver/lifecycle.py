@@ -1,6 +1,6 @@
 """How a process ends: interrupts, temporary files, and leaving an MPI job alone.
 
-* **Interrupts.** :func:`install_interrupt_handlers` records every SIGINT. In a serial
+* **Interrupts.** :func:`interrupt_handlers` records every SIGINT. In a serial
   run it then raises ``KeyboardInterrupt`` as Python does, and :func:`raise_if_interrupted`
   lets code that catches solver failures tell a Ctrl-C (which may surface as a PETSc
   error from inside a callback) from a real failure. Under MPI an exception unwinding
@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -24,7 +25,7 @@ import sys
 import threading
 import time
 
-__all__ = ["install_interrupt_handlers", "interrupted", "raise_if_interrupted", "register_temporary",
+__all__ = ["interrupt_handlers", "interrupted", "raise_if_interrupted", "register_temporary",
            "forget_temporary", "exit_alone", "remove_temporaries"]
 
 _temporaries: set[str] = set()
@@ -48,7 +49,7 @@ def remove_temporaries() -> None:
 
 
 def interrupted() -> bool:
-    """True once SIGINT was received (and handled by :func:`install_interrupt_handlers`)."""
+    """True once SIGINT was received (and handled by :func:`interrupt_handlers`)."""
     return _state["interrupted"]
 
 
@@ -86,14 +87,29 @@ def _parallel_handler(rank: int):
     return handler
 
 
-def install_interrupt_handlers(rank: int = 0, size: int = 1) -> None:
-    """SIGINT (and under MPI SIGTERM) handlers for the command line; main thread only."""
+@contextlib.contextmanager
+def interrupt_handlers(rank: int = 0, size: int = 1):
+    """SIGINT (and under MPI SIGTERM) handlers for the duration of a command; main thread only.
+
+    The previous handlers are restored and the interrupt flag cleared on exit, so a
+    command run from Python (tests, notebooks) leaves the process as it found it.
+    """
     if threading.current_thread() is not threading.main_thread():
+        yield
         return
+    _state["interrupted"] = False
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     if size == 1:
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job keeps ignoring it
+        if previous[signal.SIGINT] is not signal.SIG_IGN:  # a background job keeps ignoring it
             signal.signal(signal.SIGINT, _serial_handler)
-        return
-    handler = _parallel_handler(rank)
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
+    else:
+        handler = _parallel_handler(rank)
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            if old is not None:
+                signal.signal(sig, old)
+        _state["interrupted"] = False
