@@ -298,3 +298,12 @@ def test_report_escapes_terminal_controls_and_quiet_prints_only_the_folder(capsy
     assert "\x1b" not in out and "\x07" not in out and "\\x1b[2J" in out and "results: /r/x" in out
     Stages(MPI.COMM_SELF, quiet=True).done("case x: long report\nmetrics ...\nresults: /r/x")
     assert capsys.readouterr().out.strip() == "results: /r/x"
+
+
+@pytest.mark.parametrize("values", [np.zeros(50), np.full(50, 6.9), np.full(50, -1e-3), np.linspace(0, 1, 50)])
+def test_histogram_of_a_flat_interface(values):
+    from solver.io.report import _hist_range
+
+    lo, hi = _hist_range(values)
+    counts, edges = np.histogram(values, 60, range=(lo, hi))  # a flat 3D height map has one value
+    assert counts.sum() == 50 and lo <= values.min() and hi >= values.max()
