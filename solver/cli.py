@@ -23,6 +23,8 @@ def _cmd_run(args) -> int:
 
     case = load_case(args.case)
     result = run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
+    if args.quiet and MPI.COMM_WORLD.rank == 0:
+        print(f"results: {one_line(result.folder)}")
     checks = result.summary.get("acceptance", {"passed": True})
     if not checks["passed"]:  # solver.on_check_failure: mark_failed wrote the folder anyway
         if MPI.COMM_WORLD.rank == 0:

@@ -39,11 +39,10 @@ class Stages:
             console.print(f"[green]done[/green] {label} ({seconds:.2f} s)")
 
     def done(self, text: str) -> None:
-        """The final report on rank 0; when quiet only its last line (where the results are).
+        """The final report on rank 0 (nothing when quiet).
 
         Control characters from the case (a ``description`` with terminal escapes) are
         shown escaped, so they cannot drive the terminal.
         """
-        if self.rank0:
-            lines = [printable(line) for line in text.splitlines()]
-            report_console.print("\n".join(lines[-1:] if self.quiet else lines), markup=False)
+        if self.rank0 and not self.quiet:
+            report_console.print("\n".join(printable(line) for line in text.splitlines()), markup=False)
