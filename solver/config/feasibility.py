@@ -16,13 +16,17 @@ mesh graded from ``h`` at the interface to ``E / 15`` far from it has about
 
     N ~ (E / h)^(d - 1) * log2(E / (15 h)) * c_d  +  (15)^d        cells,
 
-(the interface layer, ``c_2 = 4``, ``c_3 = 8`` cells per interface element and grading
-level, from the meshes of the shipped cases). This over-estimates (a real generator
-coarsens away from the smallest feature): the limits below are set for it.
+(the interface layer with ``c_2 = 4``, ``c_3 = 8`` cells per interface element and
+grading level, generous choices). This over-estimates on purpose (a real generator
+coarsens away from the smallest feature, and most use feature / 6 to / 10); the shipped
+cases estimate 1e3..3e5 cells, far below the limits.
 
 Limits: ``MAX_CELLS`` cells, and a memory estimate of ``BYTES_PER_CELL[d]`` times the
-cell count (mesh, P1 matrix and GAMG hierarchy, measured with ``bench/capacity.py``)
-below ``MEMORY_FRACTION`` of this machine's physical memory.
+cell count below ``MEMORY_FRACTION`` of this machine's physical memory. The bytes per
+cell are order-of-magnitude estimates, not measurements: a P1 matrix has ~7 (2D) or ~15
+(3D) nonzeros per row at 12 B each, with 0.5 (2D) or 0.2 (3D) DOFs per cell; the GAMG
+hierarchy or an LU factor multiplies that several times; the mesh, its connectivity and
+the fields add a few hundred bytes per cell.
 """
 
 from __future__ import annotations
