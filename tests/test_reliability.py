@@ -307,3 +307,36 @@ def test_histogram_of_a_flat_interface(values):
     lo, hi = _hist_range(values)
     counts, edges = np.histogram(values, 60, range=(lo, hi))  # a flat 3D height map has one value
     assert counts.sum() == 50 and lo <= values.min() and hi >= values.max()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode, code, folder", [("error", 3, False), ("mark_failed", 3, True)])
+def test_charge_imbalance_is_never_a_normal_result(tmp_path, monkeypatch, capsys, mode, code, folder):
+    import json
+
+    import yaml
+
+    import solver.studies.run as run_module
+    from solver.cli import main
+
+    real = run_module.conduction_metrics
+
+    def imbalanced(fields, percentile=99.0):  # what a stalled linear solve produced (9e-4)
+        metrics, flux, samples = real(fields, percentile)
+        return dict(metrics, charge_balance_error=9e-4), flux, samples
+
+    monkeypatch.setattr(run_module, "conduction_metrics", imbalanced)
+    raw = copy.deepcopy(BASE)
+    raw["outputs"] = {"directory": str(tmp_path / "results"), "mesh_cache": None, "png": False, "fields": False}
+    raw["solver"] = {"on_check_failure": mode}
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    assert main(["run", str(path), "--quiet"]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "charge balance error 0.0009 exceeds the tolerance 1e-06" in err
+    written = [p for p in (tmp_path / "results").glob("*") if not p.name.startswith(".")] \
+        if (tmp_path / "results").exists() else []
+    assert bool(written) == folder
+    if folder:
+        summary = json.loads((written[0] / "summary.json").read_text())
+        assert summary["acceptance"]["passed"] is False
