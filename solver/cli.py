@@ -186,10 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     from solver.errors import DendriteError
     from solver.lifecycle import interrupt_handlers
     from solver.jit_cache import recover_jit_cache
-    from solver.studies.parallel import end_together, exit_code_of, prepare_agreement
+    from solver.studies.parallel import end_together, exit_code_of
 
     comm = MPI.COMM_WORLD
-    prepare_agreement(comm)  # every rank is here: the error agreements get their own communicators
     if comm.size > 1:
         # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
         # collection at rank-dependent times can deadlock, so collect at run boundaries only

@@ -16,9 +16,8 @@ from mpi4py import MPI
 from solver.errors import CaseError, DendriteError, from_os_error, one_line
 from solver.lifecycle import exit_alone
 
-__all__ = ["broadcast_errors", "end_together", "prepare_agreement", "release_agreement", "exit_code_of", "error_line",
-           "ERROR_GRACE_SECONDS", "RemoteError", "ProcessGroup", "check_groups", "group_label", "process_groups",
-           "share_work"]
+__all__ = ["broadcast_errors", "end_together", "exit_code_of", "error_line", "ERROR_GRACE_SECONDS", "RemoteError",
+           "ProcessGroup", "check_groups", "group_label", "process_groups", "share_work"]
 
 
 class RemoteError(DendriteError):
@@ -29,36 +28,6 @@ class RemoteError(DendriteError):
 #: has not arrived by then is stuck in a collective call the failing rank will never make
 #: (or is interrupted); the failing rank then ends the job alone (solver.lifecycle.exit_alone).
 ERROR_GRACE_SECONDS = 10.0
-
-
-_agreement: dict[tuple[int, str], MPI.Comm] = {}
-
-
-def prepare_agreement(comm: MPI.Comm) -> None:
-    """Give ``comm`` private communicators for the error agreements (collective).
-
-    :func:`broadcast_errors` and :func:`end_together` then agree on private duplicates of
-    ``comm``, one each, so their messages can never be matched with a data collective
-    (or with each other) that another rank is in when a rank fails alone: that rank then
-    waits its grace time and ends the job, instead of reading the other's data. Call it
-    where all ranks of ``comm`` are together (the command line's start, a group's split).
-    """
-    if comm.size > 1:
-        for purpose in ("block", "end"):
-            if (comm.py2f(), purpose) not in _agreement:
-                _agreement[(comm.py2f(), purpose)] = comm.Dup()
-
-
-def release_agreement(comm: MPI.Comm) -> None:
-    """Free what :func:`prepare_agreement` made for ``comm`` (collective)."""
-    for purpose in ("block", "end"):
-        dup = _agreement.pop((comm.py2f(), purpose), None)
-        if dup is not None:
-            dup.Free()
-
-
-def _agreeing(comm: MPI.Comm, purpose: str) -> MPI.Comm:
-    return _agreement.get((comm.py2f(), purpose), comm)
 
 
 def _as_reportable(exc: BaseException) -> BaseException:
@@ -99,11 +68,10 @@ def broadcast_errors(comm: MPI.Comm, grace: float | None = None):
         yield
     except BaseException as exc:  # KeyboardInterrupt included: nobody may wait forever
         error = _as_reportable(exc)
-    agree = _agreeing(comm, "block")
     if comm.size > 1:
         mine = np.array([1 if error is not None else 0], dtype=np.int32)
         anyone = np.zeros(1, dtype=np.int32)
-        request = agree.Iallreduce(mine, anyone, op=MPI.MAX)
+        request = comm.Iallreduce(mine, anyone, op=MPI.MAX)
         if error is None:
             request.Wait()
         elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
@@ -113,7 +81,7 @@ def broadcast_errors(comm: MPI.Comm, grace: float | None = None):
     elif error is None:
         return
     report = (str(error), getattr(error, "exit_code", 1)) if error else None
-    failed = [r for r in agree.allgather(report) if r is not None]
+    failed = [r for r in comm.allgather(report) if r is not None]
     if error is not None:
         raise error
     message, code = failed[0]  # the lowest failing rank's
@@ -144,17 +112,16 @@ def end_together(comm: MPI.Comm, error: BaseException | None, code: int, grace: 
         if line:
             print(line, file=sys.stderr)
         return code
-    agree = _agreeing(comm, "end")
     mine = np.array([1 if error is not None else 0], dtype=np.int32)
     anyone = np.zeros(1, dtype=np.int32)
-    request = agree.Iallreduce(mine, anyone, op=MPI.MAX)
+    request = comm.Iallreduce(mine, anyone, op=MPI.MAX)
     if error is None:
         request.Wait()
     elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
         exit_alone(line, code)
     if not anyone[0]:
         return code
-    reports = agree.allgather((line, code, isinstance(error, RemoteError)) if error is not None else None)
+    reports = comm.allgather((line, code, isinstance(error, RemoteError)) if error is not None else None)
     reports = [r for r in reports if r is not None]
     origin = next((r for r in reports if not r[2]), reports[0])
     if comm.rank == 0:
@@ -214,12 +181,10 @@ def process_groups(comm: MPI.Comm, groups: int) -> Iterator[ProcessGroup]:
         return
     index = comm.rank * groups // comm.size
     sub = comm.Split(index, key=comm.rank)
-    prepare_agreement(sub)
     try:
         yield ProcessGroup(index, groups, sub)
     finally:
         gc.collect()
-        release_agreement(sub)
         sub.Free()
 
 
