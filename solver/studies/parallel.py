@@ -80,11 +80,13 @@ def broadcast_errors(comm: MPI.Comm, grace: float | None = None):
             return
     elif error is None:
         return
-    report = (str(error), getattr(error, "exit_code", 1)) if error else None
+    # the same report as end_together's: a rank failing alone outside any block meets the
+    # others' next agreement, and they learn of its error there
+    report = (str(error), getattr(error, "exit_code", 1), isinstance(error, RemoteError)) if error else None
     failed = [r for r in comm.allgather(report) if r is not None]
     if error is not None:
         raise error
-    message, code = failed[0]  # the lowest failing rank's
+    message, code, _ = next((r for r in failed if not r[2]), failed[0])  # where the error arose
     remote = RemoteError(message)
     remote.exit_code = code
     raise remote
@@ -121,12 +123,13 @@ def end_together(comm: MPI.Comm, error: BaseException | None, code: int, grace: 
         exit_alone(line, code)
     if not anyone[0]:
         return code
-    reports = comm.allgather((line, code, isinstance(error, RemoteError)) if error is not None else None)
+    reports = comm.allgather((str(error), code, isinstance(error, RemoteError)) if error is not None else None)
     reports = [r for r in reports if r is not None]
-    origin = next((r for r in reports if not r[2]), reports[0])
+    message, origin_code, _ = next((r for r in reports if not r[2]), reports[0])
     if comm.rank == 0:
-        print(origin[0], file=sys.stderr)
-    return origin[1]
+        mine = error is not None and str(error) == message
+        print(line if mine else f"error: {one_line(message)}", file=sys.stderr)
+    return origin_code
 
 
 @dataclasses.dataclass(frozen=True)
