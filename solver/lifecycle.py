@@ -59,10 +59,11 @@ def raise_if_interrupted() -> None:
         raise KeyboardInterrupt
 
 
-def exit_alone(message: str, code: int) -> None:
-    """Print ``message`` (one line), remove this process's temporaries and exit now."""
+def exit_alone(message: str | None, code: int) -> None:
+    """Print ``message`` (one line; None: nothing), remove this process's temporaries and exit now."""
     try:
-        print(message, file=sys.stderr, flush=True)
+        if message:
+            print(message, file=sys.stderr, flush=True)
     finally:
         remove_temporaries()
         os._exit(code)

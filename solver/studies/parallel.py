@@ -120,7 +120,9 @@ def end_together(comm: MPI.Comm, error: BaseException | None, code: int, grace: 
     if error is None:
         request.Wait()
     elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
-        exit_alone(line, code)
+        # the others left: say it unless this is an echo (RemoteError) on a rank other than 0
+        # (rank 0 speaks for an origin that met it in an agreement and left without a word)
+        exit_alone(line if comm.rank == 0 or not isinstance(error, RemoteError) else None, code)
     if not anyone[0]:
         return code
     reports = comm.allgather((str(error), code, isinstance(error, RemoteError)) if error is not None else None)
