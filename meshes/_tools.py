@@ -186,6 +186,9 @@ def _polygon_area_3d(x: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------- random surfaces
+MAX_FIELD_POINTS = 2**22  # 4.2 M grid points (67 MB of complex FFT data, ~1 s): a correlation length >= box / 256 in 3D
+
+
 def gaussian_height_map(shape: tuple[int, ...], lengths: tuple[float, ...], rms: float, corr: float, seed: int):
     """Periodic Gaussian random field with a Gaussian spectrum, on a regular grid.
 
@@ -193,6 +196,11 @@ def gaussian_height_map(shape: tuple[int, ...], lengths: tuple[float, ...], rms:
     S(k) ~ exp(-|k|^2 l_c^2 / 4); synthesised by FFT (grid spacing lengths[i] / shape[i],
     periodic) and scaled so that the sampled RMS equals ``rms`` exactly; zero mean.
     """
+    points = int(np.prod(shape))
+    if points > MAX_FIELD_POINTS:
+        raise ValueError(f"a correlation length of {corr:.3g} m needs a random-field grid of {points:.3g} points "
+                         f"over {' x '.join(f'{L:.3g}' for L in lengths)} m; at most {MAX_FIELD_POINTS:.3g} "
+                         "(enlarge the correlation length or shrink the box)")
     rng = np.random.default_rng(seed)
     ks = np.meshgrid(
         *[2 * np.pi * np.fft.fftfreq(n, d=L / n) for n, L in zip(shape, lengths)], indexing="ij"

@@ -22,6 +22,7 @@ the file's SHA-256 is part of the parameters, so an edited file gives a new mesh
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,7 @@ from pydantic import Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register, slab
 from meshes._tools import min_field, threshold_field
+from solver.config.inputs import check_path_text, read_bytes, read_csv_numbers
 from solver.config.units import Quantity, to_si
 
 Length = Quantity("m")
@@ -37,22 +39,22 @@ _ROOT = Path(__file__).resolve().parents[1]
 
 
 def resolve(path: str) -> Path:
-    """The profile file: as given, else relative to the repository root."""
-    p = Path(path)
-    if p.is_file():
+    """The profile file: as given, else relative to the repository root.
+
+    Whatever exists under the name is returned (a FIFO or device too): the reader refuses
+    it with a message saying what it is, instead of "not found".
+    """
+    p = Path(check_path_text(path))
+    if os.path.lexists(p):
         return p
-    if not p.is_absolute() and (_ROOT / p).is_file():
+    if not p.is_absolute() and os.path.lexists(_ROOT / p):
         return _ROOT / p
     raise ValueError(f"profile file {path!r} not found (looked in the current directory and in {_ROOT})")
 
 
 def read_profile(path: Path, x_unit: str, y_unit: str) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of a two-column CSV in SI metres, sorted by x, x starting at 0."""
-    try:
-        data = np.genfromtxt(path, delimiter=",", comments="#", skip_header=0, dtype=float)
-    except Exception as exc:
-        raise ValueError(f"cannot read {path}: {exc}") from None
-    data = np.atleast_2d(data)
+    data = np.atleast_2d(read_csv_numbers(path))
     data = data[~np.isnan(data).any(axis=1)] if data.shape[1] >= 2 else data
     if data.ndim != 2 or data.shape[1] < 2 or len(data) < 4:
         raise ValueError(f"{path}: need at least 4 rows of two numeric columns x, y")
@@ -80,7 +82,7 @@ class Profile2D(GeometryParameters):
     def _hash(cls, data):
         if isinstance(data, dict):
             path = resolve(str(data.get("file", cls.model_fields["file"].default)))
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = hashlib.sha256(read_bytes(path)).hexdigest()
             given = data.get("file_sha256")
             if given is not None and given != digest:
                 raise ValueError(f"{path} has changed since the case was written (SHA-256 mismatch)")

@@ -78,6 +78,9 @@ class RandomProfile(_Strict):
 
     def _samples(self, width: float) -> np.ndarray:
         n = int(2 ** np.ceil(np.log2(max(256, 16 * width / self.correlation_length))))
+        if n > 2**22:  # 4 M samples (~1 s of FFT); the mesh could not resolve a finer profile anyway
+            raise ValueError(f"correlation_length {self.correlation_length:.3g} m is too small for a width of "
+                             f"{width:.3g} m (a grid of {n:.3g} points); keep it above width / 2.6e5")
         rng = np.random.default_rng(self.seed)
         k = 2 * np.pi * np.fft.rfftfreq(n, d=width / n)
         amplitude = np.exp(-(k * self.correlation_length) ** 2 / 8)  # sqrt of the PSD

@@ -28,10 +28,11 @@ from __future__ import annotations
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register, slab
 from meshes._tools import box_faces, gaussian_height_map, min_field, scale_and_name_box, threshold_field
+from solver.config.inputs import check_path_text, read_csv_numbers, read_png_gray
 from solver.config.units import Quantity, to_si
 
 Length = Quantity("m")
@@ -92,20 +93,19 @@ class ImageMap(_Strict):
     unit: str = Field("um", description="unit of the CSV values (ignored for PNG)")
     max_height: Length = Field(1e-6, gt=0, description="height of white (gray 1) in a PNG [m]")
 
+    @field_validator("file")
+    @classmethod
+    def _path(cls, v):
+        return check_path_text(v)
+
     def grid(self) -> np.ndarray:
         from meshes.profile_import import resolve
 
         path = resolve(self.file)
         if path.suffix.lower() == ".png":
-            import matplotlib.image
-
-            img = np.asarray(matplotlib.image.imread(str(path)), float)
-            gray = img[..., :3].mean(axis=-1) if img.ndim == 3 else img
-            if gray.max() > 1.0:
-                gray = gray / 255.0
-            grid = gray[::-1] * self.max_height  # image rows run top-down, y up
+            grid = read_png_gray(path)[::-1] * self.max_height  # image rows run top-down, y up
         else:
-            grid = np.atleast_2d(np.genfromtxt(path, delimiter=",", comments="#")) * to_si(f"1 {self.unit}", "m")
+            grid = np.atleast_2d(read_csv_numbers(path)) * to_si(f"1 {self.unit}", "m")
         if grid.ndim != 2 or min(grid.shape) < 2 or np.isnan(grid).any():
             raise ValueError(f"{path}: need a full 2D grid of numbers (at least 2 x 2)")
         return grid - grid.mean()

@@ -20,13 +20,26 @@ def _cmd_run(args) -> int:
     from mpi4py import MPI
 
     from solver.config.case import load_case
+    from solver.errors import one_line
     from solver.io.report import summary_text
     from solver.studies.run import run_case
 
     case = load_case(args.case)
     result = run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
-    if MPI.COMM_WORLD.rank == 0 and not args.quiet:
-        print(summary_text(result.summary))
+    if MPI.COMM_WORLD.rank == 0:
+        report = summary_text(result.summary)  # control characters from the case shown escaped
+        print(f"results: {one_line(result.folder)}" if args.quiet else "\n".join(map(one_line, report.splitlines())))
+    checks = result.summary.get("acceptance", {"passed": True})
+    if not checks["passed"]:  # solver.on_check_failure: mark_failed wrote the folder anyway
+        if MPI.COMM_WORLD.rank == 0:
+            print(f"error: {one_line(result.folder)} is marked failed: {one_line('; '.join(checks['failures']))}",
+                  file=sys.stderr)
+        return 3
+    stopped = (result.summary.get("risk") or {}).get("ccd_search_stopped")
+    if stopped:  # the folder holds everything else; the CCD asked for was not determined
+        if MPI.COMM_WORLD.rank == 0:
+            print(f"error: {one_line(result.folder)}: {one_line(result.summary['risk']['ccd_note'])}", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -57,6 +70,7 @@ def _cmd_validate(args) -> int:
     """Every check that needs no mesh (the case against its geometry's declaration included);
     imports neither DOLFINx nor PETSc."""
     from solver.config.case import load_case
+    from solver.errors import one_line
 
     case = load_case(args.case)
     if _launcher_rank() == 0:
@@ -65,8 +79,8 @@ def _cmd_validate(args) -> int:
         kinetics = f"{law}, i0 = {i0:.4g} A/m^2 from {source}" if i0 is not None else law
         decl = case.declaration
         shape = "" if decl is None else f" {decl.dimension}D" + (f", {len(decl.flaws.tips)} flaw(s)" if decl.flaws else "")
-        print(f"{args.case}: valid (geometry {case.model.geometry.type}{shape}, regions "
-              f"{', '.join(case.materials)}, kinetics {kinetics})")
+        print(one_line(f"{args.case}: valid (geometry {case.model.geometry.type}{shape}, regions "
+                       f"{', '.join(case.materials)}, kinetics {kinetics})"))
     return 0
 
 
@@ -133,17 +147,18 @@ def _cmd_sweep(args) -> int:
     from mpi4py import MPI
 
     from solver.config.case import load_case
+    from solver.errors import one_line
     from solver.studies.sweep import describe, parse_values, run_sweep
 
     case = load_case(args.case)
     values = parse_values(args.values) if args.values is not None else None
     rank0 = MPI.COMM_WORLD.rank == 0
     result = run_sweep(case, args.param, values, args.out, groups=args.groups,
-                       progress=None if args.quiet else lambda record: print(describe(record), flush=True))
+                       progress=None if args.quiet else lambda record: print(one_line(describe(record)), flush=True))
     if rank0:
         print(f"sweep: {len(result.records)} points, {len(result.failed)} failed; table: {result.folder / 'results.csv'}")
         for record in result.failed:
-            print(f"failed: {describe(record)}", file=sys.stderr)
+            print(f"failed: {one_line(describe(record))}", file=sys.stderr)
     return 3 if result.failed else 0
 
 
@@ -178,7 +193,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("case", help="case file (YAML)")
     r.add_argument("--out", help="result folder (default: outputs.directory/NAME-TIMESTAMP)")
     r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    r.add_argument("--quiet", action="store_true", help="print errors only (no progress, no report)")
+    r.add_argument("--quiet", action="store_true", help="print only where the results are (errors still shown)")
     r.set_defaults(func=_cmd_run)
     y = sub.add_parser("cycle", parents=[common], help="cycle a cell through the case's protocol (resumable; docs/cycling.md)")
     y.add_argument("case", help="case file (YAML) with a 'cycling:' section")
@@ -227,45 +242,61 @@ def _load_plugins(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":  # no MPI, no PETSc: answers at once
-        return _guarded(args, 0, 1)
+        return _guarded_validate(args)
     from mpi4py import MPI
 
-    return _guarded(args, MPI.COMM_WORLD.rank, MPI.COMM_WORLD.size)
+    return _guarded(args, MPI.COMM_WORLD)
 
 
-def _guarded(args, rank: int, size: int) -> int:
-    """Run the command; a user error becomes one line on stderr and its exit code."""
+def _guarded_validate(args) -> int:
+    """``validate``: no MPI is started; a user error is one line on stderr and its exit code."""
     from solver.errors import DendriteError
     from solver.io.progress import configure_logging
 
-    if size > 1:
-        # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
-        # collection at rank-dependent times can deadlock, so collect at run boundaries only
-        # (solver.studies.run.run_case calls gc.collect() on every rank).
-        gc.disable()
     configure_logging(quiet=getattr(args, "quiet", False))
     try:
         _load_plugins(args)
         return args.func(args)
     except DendriteError as exc:
-        if args.command == "validate":
-            if _launcher_rank() == 0:
-                print(f"error: {exc}", file=sys.stderr)
-            return exc.exit_code
-        from solver.studies.parallel import RemoteError
-
-        if rank == 0 or not isinstance(exc, RemoteError) and size == 1:
+        if _launcher_rank() == 0:
             print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        if rank == 0:
-            print("interrupted: no result folder was written", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not a user error
         if args.debug:
             raise
-        print(f"internal error on rank {rank}: {type(exc).__name__}: {exc} (rerun with --debug)", file=sys.stderr)
+        print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)", file=sys.stderr)
         return 1
+
+
+def _guarded(args, comm) -> int:
+    """Run the command on every rank; it ends together, with one line and one exit code
+    (:func:`solver.studies.parallel.end_together`), also when one rank fails alone."""
+    from solver.errors import DendriteError
+    from solver.io.progress import configure_logging
+    from solver.jit_cache import recover_jit_cache
+    from solver.lifecycle import interrupt_handlers
+    from solver.studies.parallel import end_together, exit_code_of
+
+    if comm.size > 1:
+        # PETSc objects freed by the cyclic garbage collector are destroyed collectively;
+        # collection at rank-dependent times can deadlock, so collect at run boundaries only
+        # (solver.studies.run.run_case and every sweep point call gc.collect() on every rank).
+        gc.disable()
+    configure_logging(quiet=getattr(args, "quiet", False))
+    error, code = None, 0
+    with interrupt_handlers(comm.rank, comm.size):
+        try:
+            _load_plugins(args)
+            if args.command in ("run", "cycle", "sweep", "compare", "calibrate"):  # the commands that compile forms
+                recover_jit_cache(comm)
+            code = args.func(args)
+        except (Exception, KeyboardInterrupt) as exc:
+            if args.debug and not isinstance(exc, (DendriteError, KeyboardInterrupt, OSError)):
+                raise
+            error, code = exc, exit_code_of(exc)
+        return end_together(comm, error, code)
 
 
 if __name__ == "__main__":

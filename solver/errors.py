@@ -52,3 +52,30 @@ class SettingError(CaseError):
         self.setting = one_line(setting)
         self.detail = one_line(message)
         super().__init__(setting, message)
+
+
+class OutputError(DendriteError):
+    """Results cannot be written: no permission, a read-only or full file system.
+
+    Exit code 2 when the user can fix the place (permissions, read-only), 3 when the
+    system ran out of room (full disk, quota) or failed (I/O error).
+    """
+
+    def __init__(self, message: str, exit_code: int = 2):
+        self.exit_code = exit_code
+        super().__init__(message)
+
+
+_OUT_OF_ROOM = {"ENOSPC", "EDQUOT", "EIO", "EFBIG"}
+
+
+def from_os_error(exc: OSError) -> OutputError:
+    """An :class:`OutputError` naming the path and the reason of an ``OSError``."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    path = exc.filename if exc.filename is not None else "output"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    hint = ("free some space or choose another folder (--out, outputs.directory)" if name in _OUT_OF_ROOM
+            else "choose a folder you can write to (--out, outputs.directory)")
+    return OutputError(f"{path}: cannot write: {reason}; {hint}", 3 if name in _OUT_OF_ROOM else 2)

@@ -219,9 +219,9 @@ def test_writer_failure_mid_run_leaves_no_folder(tmp_path, monkeypatch, capsys):
     import yaml
 
     case.write_text(yaml.safe_dump(raw))
-    assert main(["run", str(case), "--quiet"]) == 1
+    assert main(["run", str(case), "--quiet"]) == 3  # out of room: a run-time failure, not a bug (exit 1)
     err = capsys.readouterr().err
-    assert "No space left on device" in err and err.count("\n") == 1
+    assert "No space left on device" in err and err.count("\n") == 1 and err.startswith("error: ")
     assert visible(tmp_path / "results") == [] and hidden(tmp_path / "results") == []
 
 
@@ -230,9 +230,13 @@ def test_clean_keeps_finished_folders(tmp_path):
     finished.mkdir()
     stale = tmp_path / ".run-999999999-abc.partial"  # pid that cannot exist
     stale.mkdir()
-    old = tmp_path / ".run-x.old"
+    old = tmp_path / f".{finished.name}.old"  # an --overwrite that finished its renames
     old.mkdir()
+    orphan = tmp_path / ".run-x.old"  # killed between the renames: the only copy of run-x
+    orphan.mkdir()
+    (orphan / "summary.json").write_text("{}")
     mine = tmp_path / f".run-{os.getpid()}-abc.partial"  # a live writer
     mine.mkdir()
     assert clean(tmp_path) == [stale, old]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([finished.name, mine.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([finished.name, mine.name, "run-x"])
+    assert (tmp_path / "run-x" / "summary.json").exists()  # put back, not deleted

@@ -28,8 +28,8 @@ from solver.parameters import SI, ChoiceParameters
 from solver.physics.kinetics import FARADAY
 
 __all__ = ["FlawState", "RiskCriterion", "CriterionParameters", "risk_criteria", "make_criterion",
-           "check_criterion_kinetics", "porz_pressure",
-           "tip_samples", "critical_current_density", "SweepPoint"]
+           "check_criterion_kinetics", "porz_pressure", "tip_samples", "critical_current_density", "ccd_bracket",
+           "SweepPoint"]
 
 LI_MOLAR_VOLUME = 1.30e-5  # m^3/mol, Porz et al. 2017
 
@@ -225,6 +225,10 @@ def critical_current_density(
     Doubles from ``start`` until the ratio reaches 1 (or ``maximum`` is passed: returns
     None, no CCD in range), then bisects to relative width ``rtol``. Assumes the worst
     ratio grows with the current (true for every criterion here: |eta| grows with i).
+
+    A failed solve says nothing about the ratio, so it is never taken as safe or unsafe:
+    the search stops there and returns None; :func:`ccd_bracket` of the points then gives
+    what is known (the last safe current and the failed or first unsafe one).
     """
     points: list[SweepPoint] = []
 
@@ -238,6 +242,8 @@ def critical_current_density(
     lo, hi = 0.0, start
     while True:
         point = run(hi)
+        if point.failed is not None:
+            return None, points
         if point.worst_ratio >= 1.0:
             break
         lo = hi
@@ -247,8 +253,27 @@ def critical_current_density(
     while hi - lo > rtol * hi:
         mid = 0.5 * (lo + hi)
         point = run(mid)
+        if point.failed is not None:
+            return None, points
         if point.worst_ratio >= 1.0:
             hi = mid
         else:
             lo = mid
     return hi, points
+
+
+def ccd_bracket(points: list[SweepPoint]) -> dict | None:
+    """What a search stopped by a failed solve knows: None if no point failed.
+
+    ``safe``: the largest current density solved with ratio < 1 (0 if none) [A/m^2];
+    ``unsafe``: the smallest solved with ratio >= 1 (None if none) [A/m^2]; ``failed``: the
+    current density whose solve failed, and its error. The CCD is above ``safe`` and, when
+    ``unsafe`` is known, at most ``unsafe``.
+    """
+    failed = [p for p in points if p.failed is not None]
+    if not failed:
+        return None
+    solved = [p for p in points if p.failed is None]
+    safe = max((p.applied_current_density for p in solved if p.worst_ratio < 1.0), default=0.0)
+    unsafe = min((p.applied_current_density for p in solved if p.worst_ratio >= 1.0), default=None)
+    return {"safe": safe, "unsafe": unsafe, "failed": failed[0].applied_current_density, "error": failed[0].failed}

@@ -28,8 +28,11 @@ from solver import plugins
 from solver.analysis.risk import risk_criteria
 from solver.config import checks
 from solver.config.choices import DISCRIMINATORS, choice_model, choice_union
-from solver.errors import CaseError
+from solver.errors import CaseError, one_line
 from solver.io.outputs import DEFAULT_OUTPUTS, output_names
+from solver.analysis.acceptance import DEFAULT_CHARGE_BALANCE_TOLERANCE
+from solver.config.feasibility import check_feasible
+from solver.config.inputs import InputFileError, check_directory_path, read_text
 from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
@@ -37,7 +40,7 @@ from solver.config.temperature import check_temperature, temperature_rules
 from solver.analysis.risk import check_criterion_kinetics
 from solver.config.cycling import Cycling
 
-__all__ = ["Case", "case_model", "load_case", "parse_case", "with_value", "MAX_CASE_BYTES"]
+__all__ = ["Case", "case_model", "load_case", "read_case_mapping", "parse_case", "with_value", "MAX_CASE_BYTES"]
 
 MAX_CASE_BYTES = 1_000_000  # a case is a few kB; anything larger is a mistake or an attack
 MAX_CASE_NODES = 100_000  # values after expanding YAML aliases (a "billion laughs" file stops here)
@@ -112,6 +115,12 @@ class Solver(_Section):
             raise ValueError(f"{bad[0]!r} is not a PETSc option name: letters, digits and '_', "
                              "without the leading '-' and the prefix dendrite_conduction_")
         return options
+    charge_balance_tolerance: float = Field(
+        DEFAULT_CHARGE_BALANCE_TOLERANCE, gt=0, lt=1,
+        description="largest accepted |I_interface - I_applied| / |I_applied| of a solution [-]")
+    on_check_failure: Literal["error", "mark_failed"] = Field(
+        "error", description="a solution failing its checks: error (exit 3, no result) or mark_failed "
+        "(result folder written with acceptance.passed false, exit 3)")
 
 
 class Outputs(_Section):
@@ -154,6 +163,11 @@ class Outputs(_Section):
 
             return Path(platformdirs.user_cache_dir("dendrite")) / "meshes"
         return Path(self.mesh_cache)
+
+    @field_validator("directory", "mesh_cache")
+    @classmethod
+    def _folder(cls, v):
+        return v if v is None else check_directory_path(v)
 
 
 class Mechanics(_Section):
@@ -579,6 +593,7 @@ def parse_case(raw: Any, name: str = "case") -> Case:
     mats = {region: material(spec, f"materials.{region}") for region, spec in model.materials.items()}
     grain_boundary = _grain_boundary_material(model.grain_boundaries)
     _check_mesh_budget(model.mesh, geometry)
+    check_feasible(geometry, model.mesh)
     case = Case(raw, model, geometry, mats, model.name or _safe_name(name), grain_boundary)
     if _is_fracture_case(model):
         return case
@@ -681,25 +696,20 @@ def _check_mesh_budget(settings: MeshSettings, geometry: GeometryParameters) -> 
                             f"{extent:.3g} m across (over {MAX_CELLS_PER_LENGTH:.0e} elements along it)")
 
 
-def load_case(path: str | Path) -> Case:
-    """Read and validate a YAML case file (safe loader, size-limited, duplicate keys rejected).
+def read_case_mapping(path: str | Path) -> tuple[Any, str]:
+    """(parsed YAML, text) of a case or comparison file, through the hardened reader.
 
-    Every problem becomes one :class:`CaseError`; errors about the file as a whole are
-    keyed by its path.
+    Regular files only, at most ``MAX_CASE_BYTES``, UTF-8, safe loader, duplicate keys,
+    deep nesting and unreadable scalars rejected; every problem is one :class:`CaseError`
+    keyed by the file's path.
     """
-    path = Path(path)
-    where = str(path)
+    where = one_line(str(path))
     try:
-        size = path.stat().st_size
-        if size > MAX_CASE_BYTES:
-            raise CaseError(where, f"{size} bytes; a case file is limited to {MAX_CASE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseError(where, f"cannot read the case file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CaseError(where, "not UTF-8 text") from None
+        text = read_text(path, MAX_CASE_BYTES)
+    except InputFileError as exc:
+        raise CaseError(where, exc.reason) from None
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+        return yaml.load(text, Loader=_UniqueKeyLoader), text
     except CaseError:
         raise
     except yaml.YAMLError as exc:
@@ -711,6 +721,16 @@ def load_case(path: str | Path) -> Case:
         raise CaseError(where, "nests too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a 5000-digit integer
         raise CaseError(where, f"unreadable value: {str(exc).splitlines()[0][:100]}") from None
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a YAML case file (:func:`read_case_mapping`, then :func:`parse_case`).
+
+    Every problem becomes one :class:`CaseError`; errors about the file as a whole are
+    keyed by its path.
+    """
+    path = Path(path)
+    raw, text = read_case_mapping(path)
     case = parse_case(raw, name=path.stem)
     case.source_text = text
     return case

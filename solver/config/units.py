@@ -27,10 +27,12 @@ __all__ = ["to_si", "Quantity", "ureg", "format_si", "PLAUSIBLE", "SIUnit"]
 # cuts building the registry from ~0.25 s to ~0.03 s at every start (`dendrite validate`).
 ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=":auto:")
 
-_NUMBER = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*(.*?)\s*$")
+_NUMBER = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*(.*?)\s*$", re.ASCII)
 # Unit text: names, prefixes, products, quotients and small exponents (m^0.5, cm^-2).
 _UNIT = re.compile(r"[A-Za-zµμΩ°][A-Za-zµμΩ°_ */^().·0-9-]{0,39}")
-_LONG_DIGITS = re.compile(r"\d{3,}")
+_TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-zµμΩ°_]+)|(?P<number>[+-]?[0-9]{1,2}(?:\.[0-9]{1,3})?)|(?P<op>\*\*|[*/^()·]))")
+MAX_EXPONENT = 12  # m^-2, m^0.5, s^3: a larger power of a unit is a mistake or an attack
+MAX_UNIT_TOKENS = 40
 
 #: (smallest non-zero, largest) magnitude accepted in an SI unit; others: |x| <= 1e30.
 PLAUSIBLE = {
@@ -50,9 +52,76 @@ def _si_unit(unit: str) -> pint.Unit:
 
 @lru_cache(maxsize=256)
 def _parse_unit(text: str) -> pint.Unit:
-    if not _UNIT.fullmatch(text) or _LONG_DIGITS.search(text):
+    """A unit from text, built from unit names and small exponents only.
+
+    Grammar: ``product := factor (('*' | '/' | '·' | ' ') factor)*``, ``factor := atom
+    (('^' | '**') exponent)?``, ``atom := NAME | '(' product ')'``; ``exponent`` is a
+    number of at most two digits (and three decimals) with |exponent| <= ``MAX_EXPONENT``.
+    Nothing is evaluated (pint's own parser evaluates arithmetic, so ``m**99**99`` would
+    never finish), and the work is linear in the at most 40 characters.
+    """
+    if not _UNIT.fullmatch(text):
         raise ValueError
-    return ureg.parse_units(text)
+    tokens = _tokens(text)
+    unit, pos = _product(tokens, 0, depth=0)
+    if pos != len(tokens):
+        raise ValueError
+    return unit
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].isspace():
+            break
+        m = _TOKEN.match(text, pos)
+        if not m:
+            raise ValueError
+        kind = m.lastgroup
+        tokens.append((kind, m.group(kind)))
+        pos = m.end()
+        if len(tokens) > MAX_UNIT_TOKENS:
+            raise ValueError
+    return tokens
+
+
+def _product(tokens, pos, depth):
+    if depth > 3:
+        raise ValueError
+    unit, pos = _factor(tokens, pos, depth)
+    while pos < len(tokens) and tokens[pos] != ("op", ")"):
+        kind, value = tokens[pos]
+        divide = kind == "op" and value == "/"
+        if kind == "op" and value in "*/·":
+            pos += 1
+        elif kind != "name" and tokens[pos] != ("op", "("):  # juxtaposition: 'A m^-2'
+            raise ValueError
+        other, pos = _factor(tokens, pos, depth)
+        unit = unit / other if divide else unit * other
+    return unit, pos
+
+
+def _factor(tokens, pos, depth):
+    if pos >= len(tokens):
+        raise ValueError
+    kind, value = tokens[pos]
+    if kind == "name":
+        unit, pos = ureg.Unit(value), pos + 1  # a single name: looked up, nothing evaluated
+    elif (kind, value) == ("op", "("):
+        unit, pos = _product(tokens, pos + 1, depth + 1)
+        if pos >= len(tokens) or tokens[pos] != ("op", ")"):
+            raise ValueError
+        pos += 1
+    else:
+        raise ValueError
+    if pos < len(tokens) and tokens[pos] in (("op", "^"), ("op", "**")):
+        if pos + 1 >= len(tokens) or tokens[pos + 1][0] != "number":
+            raise ValueError
+        exponent = float(tokens[pos + 1][1])
+        if abs(exponent) > MAX_EXPONENT:
+            raise ValueError
+        unit, pos = unit ** (int(exponent) if exponent.is_integer() else exponent), pos + 2
+    return unit, pos
 
 
 def _from_text(value: str, unit: str) -> float:

@@ -30,6 +30,7 @@ import gmsh
 
 import meshes
 from meshes import GeometryParameters, MeshSettings
+from solver.lifecycle import forget_temporary, register_temporary
 from solver.errors import GeometryError
 from solver.studies.parallel import broadcast_errors
 
@@ -190,6 +191,7 @@ def _convert(comm: MPI.Comm, verbose: bool, fill_model, keep: Path | None) -> Ta
             if parent is not None:
                 parent.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".mesh-", dir=parent))
+            register_temporary(tmp)  # removed if the process is interrupted under MPI
             gmsh.initialize(interruptible=False)
             gmsh.option.setNumber("General.Terminal", 1 if verbose else 0)
             try:
@@ -222,6 +224,7 @@ def _convert(comm: MPI.Comm, verbose: bool, fill_model, keep: Path | None) -> Ta
                     shutil.rmtree(tmp, ignore_errors=True)
             else:
                 shutil.rmtree(tmp, ignore_errors=True)
+            forget_temporary(tmp)
     import_seconds = time.perf_counter() - t0
     msh = data.mesh
     tdim = msh.topology.dim

@@ -70,6 +70,16 @@ def plot_cell_field(grid, name: str, path: Path, title: str, log_scale: bool = F
     plotter.close()
 
 
+def _hist_range(values) -> tuple[float, float]:
+    """The histogram range of ``values``, widened around a constant (a flat interface has
+    one value, and 60 bins cannot split a zero-width range)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if hi - lo <= 1e-9 * max(abs(lo), abs(hi)):
+        pad = max(1e-3 * abs(hi), 1e-12)
+        lo, hi = lo - pad, hi + pad
+    return lo, hi
+
+
 def plot_interface(samples: dict, path: Path, title: str) -> None:
     """Interface current density and overpotential along x (2D) or as a histogram (3D)."""
     import matplotlib
@@ -92,9 +102,9 @@ def plot_interface(samples: dict, path: Path, title: str) -> None:
         axes[1].set_xlabel("x [um]")
     else:
         w = samples["area"]
-        axes[0].hist(i * 0.1, bins=60, weights=w, color="C0")
+        axes[0].hist(i * 0.1, bins=60, range=_hist_range(i * 0.1), weights=w, color="C0")
         axes[0].set_xlabel("current density into anode [mA/cm$^2$] (area-weighted)")
-        axes[1].hist(eta * 1e3, bins=60, weights=w, color="C1")
+        axes[1].hist(eta * 1e3, bins=60, range=_hist_range(eta * 1e3), weights=w, color="C1")
         axes[1].set_xlabel("overpotential [mV] (area-weighted)")
     axes[0].set_title(title)
     for ax in axes:

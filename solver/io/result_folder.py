@@ -26,13 +26,27 @@ import numpy as np
 from mpi4py import MPI
 
 from solver.errors import CaseError, DendriteError
+from solver.lifecycle import forget_temporary, register_temporary
 from solver.studies.parallel import broadcast_errors
 
 __all__ = ["run_folder", "software_versions", "write_json", "write_checksums", "verify_checksums", "clean"]
 
 
-def software_versions() -> dict:
-    """Versions of the software that produced a result (and the git commit if known)."""
+_versions_cache: dict = {}
+
+
+def software_versions(comm: MPI.Comm = MPI.COMM_WORLD) -> dict:
+    """Versions of the software that produced a result (and the git commit if known).
+
+    Computed once per process, on rank 0 of ``comm`` (no ``git`` fork on every rank), and
+    broadcast (collective).
+    """
+    if "versions" not in _versions_cache:
+        _versions_cache["versions"] = comm.bcast(_collect_versions() if comm.rank == 0 else None, root=0)
+    return dict(_versions_cache["versions"])
+
+
+def _collect_versions() -> dict:
     out = {"python": platform.python_version(), "platform": platform.platform()}
     for dist in ("dendrite", "fenics-dolfinx", "dolfinx-solver-real", "fenics-basix", "fenics-ffcx",
                  "fenics-ufl", "gmsh", "numpy", "petsc4py", "mpi4py", "pyvista", "pydantic", "pint", "meshio"):
@@ -100,9 +114,36 @@ def _claim(tmp: Path, parent: Path, name: str) -> Path:
     raise DendriteError(f"more than 10000 result folders named {base}-N")
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def _place(tmp: Path, final: Path, overwrite: bool) -> None:
-    """Rename ``tmp`` to the folder ``--out`` named (swapping out the old one with overwrite)."""
+    """Rename ``tmp`` to the folder ``--out`` named (swapping out the old one with overwrite).
+
+    With overwrite the new and old folders are exchanged in one atomic step, so a kill at
+    any moment leaves ``final`` complete (old or new); the old one is then deleted. Where
+    the exchange is not available, the old folder is moved to ``.NAME.old`` first, and
+    :func:`clean` puts it back if a kill came before the new one was in place.
+    """
     if overwrite and final.exists():
+        if _exchange(tmp, final):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         trash = final.with_name(f".{final.name}.old")
         os.replace(final, trash)
         os.replace(tmp, final)
@@ -134,6 +175,10 @@ def clean(parent: str | Path) -> list[Path]:
     """
     removed = []
     parent = Path(parent)
+    for old in sorted(parent.glob(".*.old")):  # an --overwrite killed between its two renames
+        original = old.with_name(old.name[1:-len(".old")])
+        if not original.exists():
+            os.rename(old, original)
     for path in sorted(parent.glob(".*.partial")) + sorted(parent.glob(".*.old")):
         pid = re.search(r"-(\d+)-[^-]*\.partial$", path.name)
         if pid and _pid_alive(int(pid.group(1))):
@@ -165,6 +210,7 @@ def run_folder(name: str, parent: str | Path = "results", out: str | Path | None
                 final = None
             parent_dir.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=f".{name}-{os.getpid()}-", suffix=".partial", dir=parent_dir))
+            register_temporary(tmp)
             info = (str(tmp), str(final) if final else None)
         else:
             info = None
@@ -186,6 +232,8 @@ def run_folder(name: str, parent: str | Path = "results", out: str | Path | None
         if comm.rank == 0:
             shutil.rmtree(tmp_s, ignore_errors=True)
         raise
+    finally:
+        forget_temporary(tmp_s)
 
 
 class _Folder(type(Path())):

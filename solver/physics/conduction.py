@@ -49,6 +49,7 @@ import dolfinx.fem.petsc
 from dolfinx import fem
 
 from solver.errors import SettingError, SolverError
+from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import TaggedMesh, restrict
 from solver.physics.boundary_conditions import counter_condition, interface_condition
 from solver.physics.conduction_schemes import make_scheme
@@ -338,9 +339,12 @@ class ConductionProblem(PetscResources):
                 self.problem.solve()
             failed = False
         except PETSc.Error:  # e.g. a factorisation of a matrix with inf/nan entries (exp overflow)
+            raise_if_interrupted()  # Ctrl-C inside a callback reaches here as a PETSc error
             failed = True
         history = [float(r) for r in snes.getConvergenceHistory()[0]]
-        ok = not failed and snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
+        # a linear solve that stopped short (KSP diverged) must not pass as a converged step
+        linear_ok = snes.getKSP().getConvergedReason() >= 0
+        ok = not failed and linear_ok and snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
         ok = self.comm.allreduce(bool(ok), MPI.LAND)
         return ok, history
 
@@ -373,6 +377,7 @@ class ConductionProblem(PetscResources):
             solve_seconds=time.perf_counter() - t0,
             compile_seconds=self.compile_seconds,
             final_residual=log[-1][1][-1] if log[-1][1] else None,
+            converged=True,  # every path that gets here converged; a failure raised SolverError
         )
         return self._snapshot(target, info)
 

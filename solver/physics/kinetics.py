@@ -27,8 +27,9 @@ from typing import Annotated, ClassVar
 import numpy as np
 from pydantic import Field
 
-from solver.errors import CaseError
+from solver.errors import CaseError, SolverError
 from solver.parameters import SI, ChoiceParameters
+from solver.physics.scalar_root import increasing_root
 
 __all__ = ["FARADAY", "GAS_CONSTANT", "KineticsLaw", "KineticsParameters", "ChargeTransferParameters",
            "FilmResistance", "kinetics_laws", "make_kinetics", "kinetics_from_parameters"]
@@ -124,15 +125,17 @@ class KineticsLaw:
         raise NotImplementedError
 
     def overpotential(self, current_density: float) -> float:
-        """Inverse of the law for a uniform current density [V] (Newton on a scalar)."""
-        eta = current_density * self.charge_transfer_resistance
-        for _ in range(200):
-            r = float(self.current_density(eta)) - current_density
-            step = r / float(self.d_current_density(eta))
-            eta -= np.clip(step, -0.05, 0.05)
-            if abs(step) < 1e-15 + 1e-12 * abs(eta):
-                return eta
-        raise ArithmeticError("no overpotential found for this current density")
+        """Inverse of the law for a uniform current density [V]: the root of i(eta) = j.
+
+        i(eta) increases with eta for every law, so the root is bracketed from eta = 0 and
+        bisected (:func:`solver.physics.scalar_root.increasing_root`): no starting guess
+        that could overflow an exponential, at any current or exchange current density.
+        """
+        try:
+            return increasing_root(lambda eta: self.current_density(eta) - current_density)
+        except ArithmeticError:
+            raise SolverError(f"the {self.name} law gives no overpotential within 100 V for a uniform current "
+                              f"density of {current_density:.4g} A/m^2") from None
 
 
 class ButlerVolmer(KineticsLaw):

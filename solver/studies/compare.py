@@ -58,9 +58,9 @@ class Study(BaseModel):
 def load_study(path: Path) -> tuple[Study, list[Case]]:
     from pydantic import ValidationError
 
-    from solver.config.case import _one_line
+    from solver.config.case import read_case_mapping, _one_line
 
-    raw = yaml.safe_load(Path(path).read_text())
+    raw, _ = read_case_mapping(path)
     if not isinstance(raw, dict) or "comparison" not in raw:
         raise CaseError("comparison", f"{path}: a comparison file has one section 'comparison' with 'cases'")
     try:

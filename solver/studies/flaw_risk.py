@@ -28,7 +28,9 @@ from solver.config.adapter import FRACTURE_KEYS, MECHANICS_KEYS, case_keys
 from solver.config.case import Case
 from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
+from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import TaggedMesh
+from solver.analysis.acceptance import acceptance
 from solver.analysis.metrics import conduction_metrics
 from solver.analysis.risk import FlawState, SweepPoint, critical_current_density, make_criterion, porz_pressure, tip_samples
 
@@ -255,8 +257,12 @@ class FlawRiskAnalysis:
         try:
             fields = self.problem.solve(load=self.sign * applied_current_density)
         except SolverError as exc:
+            raise_if_interrupted()  # a Ctrl-C is not a failed solve
             return SweepPoint(applied_current_density, float("nan"), None, [], failed=str(exc))
         metrics, _, samples = conduction_metrics(fields)
+        checks = acceptance(metrics, fields.solver_info, self.case.model.solver.charge_balance_tolerance)
+        if not checks["passed"]:
+            return SweepPoint(applied_current_density, float("nan"), None, [], failed="; ".join(checks["failures"]))
         states = []
         if fields.tagged.mesh.comm.rank == 0:
             if self.flaws:

@@ -6,42 +6,132 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import sys
+import time
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 from mpi4py import MPI
 
-from solver.errors import CaseError, DendriteError
+from solver.errors import CaseError, DendriteError, from_os_error, one_line
+from solver.lifecycle import exit_alone
 
-__all__ = ["broadcast_errors", "RemoteError", "ProcessGroup", "check_groups", "group_label", "process_groups",
-           "share_work"]
+__all__ = ["broadcast_errors", "end_together", "exit_code_of", "error_line", "ERROR_GRACE_SECONDS", "RemoteError",
+           "ProcessGroup", "check_groups", "group_label", "process_groups", "share_work"]
 
 
 class RemoteError(DendriteError):
     """Raised on the ranks that did not fail, carrying the failing rank's message."""
 
 
+#: Seconds a failing rank waits for the others to reach the end of the block. A rank that
+#: has not arrived by then is stuck in a collective call the failing rank will never make
+#: (or is interrupted); the failing rank then ends the job alone (solver.lifecycle.exit_alone).
+ERROR_GRACE_SECONDS = 10.0
+
+
+def _as_reportable(exc: BaseException) -> BaseException:
+    """An ``OSError`` (full disk, no permission) as the keyed :class:`OutputError`; others as they are."""
+    return from_os_error(exc) if isinstance(exc, OSError) else exc
+
+
+def _arrived(request: MPI.Request, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not request.Test():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def error_line(exc: BaseException, rank: int) -> str:
+    """The one line a failing rank prints (a user error, or an internal error naming the rank)."""
+    if isinstance(exc, DendriteError):
+        return f"error: {exc}"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted: no result folder was written"
+    return f"internal error on rank {rank}: {type(exc).__name__}: {one_line(exc)} (rerun with --debug)"
+
+
 @contextlib.contextmanager
-def broadcast_errors(comm: MPI.Comm):
+def broadcast_errors(comm: MPI.Comm, grace: float | None = None):
     """Run the body on every rank; if any rank raised, raise on all (no deadlock).
 
     The failing rank re-raises its own exception; the others raise :class:`RemoteError`
     (same message, same exit code), so the CLI can print the message once, on rank 0.
+    The ranks first agree on whether anyone failed (a non-blocking reduction); a failing
+    rank that waits more than ``grace`` seconds (default ``ERROR_GRACE_SECONDS``) for
+    the others prints its line and ends the job, since they are stuck elsewhere.
     """
     error = None
     try:
         yield
     except BaseException as exc:  # KeyboardInterrupt included: nobody may wait forever
-        error = exc
-    report = (str(error), getattr(error, "exit_code", 1)) if error else None
-    failed = [r for r in comm.allgather(report) if r is not None]
-    if not failed:
+        error = _as_reportable(exc)
+    if comm.size > 1:
+        mine = np.array([1 if error is not None else 0], dtype=np.int32)
+        anyone = np.zeros(1, dtype=np.int32)
+        request = comm.Iallreduce(mine, anyone, op=MPI.MAX)
+        if error is None:
+            request.Wait()
+        elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
+            exit_alone(error_line(error, MPI.COMM_WORLD.rank), getattr(error, "exit_code", 1))
+        if not anyone[0]:
+            return
+    elif error is None:
         return
+    # the same report as end_together's: a rank failing alone outside any block meets the
+    # others' next agreement, and they learn of its error there
+    report = (str(error), getattr(error, "exit_code", 1), isinstance(error, RemoteError)) if error else None
+    failed = [r for r in comm.allgather(report) if r is not None]
     if error is not None:
         raise error
-    message, code = failed[0]  # the lowest failing rank's
+    message, code, _ = next((r for r in failed if not r[2]), failed[0])  # where the error arose
     remote = RemoteError(message)
     remote.exit_code = code
     raise remote
+
+
+def exit_code_of(exc: BaseException) -> int:
+    """The command line's exit code for ``exc`` (130: interrupted; 1: a bug)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return 130
+    return getattr(_as_reportable(exc), "exit_code", 1)
+
+
+def end_together(comm: MPI.Comm, error: BaseException | None, code: int, grace: float | None = None) -> int:
+    """End a command on every rank with one line and one exit code (the command line's last step).
+
+    Every rank calls this with its own outcome. When all ranks arrive, the line of the
+    rank where the error arose (not a :class:`RemoteError` echo) is printed once, by rank
+    0, and every rank returns its code. A failing rank whose partners do not arrive within
+    ``grace`` seconds (an error raised on that rank only, the others stuck in a collective
+    call) prints its own line and ends the job (:func:`solver.lifecycle.exit_alone`).
+    """
+    error = _as_reportable(error) if error is not None else None
+    line = error_line(error, MPI.COMM_WORLD.rank) if error is not None else None
+    if comm.size == 1:
+        if line:
+            print(line, file=sys.stderr)
+        return code
+    mine = np.array([1 if error is not None else 0], dtype=np.int32)
+    anyone = np.zeros(1, dtype=np.int32)
+    request = comm.Iallreduce(mine, anyone, op=MPI.MAX)
+    if error is None:
+        request.Wait()
+    elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
+        # the others left: say it unless this is an echo (RemoteError) on a rank other than 0
+        # (rank 0 speaks for an origin that met it in an agreement and left without a word)
+        exit_alone(line if comm.rank == 0 or not isinstance(error, RemoteError) else None, code)
+    if not anyone[0]:
+        return code
+    reports = comm.allgather((str(error), code, isinstance(error, RemoteError)) if error is not None else None)
+    reports = [r for r in reports if r is not None]
+    message, origin_code, _ = next((r for r in reports if not r[2]), reports[0])
+    if comm.rank == 0:
+        mine = error is not None and str(error) == message
+        print(line if mine else f"error: {one_line(message)}", file=sys.stderr)
+    return origin_code
 
 
 @dataclasses.dataclass(frozen=True)

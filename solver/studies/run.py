@@ -35,6 +35,8 @@ from solver.io.exports import FIELD_UNITS
 from solver.io.outputs import OutputContext, get_output
 from solver.io.progress import Stages, quiet_logs
 from solver.io.report import summary_text
+from solver.analysis.acceptance import acceptance, require_accepted
+from solver.analysis.risk import ccd_bracket
 from solver.io.result_folder import run_folder, software_versions, write_json
 from solver.materials.library import references_for
 from solver.physics.conduction import ConductionFields
@@ -87,6 +89,9 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
     if bad:
         raise SolverError(f"non-finite values in {', '.join(bad)}: the solution is not usable "
                           "(check the conductivities, the mesh and the applied load)")
+    checks = acceptance(metrics, fields.solver_info, case.model.solver.charge_balance_tolerance)
+    if case.model.solver.on_check_failure == "error":
+        require_accepted(checks)
     if case.model.outputs.effective_conductivity:
         with stages.stage("effective conductivity", timings, "homogenisation_s"):
             metrics.update(compute_stage("homogenisation", _homogenisation(case, problem.tagged, tagged.gdim)))
@@ -103,6 +108,7 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
         with stages.stage("electrons in the electrolyte", timings, "electronic_s"):
             electronic = electronic_summary(case, tagged, risk)
     summary = _summary(case, tagged, fields, metrics, risk, timings, comm)
+    summary["acceptance"] = checks
     if electronic:
         summary["electronic"] = electronic
     elif notes := _unmodelled_electrons(case):
@@ -134,7 +140,7 @@ def _run_fracture(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool)
         "case": case.name, "description": case.model.description, "dimension": tagged.gdim,
         "metrics": metrics, "metric_units": metric_units(metrics, tagged.gdim), "fracture": result.summary(),
         "mesh": dict(tagged.statistics, regions=tagged.regions, boundaries=tagged.boundaries),
-        "timings": timings, "seeds": _seeds(case.raw.get("geometry", {})), "versions": software_versions(),
+        "timings": timings, "seeds": _seeds(case.raw.get("geometry", {})), "versions": software_versions(comm),
         "mpi_ranks": comm.size, "references": references_for(case.materials),
     }
     folder = None
@@ -187,7 +193,7 @@ def _summary(case: Case, tagged, fields: ConductionFields, metrics: dict, risk: 
         "solver": fields.solver_info,
         "timings": timings,
         "seeds": _seeds(case.raw.get("geometry", {})),
-        "versions": software_versions(),
+        "versions": software_versions(comm),
         "mpi_ranks": comm.size,
         "outputs": case.model.outputs.selected(),
         "references": references_for(case.materials),
@@ -248,13 +254,25 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm) -
         "ccd_note": ("not searched: risk.ccd is false" if not case.model.risk.ccd else
                      "no flaw: no stress concentrator, no fracture-driven CCD" if not analysis.flaws
                      and analysis.criterion.needs_mechanics else
-                     None if ccd is not None else f"criterion not reached below {case.model.risk.ccd_maximum} A/m^2"),
+                     None if ccd is not None else _stopped_note(points) or
+                     f"criterion not reached below {case.model.risk.ccd_maximum} A/m^2"),
+        "ccd_search_stopped": ccd_bracket(points),  # None, or the bracket left by a failed solve [A/m^2]
         "sweep": [point_record(p) for p in points],
         "sweep_points": points,
         "flaw_population": analysis.population_ccd(at_applied),
         "units": {"threshold": "Pa m^0.5 | V | A/m^2 (by criterion)", "ccd": "A/m^2",
                   "pressure": "Pa", "stress_intensity": "Pa m^0.5", "overpotential": "V"},
     }
+
+
+def _stopped_note(points) -> str | None:
+    """The CCD note of a search stopped by a failed solve (None if none failed)."""
+    b = ccd_bracket(points)
+    if b is None:
+        return None
+    upper = f" and at most {b['unsafe']:.4g}" if b["unsafe"] is not None else ""
+    return (f"search stopped: the solve failed at {b['failed']:.4g} A/m^2; the CCD is above {b['safe']:.4g}"
+            f"{upper} A/m^2 (not determined)")
 
 
 def _seeds(geometry: dict, prefix: str = "geometry") -> dict:

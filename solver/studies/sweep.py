@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gc
 import hashlib
 import io
 import json
@@ -32,7 +33,9 @@ from solver.analysis.registry import metric_units, metrics
 from solver.config.adapter import build_case_mesh, conduction_problem
 from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
+from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import mesh_key
+from solver.analysis.acceptance import acceptance, require_accepted
 from solver.io.result_folder import software_versions, write_json
 from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 
@@ -222,6 +225,8 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
         extra = electronic_summary(case, state["tagged"])
         metrics.update({f"electronic.{k}": v for k, v in extra.items()
                         if isinstance(v, (int, float)) and not isinstance(v, bool)})
+    require_accepted(acceptance(metrics, fields.solver_info, case.model.solver.charge_balance_tolerance),
+                     f"the solution at {point.value!r}")
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
 
 
@@ -253,7 +258,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
     folder = Path(out) if out else Path(case.model.outputs.directory) / f"sweep-{case.name}"
     fingerprint = _fingerprint(case, parameter, [p.value for p in points])
     header = {"case": case.name, "parameter": parameter, "values": [str(p.value) for p in points],
-              "versions": software_versions(), "mpi_ranks": comm.size, "process_groups": groups}
+              "versions": software_versions(comm), "mpi_ranks": comm.size, "process_groups": groups}
     done = None
     with broadcast_errors(comm):
         if comm.rank == 0:
@@ -274,6 +279,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
             try:
                 record.update(status="ok", **_solve_point(point, state, group.comm))
             except DendriteError as exc:
+                raise_if_interrupted()  # Ctrl-C inside a solver callback surfaces as a solver failure
                 record.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=exc.exit_code)
             record["seconds"] = time.perf_counter() - t0
             records.append(record)
@@ -286,6 +292,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
                     _write_atomic(folder / "results.csv", _csv(_finished_on_disk(folder, on_disk)))
                     if progress:
                         progress(record)
+            gc.collect()  # every rank of the group, between points (the collector is off under MPI)
         _hold_problem(state)
         counts = (state["meshes_built"], state["problems_built"])
         mine = (records, counts) if group.leader else None

@@ -1,0 +1,102 @@
+"""The hostile corpus (tests/fuzz/corpus.py): every entry refused with exit 2 and one keyed line.
+
+Entries run through the command line (``validate``, or ``compare`` for comparison files)
+in a worker subprocess (tests/fuzz/runner.py): each entry is bounded by an alarm, the
+worker by a subprocess timeout, so a hang is a failure naming its entry, never a stuck
+test run. The default run takes every special-file, input-file, geometry, path and
+comparison entry and a fixed sample of the others; the full corpus is marked slow. The
+special files are also validated one by one in their own ``python -m solver`` process
+(a FIFO or device can block a process where no alarm reaches).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fuzz.corpus import build_corpus
+from tests.fuzz.runner import CASE_SECONDS, verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+ALWAYS = ("file/", "input/", "geometry/", "path/", "comparison/")
+SAMPLE_EVERY = 40  # of the ~2800 value/yaml/section entries: ~70 in the default run
+ENV = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+
+
+def _run_batch(entries, folder: Path, timeout: float) -> list[tuple[str, str | None]]:
+    """(kind, verdict) of every entry, run in worker subprocesses; a timed-out worker's
+    current entry is a hang and the worker restarts after it."""
+    results = []
+    pending = list(entries)
+    attempt = 0
+    while pending:
+        attempt += 1
+        listing, out = folder / f"list-{attempt}.json", folder / f"out-{attempt}.jsonl"
+        listing.write_text(json.dumps([[e.kind, e.command, str(e.path)] for e in pending]))
+        try:
+            subprocess.run([sys.executable, "-m", "tests.fuzz.runner", str(listing), str(out)], cwd=ROOT, env=ENV,
+                           timeout=timeout, capture_output=True)
+            hung = None
+        except subprocess.TimeoutExpired:
+            hung = True
+        done = [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
+        for record in done:
+            results.append((record["kind"], verdict(record["code"], record["stderr"], record["seconds"])))
+        pending = pending[len(done):]
+        if hung and pending:
+            results.append((pending[0].kind, f"hang: the worker did not finish within {timeout} s"))
+            pending = pending[1:]
+        elif not hung and pending:  # the worker died (a crash): its current entry is the culprit
+            results.append((pending[0].kind, "the worker process died"))
+            pending = pending[1:]
+    return results
+
+
+def _assert_all_refused(results):
+    wrong = [(kind, why) for kind, why in results if why is not None]
+    assert not wrong, f"{len(wrong)} of {len(results)} hostile inputs not refused properly, e.g. {wrong[:5]}"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+def test_corpus_is_large_and_derived_from_every_shipped_case(corpus):
+    kinds = {e.kind for e in corpus}
+    assert len(kinds) == len(corpus) >= 342  # the 342 kinds first measured, and more
+    shipped = {p.stem for p in (ROOT / "cases").glob("*.yaml")}
+    assert shipped <= {k.split("/")[2] for k in kinds if k.startswith("value/")}
+
+
+def test_fast_subset(corpus, tmp_path):
+    subset = [e for i, e in enumerate(corpus) if e.kind.startswith(ALWAYS) or i % SAMPLE_EVERY == 0]
+    assert len(subset) >= 140
+    # every entry answers within CASE_SECONDS; the worker gets that for a few entries in a row
+    results = _run_batch(subset, tmp_path, timeout=max(240, 5 * CASE_SECONDS))
+    _assert_all_refused(results)
+
+
+@pytest.mark.slow
+def test_full_corpus(corpus, tmp_path):
+    _assert_all_refused(_run_batch(corpus, tmp_path, timeout=1800))
+
+
+@pytest.mark.slow
+def test_special_files_each_in_its_own_process(corpus, tmp_path):
+    wrong = []
+    for entry in [e for e in corpus if e.kind.startswith(("file/", "input/profile/", "input/image/"))]:
+        try:
+            done = subprocess.run([sys.executable, "-m", "solver", entry.command, str(entry.path)], cwd=tmp_path,
+                                  env=ENV, timeout=60, capture_output=True, text=True)
+            why = verdict(done.returncode, done.stderr, 0.0)
+        except subprocess.TimeoutExpired:
+            why = "hang: no answer within 60 s"
+        if why:
+            wrong.append((entry.kind, why))
+    assert not wrong, wrong[:5]
