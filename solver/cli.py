@@ -26,9 +26,8 @@ def _cmd_run(args) -> int:
 
     case = load_case(args.case)
     result = run_case(case, out=args.out, overwrite=args.overwrite, quiet=args.quiet)
-    if MPI.COMM_WORLD.rank == 0:
-        report = summary_text(result.summary)  # control characters from the case shown escaped
-        print(f"results: {one_line(result.folder)}" if args.quiet else "\n".join(map(one_line, report.splitlines())))
+    if MPI.COMM_WORLD.rank == 0 and not args.quiet:  # --quiet: errors only
+        print(escaped(summary_text(result.summary)))
     checks = result.summary.get("acceptance", {"passed": True})
     if not checks["passed"]:  # solver.on_check_failure: mark_failed wrote the folder anyway
         if MPI.COMM_WORLD.rank == 0:
@@ -41,6 +40,14 @@ def _cmd_run(args) -> int:
             print(f"error: {one_line(result.folder)}: {one_line(result.summary['risk']['ccd_note'])}", file=sys.stderr)
         return 3
     return 0
+
+
+def escaped(text: str) -> str:
+    """``text`` with control characters shown escaped, line by line: a case's description
+    with terminal escapes cannot drive the terminal."""
+    from solver.errors import one_line
+
+    return "\n".join(one_line(line) for line in text.splitlines())
 
 
 def _cmd_cycle(args) -> int:
@@ -193,7 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("case", help="case file (YAML)")
     r.add_argument("--out", help="result folder (default: outputs.directory/NAME-TIMESTAMP)")
     r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    r.add_argument("--quiet", action="store_true", help="print only where the results are (errors still shown)")
+    r.add_argument("--quiet", action="store_true", help="print errors only (no progress, no report)")
     r.set_defaults(func=_cmd_run)
     y = sub.add_parser("cycle", parents=[common], help="cycle a cell through the case's protocol (resumable; docs/cycling.md)")
     y.add_argument("case", help="case file (YAML) with a 'cycling:' section")
