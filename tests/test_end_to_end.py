@@ -106,7 +106,6 @@ def test_cli_run_and_validate(tmp_path):
     assert r.returncode == 0, r.stderr
     # the report on stdout (progress and the folder's name are logged on stderr)
     assert r.stdout.startswith("case ") and (out / "summary.json").exists()
-    assert f"results: {out}" in r.stderr
     # a second run into the same folder is refused (nothing is overwritten unless asked)
     r = subprocess.run([env_python, "-m", "solver", "run", str(case), "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 2 and "exists" in r.stderr and len(r.stderr.strip().splitlines()) == 1
