@@ -7,13 +7,10 @@ Keeps the benchmark runnable; no timing assertions (the machine is shared and no
 import csv
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.test_mpi_errors import needs_mpiexec
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import needs_mpiexec, ROOT
 
 
 def test_bench_quick(tmp_path):

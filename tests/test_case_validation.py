@@ -14,11 +14,8 @@ import meshes
 from meshes import GeometryParameters
 from solver.config.case import MAX_CASE_BYTES, load_case, parse_case
 from solver.errors import CaseError, GeometryError
-from tests.test_end_to_end import SMALL_CASE
+from tests.support import BASE
 
-# the end-to-end test's small case, with a coarser mesh and the default outputs
-BASE = {k: v for k, v in copy.deepcopy(SMALL_CASE).items() if k != "outputs"}
-BASE["mesh"] = {"interface_size": "0.2 um", "size": "1 um"}
 
 def with_change(path: str, value=None, delete: bool = False) -> dict:
     raw = copy.deepcopy(BASE)

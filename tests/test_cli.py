@@ -13,7 +13,7 @@ import yaml
 
 import solver  # noqa: F401  (before dolfinx)
 from solver.cli import main
-from tests.test_case_validation import BASE
+from tests.support import BASE
 
 DENDRITE = str(Path(sys.executable).parent / "dendrite")
 

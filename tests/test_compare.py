@@ -1,6 +1,5 @@
 """dendrite compare (ensembles, report, verdict) and the calibration helper."""
 
-import copy
 import csv
 
 import pytest
@@ -10,21 +9,13 @@ from solver.config.case import parse_case
 from solver.studies.compare import Study, compare
 from solver.config.adapter import build_case_mesh, case_conductivities
 from solver.analysis.homogenisation import effective_conductivity
-from tests.test_end_to_end import SMALL_CASE
-
-
-def _case(name, **kinetics):
-    raw = copy.deepcopy(SMALL_CASE)
-    raw["name"] = name
-    raw["electrochemistry"]["kinetics"] = kinetics
-    raw["outputs"]["png"] = True
-    return parse_case(raw)
+from tests.support import compare_case
 
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "cmp"
-    cases = [_case("primary", law="primary"), _case("secondary", law="butler_volmer")]
+    cases = [compare_case("primary", law="primary"), compare_case("secondary", law="butler_volmer")]
     return compare(cases, 2, out, Study(name="t", cases=["a", "b"], seeds=2))
 
 
@@ -42,7 +33,7 @@ def test_comparison_report_table_pictures_and_verdict(comparison):
 
 
 def test_identical_designs_are_not_distinguishable(tmp_path):
-    cases = [_case("a", law="butler_volmer"), _case("b", law="butler_volmer")]
+    cases = [compare_case("a", law="butler_volmer"), compare_case("b", law="butler_volmer")]
     folder = compare(cases, 2, tmp_path / "same", Study(name="same", cases=["a", "b"], seeds=2))
     assert "not distinguishable" in (folder / "comparison.md").read_text()
 

@@ -17,27 +17,20 @@ from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.analysis.homogenisation import effective_conductivity
 from solver.physics.kinetics import make_kinetics
 from solver.analysis.metrics import conduction_metrics
-from tests.conftest import assert_charge_balance, lumped_grains, make_tagged_box
+from tests.support import (
+    GB_SLAB_LENGTH,
+    GB_SLAB_SIGMA,
+    assert_charge_balance,
+    flat_with_gb,
+    lumped_grains,
+    make_tagged_box,
+)
 
 T = 298.15
 I0 = 6.9
-SIGMA = 0.5
-L = 20e-6
+SIGMA = GB_SLAB_SIGMA  # the slab of flat_with_gb (tests.support)
+L = GB_SLAB_LENGTH
 TOL = 1e-8
-
-
-def flat_with_gb(n_y: int = 8):
-    """Slab 0 < y < L with a GB on the interior line y = L/2 (parallel to the electrodes)."""
-    return make_tagged_box(
-        [[0.0, L / 4], [0.0, L / 2, L]],
-        [[2], [n_y // 2, n_y // 2]],
-        boundaries={
-            "anode_interface": lambda x: np.isclose(x[1], 0.0, atol=1e-12),
-            "counter_electrode": lambda x: np.isclose(x[1], L, atol=1e-12),
-            "sides": lambda x: np.ones(x.shape[1], bool),
-        },
-        interior={"grain_boundary_facets": lambda x: np.isclose(x[1], L / 2, atol=1e-12)},
-    )
 
 
 @pytest.mark.mpi

@@ -11,7 +11,7 @@ import re
 import yaml
 
 from solver.cli import main
-from tests.test_cycling_runner import FLAT
+from tests.support import FLAT
 
 
 def test_cycle_command_writes_the_result_folder(tmp_path):

@@ -14,29 +14,11 @@ from mpi4py import MPI
 from solver.config.case import parse_case
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT
 from solver.studies.cycle import run_cycle
+from tests.support import FLAT
 
 LPSC_SIGMA = 0.79  # S/m, library value of Li5.5PS4.5Cl1.5 (seed 001)
 LPSC_I0 = 6.9  # A/m^2, bare Li | LPSC (seed 001)
 
-FLAT = {
-    "geometry": {"type": "rough_interface_2d", "width": "10 um", "thickness": "20 um", "profile": {"kind": "flat"}},
-    "mesh": {"interface_size": "1 um", "size": "2 um"},
-    "materials": {"electrolyte": "Li5.5PS4.5Cl1.5"},
-    "electrochemistry": {"applied_current_density": "1 mA/cm^2", "kinetics": {"law": "linear"},
-                         "counter_kinetics": "same_as_anode"},
-    "mechanics": {"stack_pressure": "3 MPa"},
-    "outputs": {"mesh_cache": None, "fields": False, "png": False},
-    "cycling": {
-        "protocol": [
-            {"type": "constant_current", "current_density": "0.5 mA/cm^2", "half_cycle_capacity": "0.02 mAh/cm^2",
-             "cycles": 1},
-            {"type": "rest", "duration": "5 min"},
-            {"type": "table", "time": ["0 s", "60 s", "90 s"], "current_density": ["-1 mA/cm^2", "2 mA/cm^2"]},
-        ],
-        "time_step": {"initial": "5 s", "maximum": "60 s"},
-        "interface": {"supply_length": "4 um", "void_depth": "1 um"},
-    },
-}
 
 SHORT = {
     "geometry": {"type": "rough_interface_2d", "width": "10 um", "thickness": "5 um",

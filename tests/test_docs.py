@@ -1,15 +1,14 @@
 """Documentation and references: the case reference, the material sources, CITATION.cff,
 the documentation site and its example notebooks."""
 
-from pathlib import Path
 
 import pytest
 import yaml
 
 from solver.config.schema_doc import case_reference
 from solver.materials.library import BASES, PROPERTIES, library, references, references_for
+from tests.support import DATA, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 MATERIALS_YAML = ROOT / "solver" / "materials" / "data" / "materials.yaml"
 
 
@@ -98,7 +97,7 @@ def test_citation_cff_is_valid_cff_1_2_and_matches_the_package():
     import jsonschema
 
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    schema = json.loads((ROOT / "tests" / "data" / "cff-1.2.0.schema.json").read_text())
+    schema = json.loads((DATA / "cff-1.2.0.schema.json").read_text())
     jsonschema.validate(cff, schema)  # raises with the offending key
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert cff["cff-version"] == "1.2.0"
@@ -115,7 +114,7 @@ def test_citation_cff_schema_check_rejects_a_broken_file():
     import jsonschema
 
     cff = yaml.safe_load((ROOT / "CITATION.cff").read_text(encoding="utf-8"))
-    schema = json.loads((ROOT / "tests" / "data" / "cff-1.2.0.schema.json").read_text())
+    schema = json.loads((DATA / "cff-1.2.0.schema.json").read_text())
     del cff["authors"]
     with pytest.raises(jsonschema.ValidationError, match="authors"):
         jsonschema.validate(cff, schema)

@@ -25,7 +25,7 @@ from solver.errors import CaseError
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.electronic import ElectronicSettings, MixedConductorProblem, make_counter
 from solver.physics.kinetics import make_kinetics
-from tests.conftest import slab
+from tests.support import slab
 
 T = 298.15
 L = 20e-6

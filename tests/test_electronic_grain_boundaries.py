@@ -16,7 +16,7 @@ from solver.physics.conduction import ConductionSettings
 from solver.physics.electronic import ElectronicSettings, MixedConductorProblem, make_counter
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.physics.kinetics import make_kinetics
-from tests.conftest import make_tagged_box
+from tests.support import make_tagged_box
 
 SIGMA_I, SIGMA_E, ENHANCEMENT = 1.0, 1e-3, 100.0
 BOUNDARIES = {

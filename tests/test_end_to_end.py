@@ -4,43 +4,19 @@ import hashlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from mpi4py import MPI
 
 from solver.config.case import load_case, parse_case
 from solver.studies.run import run_case
-
-ROOT = Path(__file__).resolve().parents[1]
-
-SMALL_CASE = {
-    "name": "small",
-    "geometry": {
-        "type": "rough_interface_2d",
-        "width": "10 um",
-        "thickness": "10 um",
-        "profile": {"kind": "random", "rms_height": "0.3 um", "correlation_length": "2 um", "seed": 3},
-        "contact": {"fraction": 0.8, "void_size": "1 um", "seed": 1},
-    },
-    "mesh": {"interface_size": "0.1 um", "size": "1 um"},
-    "materials": {"electrolyte": "Li5.5PS4.5Cl1.5"},
-    "electrochemistry": {"applied_current_density": "1 mA/cm^2"},
-    "outputs": {"mesh_cache": None},
-}
-
-
-def _shared_tmp(tmp_path_factory) -> Path:
-    # every rank must write into the same folder
-    path = str(tmp_path_factory.mktemp("run")) if MPI.COMM_WORLD.rank == 0 else None
-    return Path(MPI.COMM_WORLD.bcast(path, root=0))
+from tests.support import DATA, ROOT, SMALL_CASE, shared_tmp
 
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
     case = parse_case(SMALL_CASE)
-    return run_case(case, out=_shared_tmp(tmp_path_factory) / "out", quiet=True)
+    return run_case(case, out=shared_tmp(tmp_path_factory) / "out", quiet=True)
 
 
 @pytest.mark.mpi
@@ -87,7 +63,7 @@ def test_same_answer_in_serial_and_parallel(small_run):
     m = small_run.summary["metrics"]
     # Values recorded from a serial run of SMALL_CASE; under mpiexec -n 2 they must agree
     # to the Newton tolerance (the mesh is identical: built on rank 0 and distributed).
-    reference = json.loads((Path(__file__).parent / "data" / "small_case_reference.json").read_text())
+    reference = json.loads((DATA / "small_case_reference.json").read_text())
     for key, value in reference.items():
         assert m[key] == pytest.approx(value, rel=1e-8), key
 

@@ -6,7 +6,6 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -17,8 +16,8 @@ from solver.cli import main
 from solver.config.case import load_case, parse_case
 from solver.errors import CaseError
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT, ChargeTransferParameters, kinetics_from_parameters
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 BASE = {
     "name": "t",

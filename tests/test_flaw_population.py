@@ -133,7 +133,7 @@ def test_extreme_value_draw_matches_explicit_sampling(kind, parameters):
 @pytest.mark.mpi
 def test_population_ccd_of_a_flaw_case():
     from solver.studies.flaw_risk import FlawRiskAnalysis
-    from tests.test_risk import analysis, flaw_case
+    from tests.support import analysis, flaw_case
 
     case = flaw_case(flaw_population={"kind": "roughness", "rms_height": "0.2 um", "correlation_length": "5 um",
                                       "electrode_area": "1 mm^2", "realisations": 400})
@@ -161,7 +161,7 @@ def test_population_ccd_of_a_flaw_case():
 def test_case_toughness_from_the_grain_size_table():
     from solver.errors import CaseError
     from solver.studies.flaw_risk import table_toughness
-    from tests.test_risk import flaw_case
+    from tests.support import flaw_case
 
     case = flaw_case(fracture_toughness_table={"table": "LLZO_Sharafi2017", "grain_size": "5 um"})
     assert table_toughness(case.model.risk.fracture_toughness_table) == pytest.approx(0.82e6, rel=1e-12)

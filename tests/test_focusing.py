@@ -26,7 +26,7 @@ from solver.analysis.metrics import conduction_metrics
 from solver.geometry.driver import build_mesh
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import make_kinetics
-from tests.conftest import assert_charge_balance, make_tagged_box
+from tests.support import assert_charge_balance, make_tagged_box
 
 WAVELENGTH = 10e-6  # m
 K = 2 * np.pi / WAVELENGTH

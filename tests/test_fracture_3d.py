@@ -34,6 +34,7 @@ from meshes.cracks import edge_crack_factor
 from solver.geometry.driver import build_mesh
 from solver.physics.elasticity import ElasticityProblem
 from solver.physics.fracture_3d import _hooke, crack_fronts, front_stress_intensity, williams_gradient
+from tests.support import ROOT
 
 E, NU = 22e9, 0.3  # LPSCl-like [Pa], [-]
 P = 50e6  # face pressure [Pa]
@@ -231,7 +232,6 @@ def test_the_3d_porz_chain_gives_the_ccd_of_its_front_overpotential():
     overpotential gives p = F eta / V_m with max_s p G(s) = K_IC:
     i_CCD = (A_interface / A_projected) 2 i0 sinh(F eta_c / 2RT), eta_c = K_IC V_m / (F max_s G)
     (the crack faces add to the area the applied current spreads over)."""
-    from pathlib import Path
 
     import yaml
 
@@ -240,7 +240,7 @@ def test_the_3d_porz_chain_gives_the_ccd_of_its_front_overpotential():
     from solver.physics.kinetics import FARADAY, GAS_CONSTANT
     from solver.studies.run import run_case
 
-    raw = yaml.safe_load((Path(__file__).parents[1] / "cases" / "pit_crack_3d.yaml").read_text())
+    raw = yaml.safe_load((ROOT / "cases" / "pit_crack_3d.yaml").read_text())
     raw["mesh"] = {"size_factor": 1.4}
     raw["risk"]["ccd_rtol"] = 1e-3
     raw["outputs"] = {"png": False, "fields": False}

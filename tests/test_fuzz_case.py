@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import solver  # noqa: F401  (before dolfinx)
 from solver.config.case import load_case, parse_case
 from solver.errors import CaseError
-from tests.test_case_validation import BASE
+from tests.support import BASE
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -14,70 +14,11 @@ from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
 import dolfinx
-import ufl
 
 import meshes
 from meshes import MeshSettings
 from solver.geometry.driver import build_mesh, mesh_key
-
-def approx(expected, rel=1e-12, abs=0.0):
-    """pytest.approx without its default abs = 1e-12, which would swamp SI areas (~1e-11 m^2)."""
-    return pytest.approx(expected, rel=rel, abs=abs)
-
-
-OUTER = ("anode_interface", "contact_voids", "counter_electrode", "sides")
-
-
-# --------------------------------------------------------------------------- helpers
-def build(name: str, settings: MeshSettings | None = None, **params):
-    p = meshes.get(name).parameters(**params)
-    return build_mesh(name, p, settings or MeshSettings()), p
-
-
-def measure(tm, region: str) -> float:
-    """Area/volume of a region [m^dim], summed over ranks."""
-    form = dolfinx.fem.form(1.0 * ufl.dx(domain=tm.mesh, subdomain_data=tm.cell_tags, subdomain_id=tm.regions[region]))
-    return tm.mesh.comm.allreduce(dolfinx.fem.assemble_scalar(form), MPI.SUM)
-
-
-def boundary_measure(tm, name: str, interior: bool = False) -> float:
-    """Length/area of a tagged set of facets [m^(dim-1)], exterior or interior, summed over ranks.
-
-    Computed from the facet vertices (owned facets only): interior-facet integrals (dS)
-    would need the "shared facet" ghost mode, which the driver does not use.
-    """
-    msh = tm.mesh
-    fdim = msh.topology.dim - 1
-    facets = owned(tm, tm.facets(name))
-    x = msh.geometry.x[dolfinx.mesh.entities_to_geometry(msh, fdim, facets)]
-    if fdim == 1:
-        local = np.linalg.norm(x[:, 1] - x[:, 0], axis=1).sum()
-    else:
-        local = 0.5 * np.linalg.norm(np.cross(x[:, 1] - x[:, 0], x[:, 2] - x[:, 0]), axis=1).sum()
-    return msh.comm.allreduce(float(local), MPI.SUM)
-
-
-def owned(tm, facets: np.ndarray) -> np.ndarray:
-    n = tm.mesh.topology.index_map(tm.mesh.topology.dim - 1).size_local
-    return facets[facets < n]
-
-
-def exterior_vs_tagged(tm, names=OUTER) -> tuple[int, int, int]:
-    """(exterior facets, tagged outer facets, exterior facets that are tagged), owned, summed over ranks."""
-    tdim = tm.mesh.topology.dim
-    tm.mesh.topology.create_connectivity(tdim - 1, tdim)
-    ext = owned(tm, dolfinx.mesh.exterior_facet_indices(tm.mesh.topology))
-    tagged = np.unique(np.concatenate([tm.facets(n) for n in names if n in tm.boundaries] + [np.empty(0, np.int32)]))
-    tagged = owned(tm, tagged.astype(np.int32))
-    comm = tm.mesh.comm
-    return (comm.allreduce(ext.size), comm.allreduce(tagged.size), comm.allreduce(np.intersect1d(ext, tagged).size))
-
-
-def assert_conforming(tm, names=OUTER, extra_exterior: int = 0):
-    """Exterior facets are exactly the tagged outer boundaries (+ ``extra_exterior`` untagged ones)."""
-    n_ext, n_tagged, n_both = exterior_vs_tagged(tm, names)
-    assert n_both == n_tagged, "a tagged outer boundary facet is interior"
-    assert n_ext == n_tagged + extra_exterior, f"{n_ext - n_tagged - extra_exterior} untagged exterior facets (cracks?)"
+from tests.support import ROOT, approx, assert_conforming, boundary_measure, build, measure, owned
 
 
 # --------------------------------------------------------------------------- registry
@@ -336,9 +277,7 @@ def test_docs_example_trench():
 
 
 def test_docs_embed_the_example_module():
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     doc = (root / "docs" / "adding_a_geometry.md").read_text()
     assert (root / "meshes" / "examples_trench.py").read_text() in doc
 
@@ -361,13 +300,12 @@ def test_flaw_3d_pit_volume_and_metadata():
 def test_docs_example_through_yaml_case():
     """The YAML snippet of docs/adding_a_geometry.md, completed to a case, loads and meshes."""
     import re
-    from pathlib import Path
 
     import yaml
 
     from solver.config.case import parse_case
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "adding_a_geometry.md").read_text()
+    doc = (ROOT / "docs" / "adding_a_geometry.md").read_text()
     raw = yaml.safe_load(re.search(r"```yaml\n(.*?)```", doc, re.S).group(1))
     raw.update(materials={"electrolyte": "Li5.5PS4.5Cl1.5"},
                electrochemistry={"applied_current_density": "1.0 mA/cm^2", "kinetics": {"law": "primary"}})

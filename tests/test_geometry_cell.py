@@ -15,7 +15,7 @@ import meshes
 from meshes import MeshSettings
 from solver.config.case import parse_case
 from solver.studies.run import run_case
-from tests.test_geometries import approx, assert_conforming, boundary_measure, build, measure
+from tests.support import approx, assert_conforming, boundary_measure, build, measure
 
 ROUGH_POLY = dict(
     width="4 um", thickness="4 um", anode="li_al_cl", interphase_thickness="150 nm",

@@ -19,7 +19,7 @@ import pytest
 from solver.errors import CaseError
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.analysis.homogenisation import calibrate, effective_conductivity, hashin_shtrikman_bounds
-from tests.conftest import lumped_grains, make_tagged_box
+from tests.support import lumped_grains, make_tagged_box
 
 CONTRASTS = [1e-3, 1e-2, 1e-1, 1e1, 1e2]  # sigma_gb / sigma_g
 

@@ -48,7 +48,7 @@ def test_flow_limit_at_a_tip_current():
 
 @pytest.mark.mpi
 def test_flow_limit_lowers_the_flaw_pressure_of_a_case():
-    from tests.test_risk import analysis, flaw_case
+    from tests.support import analysis, flaw_case
 
     free = analysis(flaw_case()).evaluate(10.0)
     limited_case = flaw_case(li_flow={"reference_strain_rate": "1e-4 s^-1"})
@@ -86,7 +86,7 @@ def test_inverse_and_population_flaw_with_flow_limit():
 
 def test_population_with_li_flow_needs_the_opening_ratio():
     from solver.errors import CaseError
-    from tests.test_risk import flaw_case
+    from tests.support import flaw_case
 
     pop = {"kind": "roughness", "rms_height": "0.2 um", "correlation_length": "5 um"}
     with pytest.raises(CaseError, match="opening_ratio is required"):

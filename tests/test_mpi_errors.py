@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,11 +14,7 @@ from mpi4py import MPI
 import solver  # noqa: F401  (before dolfinx)
 from solver.errors import SolverError
 from solver.studies.parallel import RemoteError, broadcast_errors
-from tests.test_case_validation import BASE
-
-ROOT = Path(__file__).resolve().parents[1]
-MPIEXEC = Path(sys.executable).parent / "mpiexec"
-needs_mpiexec = pytest.mark.skipif(not MPIEXEC.exists() and not shutil.which("mpiexec"), reason="no mpiexec")
+from tests.support import BASE, mpirun, needs_mpiexec
 
 
 @pytest.mark.mpi
@@ -40,13 +34,6 @@ def test_no_error_passes_through():
     with broadcast_errors(MPI.COMM_WORLD):
         value = MPI.COMM_WORLD.rank
     assert value == MPI.COMM_WORLD.rank
-
-
-def mpirun(args: list[str], tmp_path: Path, timeout: float = 180) -> subprocess.CompletedProcess:
-    exe = str(MPIEXEC) if MPIEXEC.exists() else shutil.which("mpiexec")
-    env = dict(os.environ, UCX_TLS="self,sm,tcp", OMP_NUM_THREADS="1")
-    return subprocess.run([exe, "-n", "2", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=timeout)  # a deadlock fails the test through TimeoutExpired
 
 
 def assert_single_error_line(proc: subprocess.CompletedProcess, start: str, code: int) -> None:

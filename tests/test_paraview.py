@@ -8,7 +8,7 @@ import pytest
 
 from solver.config.case import parse_case
 from solver.studies.run import run_case
-from tests.test_end_to_end import SMALL_CASE
+from tests.support import SMALL_CASE
 
 PVBATCH = shutil.which("pvbatch") or shutil.which("pvpython")
 

@@ -22,9 +22,8 @@ from solver.config.adapter import (
 )
 from solver.config.case import parse_case
 from solver.errors import CaseError, SettingError
-from tests.conftest import make_tagged_box
+from tests.support import ROOT, make_tagged_box
 
-ROOT = Path(__file__).resolve().parents[1]
 
 FLAT_CASE = {
     "name": "flat",
@@ -167,7 +166,6 @@ SCRIPT = """
 import numpy as np
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import make_kinetics
-from tests.conftest import make_tagged_box
 boundaries = {"anode_interface": lambda x: np.isclose(x[1], 0.0),
               "counter_electrode": lambda x: np.isclose(x[1], 1.0)}
 tagged = make_tagged_box([[0.0, 1.0], [0.0, 1.0]], [[2], [2]], boundaries=boundaries)

@@ -18,8 +18,8 @@ from solver import plugins
 from solver.cli import main
 from solver.config.case import load_case, parse_case
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "examples" / "dendrite_example_plugin"
 SINGLE = ROOT / "examples" / "single_file_plugin.py"
 LI_MOLAR_VOLUME = 1.30e-5  # m^3/mol (Porz et al. 2017), as solver.analysis.risk

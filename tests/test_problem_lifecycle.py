@@ -18,7 +18,7 @@ from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.elasticity import ElasticityProblem
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.physics.kinetics import make_kinetics
-from tests.conftest import make_tagged_box
+from tests.support import make_tagged_box
 
 T = 298.15
 SIGMA = 0.5

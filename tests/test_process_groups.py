@@ -17,9 +17,7 @@ from solver.studies.compare import Study, compare
 from solver.errors import CaseError, DendriteError
 from solver.studies.parallel import process_groups, share_work
 from solver.studies.sweep import run_sweep
-from tests.test_compare import _case
-from tests.test_mpi_errors import mpirun, needs_mpiexec
-from tests.test_sweep import CURRENT, case_in, shared_tmp
+from tests.support import CURRENT, case_in, compare_case, mpirun, needs_mpiexec, shared_tmp
 
 COMM = MPI.COMM_WORLD
 #: four points, so that every group of a 2-rank run gets two (and continues within its block)
@@ -131,7 +129,7 @@ def test_an_error_in_one_group_ends_every_rank_without_deadlock(tmp_path_factory
 @pytest.mark.mpi
 def test_compare_in_groups_matches_one_group(tmp_path_factory):
     folder = shared_tmp(tmp_path_factory)
-    cases = [_case("primary", law="primary"), _case("secondary", law="butler_volmer")]
+    cases = [compare_case("primary", law="primary"), compare_case("secondary", law="butler_volmer")]
     study = Study(name="t", cases=["a", "b"], seeds=2)
     together = compare(cases, 2, folder / "together", study)
     apart = compare(cases, 2, folder / "apart", study, groups=COMM.size)

@@ -21,15 +21,9 @@ from solver.io import result_folder as results
 from solver.config.case import parse_case
 from solver.errors import CaseError
 from solver.io.result_folder import clean, run_folder, verify_checksums
-from tests.test_case_validation import BASE
+from tests.support import BASE, ROOT, shared_tmp
 
-ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-
-
-def shared_tmp(tmp_path_factory) -> Path:
-    path = str(tmp_path_factory.mktemp("res")) if MPI.COMM_WORLD.rank == 0 else None
-    return Path(MPI.COMM_WORLD.bcast(path, root=0))
 
 
 def visible(parent: Path) -> list[str]:

@@ -4,38 +4,10 @@ import math
 
 import pytest
 
-from solver.config.case import parse_case
 from solver.errors import CaseError
-from solver.studies.flaw_risk import FlawRiskAnalysis
 from solver.physics.kinetics import FARADAY
 from solver.analysis.risk import SweepPoint, critical_current_density, porz_pressure
-from solver.config.adapter import build_case_mesh, conduction_problem
-
-
-def flaw_case(depth=1e-6, toughness=None, i0=None, lateral="symmetry", flaws=True, criterion="fracture_toughness",
-              **risk):
-    geometry = {"type": "flaw_2d", "width": "20 um", "thickness": "10 um",
-                "flaws": [{"position": "10 um", "depth": depth, "width": "0.2 um", "tip_radius": "25 nm"}]}
-    if not flaws:
-        geometry = {"type": "rough_interface_2d", "width": "20 um", "thickness": "10 um"}
-    raw = {
-        "name": "flaw",
-        "geometry": geometry,
-        "mesh": {"size_factor": 1.5},
-        "materials": {"electrolyte": "Li5.5PS4.5Cl1.5"},
-        "electrochemistry": {"applied_current_density": "1 mA/cm^2",
-                             "kinetics": {"law": "butler_volmer", **({"exchange_current_density": i0} if i0 else {})}},
-        "mechanics": {"lateral": lateral},
-        "risk": {"criterion": criterion, "ccd_rtol": 5e-3, "ccd_start": 0.5,
-                 **({"fracture_toughness": toughness} if toughness else {}), **risk},
-        "outputs": {"mesh_cache": None},
-    }
-    return parse_case(raw)
-
-
-def analysis(case):
-    problem = conduction_problem(case, build_case_mesh(case))
-    return FlawRiskAnalysis(case, problem)
+from tests.support import analysis, flaw_case
 
 
 def ccd(case):

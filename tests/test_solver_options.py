@@ -12,7 +12,7 @@ from petsc4py import PETSc
 
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import make_kinetics
-from tests.conftest import slab
+from tests.support import slab
 
 L = 20e-6
 SIGMA = 0.5

@@ -19,8 +19,7 @@ from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.elasticity import ElasticityProblem
 from solver.physics.grain_boundaries import GrainBoundaryModel
 from solver.physics.kinetics import make_kinetics
-from tests.test_conduction_grain_boundaries import SIGMA, flat_with_gb
-from tests.conftest import make_tagged_box
+from tests.support import GB_SLAB_SIGMA as SIGMA, flat_with_gb, make_tagged_box
 
 T = 298.15
 

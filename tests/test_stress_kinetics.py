@@ -8,7 +8,7 @@ import pytest
 from solver.config.case import parse_case
 from solver.physics.kinetics import FARADAY
 from solver.studies.run import run_case
-from tests.test_end_to_end import SMALL_CASE
+from tests.support import SMALL_CASE
 
 
 def _flat(stress_kinetics: bool):
@@ -23,9 +23,9 @@ def _flat(stress_kinetics: bool):
 
 @pytest.mark.mpi
 def test_uniform_stack_pressure_shifts_the_cell_potential_by_vm_p_over_f(tmp_path_factory):
-    from tests.test_end_to_end import _shared_tmp
+    from tests.support import shared_tmp
 
-    tmp = _shared_tmp(tmp_path_factory)
+    tmp = shared_tmp(tmp_path_factory)
     plain = run_case(_flat(False), out=tmp / "plain", quiet=True).summary["metrics"]
     stressed = run_case(_flat(True), out=tmp / "stressed", quiet=True).summary["metrics"]
     # Laterally confined slab under p: stress_yy = -p, stress_xx = -nu p/(1-nu),

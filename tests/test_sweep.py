@@ -16,22 +16,9 @@ from solver.config.case import load_case, parse_case
 from solver.physics.conduction import ConductionProblem
 from solver.errors import CaseError, SolverError
 from solver.studies.sweep import parse_values, run_sweep
-from tests.test_case_validation import BASE
+from tests.support import BASE, case_in, CURRENT, shared_tmp
 
-CURRENT = "electrochemistry.applied_current_density"
 VALUES = ["0.5 mA/cm^2", "1 mA/cm^2", "2 mA/cm^2"]
-
-
-def shared_tmp(tmp_path_factory) -> Path:
-    path = str(tmp_path_factory.mktemp("sweep")) if MPI.COMM_WORLD.rank == 0 else None
-    return Path(MPI.COMM_WORLD.bcast(path, root=0))
-
-
-def case_in(folder: Path, **extra):
-    raw = copy.deepcopy(BASE)
-    raw["outputs"] = {"directory": str(folder / "results"), "mesh_cache": str(folder / "cache")}
-    raw.update(extra)
-    return parse_case(raw)
 
 
 def rows(folder: Path) -> list[dict]:

@@ -7,7 +7,7 @@ only error left is the Newton tolerance (rtol 1e-10): tolerances are 1e-8 relati
 import numpy as np
 import pytest
 
-from tests.conftest import assert_charge_balance, slab
+from tests.support import assert_charge_balance, slab
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
 from solver.analysis.metrics import conduction_metrics

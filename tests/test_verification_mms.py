@@ -22,7 +22,7 @@ from mpi4py import MPI
 from dolfinx import fem
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import make_kinetics
-from tests.conftest import make_tagged_box
+from tests.support import make_tagged_box
 
 SIGMA = {"interphase": 1.0, "electrolyte": 10.0}
 A, C, PHI0, D = 0.04, 0.02, 0.03, {"interphase": 1.0, "electrolyte": -0.5}

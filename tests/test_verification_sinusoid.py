@@ -30,7 +30,7 @@ from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import FARADAY, GAS_CONSTANT, make_kinetics
 from solver.geometry.driver import build_mesh
 from solver.analysis.metrics import conduction_metrics
-from tests.conftest import assert_charge_balance
+from tests.support import assert_charge_balance
 
 WAVELENGTH = 10e-6  # m
 K = 2 * np.pi / WAVELENGTH
