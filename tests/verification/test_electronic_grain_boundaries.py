@@ -5,7 +5,7 @@
 100 times better than the grains. Lumped: R_e = delta / sigma_gb, G_e = sigma_gb delta on the
 GB facets (solver.physics.grain_boundaries, called by solver.physics.electronic); resolved:
 a layer of width delta meshed with 2 cells across. Both are O(delta) approximations of each
-other (the same statement as for ions in tests/test_conduction_grain_boundaries.py), so
+other (the same statement as for ions in tests/verification/test_conduction_grain_boundaries.py), so
 the difference of the leakage current must shrink as delta is halved.
 """
 

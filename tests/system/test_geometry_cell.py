@@ -1,6 +1,6 @@
 """cell_2d (issue 4): anode x interface roughness (+ voids) x electrolyte microstructure in one model.
 
-Small meshes (well under a second each). Helpers are those of test_geometries.py: region
+Small meshes (well under a second each). Helpers are those of test_geometries.py (tests/support.py): region
 areas assembled by DOLFINx, tagged-facet lengths from vertices, conformity as "exterior
 facets are exactly the tagged outer boundaries".
 """
