@@ -166,6 +166,7 @@ SCRIPT = """
 import numpy as np
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.kinetics import make_kinetics
+from tests.support import make_tagged_box
 boundaries = {"anode_interface": lambda x: np.isclose(x[1], 0.0),
               "counter_electrode": lambda x: np.isclose(x[1], 1.0)}
 tagged = make_tagged_box([[0.0, 1.0], [0.0, 1.0]], [[2], [2]], boundaries=boundaries)

@@ -14,7 +14,7 @@ from solver.config.case import parse_case
 from solver.errors import CaseError
 
 
-def compare_case(law: str, criterion: str, **kinetics):
+def _case(law: str, criterion: str, **kinetics):
     thresholds = {"critical_overpotential": "10 mV", "critical_local_current_density": "10 mA/cm^2"}
     risk = {"criterion": criterion, **({criterion: thresholds[criterion]} if criterion in thresholds else {})}
     return parse_case({
@@ -28,15 +28,15 @@ def compare_case(law: str, criterion: str, **kinetics):
 @pytest.mark.parametrize("criterion", ["critical_overpotential", "fracture_toughness"])
 def test_overpotential_criteria_refused_with_primary_kinetics(criterion):
     with pytest.raises(CaseError) as err:
-        compare_case("primary", criterion)
+        _case("primary", criterion)
     assert err.value.key == "risk.criterion"
     assert "critical_local_current_density" in str(err.value)
 
 
 def test_local_current_criterion_and_films_accepted_with_primary_kinetics():
-    compare_case("primary", "critical_local_current_density")
-    compare_case("primary", "critical_overpotential", film_resistance="1e-4 ohm*m^2")  # the film carries an overpotential
-    compare_case("butler_volmer", "critical_overpotential")
+    _case("primary", "critical_local_current_density")
+    _case("primary", "critical_overpotential", film_resistance="1e-4 ohm*m^2")  # the film carries an overpotential
+    _case("butler_volmer", "critical_overpotential")
 
 
 def test_regime_attenuation_is_the_sinusoid_amplitude_ratio():

@@ -67,7 +67,8 @@ def test_every_test_module_lives_in_one_of_the_three_folders():
     assert misplaced == [], f"test modules outside tests/{{{','.join(FOLDERS)}}}/: {misplaced}"
     for folder in FOLDERS:
         assert (TESTS / folder / "__init__.py").is_file(), f"tests/{folder} is not a package"
-    assert all(p.name.startswith("test_") for p in modules), "a Python file in a test folder is not a test module"
+    strays = [p.name for p in modules if not p.name.startswith("test_")]
+    assert strays == [], f"Python files in the test folders that are not test modules: {strays}"
 
 
 def test_no_test_module_imports_another_test_module_or_conftest():

@@ -23,7 +23,7 @@ from solver.physics.kinetics import FARADAY, GAS_CONSTANT
 THICKNESS = 10e-6  # m
 
 
-def compare_case(electrolyte: str = "Li6PS5Cl", temperature: str = "25 degC", **electrochemistry):
+def _case(electrolyte: str = "Li6PS5Cl", temperature: str = "25 degC", **electrochemistry):
     return parse_case({
         "geometry": {"type": "rough_interface_2d", "width": "5 um", "thickness": "10 um"},
         "mesh": {"interface_size": "1 um", "size": "2 um"},
@@ -49,7 +49,7 @@ def test_charge_transfer_resistance_follows_arrhenius_i0():
     temperatures = np.array([253.15, 298.15, 333.15])
     r_ct = []
     for t in temperatures:
-        case = compare_case(temperature=f"{t} K")
+        case = _case(temperature=f"{t} K")
         fields = conduction_problem(case, build_case_mesh(case)).solve()
         metrics, _, _ = conduction_metrics(fields)
         split = metrics["asr_split"]
@@ -69,24 +69,24 @@ def test_charge_transfer_resistance_follows_arrhenius_i0():
 def test_missing_activation_energy_is_an_error_naming_the_material():
     # Li5.5PS4.5Cl1.5 has no activation energy (neither of its conductivity nor of its i0)
     with pytest.raises(CaseError) as err:
-        compare_case("Li5.5PS4.5Cl1.5", "60 degC")
+        _case("Li5.5PS4.5Cl1.5", "60 degC")
     assert err.value.key == "materials.electrolyte"
     assert "'Li5.5PS4.5Cl1.5'" in str(err.value) and "missing_activation_energy: hold" in str(err.value)
     # At its reference temperature nothing is needed
-    compare_case("Li5.5PS4.5Cl1.5", "25 degC")
+    _case("Li5.5PS4.5Cl1.5", "25 degC")
 
 
 def test_hold_keeps_reference_values_and_says_so():
-    case = compare_case("Li5.5PS4.5Cl1.5", "60 degC", missing_activation_energy="hold")
+    case = _case("Li5.5PS4.5Cl1.5", "60 degC", missing_activation_energy="hold")
     rules = case.resolved()["temperature_rules"]
     assert rules["electrolyte"]["ionic_conductivity"]["rule"] == "held"
     assert rules["anode_interface"]["exchange_current_density"]["rule"] == "held"
-    hot = compare_case("Li6PS5Cl", "60 degC").resolved()["temperature_rules"]
+    hot = _case("Li6PS5Cl", "60 degC").resolved()["temperature_rules"]
     assert hot["anode_interface"]["exchange_current_density"] == {"rule": "arrhenius", "activation_energy_eV": 0.38}
 
 
 def test_case_activation_energy_override_is_used():
-    case = compare_case({"material": "Li5.5PS4.5Cl1.5", "activation_energy": "0.3 eV",
+    case = _case({"material": "Li5.5PS4.5Cl1.5", "activation_energy": "0.3 eV",
                   "exchange_current_activation_energy": "0.3 eV"}, "60 degC")
     rules = case.resolved()["temperature_rules"]
     assert rules["electrolyte"]["ionic_conductivity"] == {"rule": "arrhenius", "activation_energy_eV": 0.3}
