@@ -19,7 +19,6 @@ from tests.support import FLAT
 LPSC_SIGMA = 0.79  # S/m, library value of Li5.5PS4.5Cl1.5 (seed 001)
 LPSC_I0 = 6.9  # A/m^2, bare Li | LPSC (seed 001)
 
-
 SHORT = {
     "geometry": {"type": "rough_interface_2d", "width": "10 um", "thickness": "5 um",
                  "profile": {"kind": "sinusoids", "modes": [{"amplitude": "0.5 um", "wavelength": "10 um"}]}},
