@@ -1,6 +1,9 @@
 # Two commands do everything on a fresh Linux machine:
 #   make run    set up .venv if missing, then run the default case
 #   make test   set up .venv if missing, then run the tests (serial, then MPI with 2 ranks)
+# Tests: tests/unit, tests/verification, tests/system (one folder: `$(PYTEST) tests/unit`).
+# The MPI group is the marker @pytest.mark.mpi (in any folder), not a folder: the second
+# line of `make test` runs the tests marked mpi (and not slow) on 2 ranks.
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 CASE    ?= cases/default.yaml

@@ -290,7 +290,7 @@ class ConductionProblem(PetscResources):
         self.petsc_options = configure_solver(self.problem.solver, defaults, s.petsc_options)
         self.problem.solver.setConvergenceHistory()
         # Every variant of the operator is symmetric (ohmic term, kinetics terms f(phi) v,
-        # symmetric interior penalty and Nitsche; tests/test_solver_symmetry.py checks it):
+        # symmetric interior penalty and Nitsche; tests/verification/test_solver_symmetry.py checks it):
         # telling PETSc spares GAMG the symmetrisation of its graph (1 s of 6 at 1e6 DOFs).
         _declare_symmetric(self.problem.A)
         self.compile_seconds = time.perf_counter() - t0

@@ -1,0 +1,1 @@
+"""System tests: cases end to end, the command line, MPI, result folders, documentation."""

@@ -1,0 +1,76 @@
+"""Smoke tests of the benchmark: `bench/run.py --quick` at the smallest size, the sweep in process
+groups on 2 ranks, and `bench/capacity.py`.
+
+Keeps the benchmark runnable; no timing assertions (the machine is shared and noisy).
+"""
+
+import csv
+import subprocess
+import sys
+
+import pytest
+
+from tests.support import needs_mpiexec, ROOT
+
+
+def test_bench_quick(tmp_path):
+    out = tmp_path / "bench.csv"
+    problems = ["potential", "plain", "bv", "elasticity"]
+    try:
+        import pyamg  # noqa: F401
+        import skfem  # noqa: F401
+
+        problems.append("skfem")
+    except ImportError:
+        pass
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--ranks", "1", "--out", str(out),
+         "--repeat", "2", "--problems", *problems],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert {row["problem"] for row in rows} == set(problems)
+    qoi = {row["problem"]: float(row["qoi"]) for row in rows}
+    for row in rows:
+        assert int(row["dofs"]) > 1000
+        assert float(row["maxrss_mb_max"]) > 0
+        if row["problem"] in ("potential", "plain"):  # --repeat: the fastest of the runs is reported
+            runs = [float(t) for t in row["t_solve_runs"].split()]
+            assert len(runs) == 2 and float(row["t_solve"]) == pytest.approx(min(runs), abs=1e-3)
+    # the tool and its peers solve the same linear problem on the same mesh
+    assert qoi["plain"] == pytest.approx(qoi["potential"], rel=1e-8)
+    if "skfem" in qoi:
+        assert qoi["skfem"] == pytest.approx(qoi["potential"], rel=1e-6)
+
+
+@needs_mpiexec
+def test_bench_sweep_in_process_groups_gives_the_sweep_answer(tmp_path):
+    out = tmp_path / "bench.csv"
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--ranks", "1", "2", "--out", str(out),
+         "--problems", "sweep", "sweep_groups", "--sweep-points", "4"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    rows = {(row["problem"], row["ranks"]): row for row in csv.DictReader(out.open())}
+    assert set(rows) == {("sweep", "1"), ("sweep", "2"), ("sweep_groups", "2")}  # no 1-rank groups row
+    groups = rows["sweep_groups", "2"]
+    assert groups["note"].startswith("2 groups of 1 rank(s)") and groups["load_points"] == "4"
+    # the last load is solved by the second group from a cold start: the same converged answer
+    # (Newton rtol 1e-10) on the same Gmsh mesh
+    assert float(groups["qoi"]) == pytest.approx(float(rows["sweep", "1"]["qoi"]), rel=1e-8)
+    assert int(groups["newton_its"]) >= int(rows["sweep", "1"]["newton_its"])
+
+
+@needs_mpiexec
+def test_capacity_script_reports_ceiling_speedup_and_the_same_answer():
+    cmd = [sys.executable, str(ROOT / "bench" / "capacity.py"), "--dofs", "3e3", "--rounds", "1"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    summary = [line for line in r.stdout.splitlines() if line.startswith("# ") and "rounds)" in line]
+    assert [line.split(":")[0] for line in summary] == ["# ceiling (independent copies)", "# MPI speed-up",
+                                                        "# MPI speed-up / ceiling"]
+    (line,) = [line for line in r.stdout.splitlines() if line.startswith("round 1:")]
+    mpi, serial = (float(x) for x in line.split("(answer ")[1].split(")")[0].split(", serial "))
+    assert mpi == pytest.approx(serial, rel=1e-8)

@@ -1,0 +1,51 @@
+"""The XDMF and VTU outputs open in real ParaView (Debian's pvbatch) with named fields."""
+
+import shutil
+import subprocess
+import textwrap
+
+import pytest
+
+from solver.config.case import parse_case
+from solver.studies.run import run_case
+from tests.support import SMALL_CASE
+
+PVBATCH = shutil.which("pvbatch") or shutil.which("pvpython")
+
+pytestmark = [
+    pytest.mark.paraview,
+    pytest.mark.skipif(PVBATCH is None, reason="ParaView (pvbatch) is not installed: apt-get install paraview"),
+]
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from paraview.simple import OpenDataFile
+    reader = OpenDataFile(sys.argv[1])
+    reader.UpdatePipeline()
+    print("POINT=" + ",".join(reader.PointData.keys()))
+    print("CELL=" + ",".join(reader.CellData.keys()))
+    print("CELLS=%d" % reader.GetDataInformation().GetNumberOfCells())
+    """
+)
+
+
+def _open(path, tmp_path) -> dict:
+    script = tmp_path / "open.py"
+    script.write_text(SCRIPT)
+    r = subprocess.run([PVBATCH, str(script), str(path)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    return {k: (v.split(",") if k != "CELLS" else int(v)) for k, v in out.items()}
+
+
+def test_fields_open_in_paraview(tmp_path):
+    result = run_case(parse_case(SMALL_CASE), out=tmp_path / "run", quiet=True)
+    fields = _open(result.folder / "fields.xdmf", tmp_path)
+    assert "potential_V" in fields["POINT"]
+    assert {"current_density_A_m2", "current_density_magnitude_A_m2", "ionic_conductivity_S_m", "region"} <= set(
+        fields["CELL"]
+    )
+    assert fields["CELLS"] > 0
+    interface = _open(result.folder / "interface.vtu", tmp_path)
+    assert {"interface_current_density_A_m2", "overpotential_V"} <= set(interface["POINT"])

@@ -1,0 +1,1 @@
+"""Unit tests: fast checks of one function or class."""

@@ -1,0 +1,1 @@
+"""Verification: the physics against analytic or published solutions, with convergence rates."""
