@@ -22,12 +22,16 @@ TESTS = ROOT / "tests"
 FOLDERS = ("unit", "verification", "system")
 #: files of tests/ that are not test modules (data files under tests/data are not Python)
 NOT_TEST_MODULES = {"__init__.py", "conftest.py", "support.py"}
+#: packages of test tools run as programs by the system tests (the hostile-case corpus, its
+#: worker, the fault injector): plain code like tests/support.py, never collected
+HARNESSES = {TESTS / "system" / "fuzz"}
 
 
 def module_files() -> list[Path]:
-    """Every Python file under tests/ except the support files and packages' __init__."""
-    return sorted(p for p in TESTS.rglob("*.py") if p.name not in NOT_TEST_MODULES and "data" not in p.parts)
-
+    """Every Python file under tests/ except the support files, the harness packages and
+    packages' __init__."""
+    return sorted(p for p in TESTS.rglob("*.py") if p.name not in NOT_TEST_MODULES and "data" not in p.parts
+                  and not any(h in p.parents for h in HARNESSES))
 
 
 def imported_modules(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:

@@ -1,6 +1,6 @@
 """Run hostile inputs through the command line and judge each answer.
 
-``python -m tests.fuzz.runner LIST.json OUT.jsonl`` runs every ``[kind, command, path]``
+``python -m tests.system.fuzz.runner LIST.json OUT.jsonl`` runs every ``[kind, command, path]``
 of the list in this one process (``solver.cli.main``), each bounded by ``SIGALRM`` after
 ``CASE_SECONDS``, and writes one JSON line per entry (exit code, stderr, seconds) as soon
 as it is done, so a hang that no alarm can break (inside C code) is pinned to its entry

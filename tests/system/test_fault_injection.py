@@ -1,4 +1,4 @@
-"""Fault injection (tests/fuzz/inject.py): errors, signals and full disks at every phase of a
+"""Fault injection (tests/system/fuzz/inject.py): errors, signals and full disks at every phase of a
 run, serial and under ``mpiexec -n 2`` (on one rank only), end with one line, the right
 exit code, no process left and no result folder that is not complete.
 
@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_case_validation import BASE
+from tests.support import BASE
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MPIEXEC = Path(sys.executable).with_name("mpiexec")
 PHASES = ["meshing", "compiling", "solving", "post-processing", "summary"]
 GRACE = "3"  # seconds a failing rank waits for the others (10 by default)
@@ -41,7 +41,7 @@ def _case(folder: Path, **outputs) -> Path:
 
 def _run(folder: Path, fault: tuple[str, str, str] | None, args: list[str], ranks: int = 1, env=None):
     """(exit code, stderr, seconds) of the command line with ``fault`` (kind, phase, rank) planted."""
-    command = [sys.executable, "-m", "tests.fuzz.inject", *fault, "--", *args] if fault else \
+    command = [sys.executable, "-m", "tests.system.fuzz.inject", *fault, "--", *args] if fault else \
         [sys.executable, "-m", "solver", *args]
     if ranks > 1:
         command = [str(MPIEXEC), "-n", str(ranks), *command]

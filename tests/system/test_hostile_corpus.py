@@ -1,7 +1,7 @@
-"""The hostile corpus (tests/fuzz/corpus.py): every entry refused with exit 2 and one keyed line.
+"""The hostile corpus (tests/system/fuzz/corpus.py): every entry refused with exit 2 and one keyed line.
 
 Entries run through the command line (``validate``, or ``compare`` for comparison files)
-in a worker subprocess (tests/fuzz/runner.py): each entry is bounded by an alarm, the
+in a worker subprocess (tests/system/fuzz/runner.py): each entry is bounded by an alarm, the
 worker by a subprocess timeout, so a hang is a failure naming its entry, never a stuck
 test run. The default run takes every special-file, input-file, geometry, path and
 comparison entry and a fixed sample of the others; the full corpus is marked slow. The
@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz.corpus import build_corpus
-from tests.fuzz.runner import CASE_SECONDS, verdict
+from tests.system.fuzz.corpus import build_corpus
+from tests.system.fuzz.runner import CASE_SECONDS, verdict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ALWAYS = ("file/", "input/", "geometry/", "path/", "comparison/")
 SAMPLE_EVERY = 40  # of the ~2800 value/yaml/section entries: ~70 in the default run
 ENV = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
@@ -39,7 +39,7 @@ def _run_batch(entries, folder: Path, timeout: float) -> list[tuple[str, str | N
         listing, out = folder / f"list-{attempt}.json", folder / f"out-{attempt}.jsonl"
         listing.write_text(json.dumps([[e.kind, e.command, str(e.path)] for e in pending]))
         try:
-            subprocess.run([sys.executable, "-m", "tests.fuzz.runner", str(listing), str(out)], cwd=ROOT, env=ENV,
+            subprocess.run([sys.executable, "-m", "tests.system.fuzz.runner", str(listing), str(out)], cwd=ROOT, env=ENV,
                            timeout=timeout, capture_output=True)
             hung = None
         except subprocess.TimeoutExpired:

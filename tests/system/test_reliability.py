@@ -23,8 +23,8 @@ from solver.config.units import to_si
 from solver.errors import CaseError, SolverError, from_os_error
 from solver.physics.kinetics import make_kinetics
 from solver.physics.scalar_root import increasing_root
-from tests.fuzz.corpus import png
-from tests.test_case_validation import BASE
+from tests.system.fuzz.corpus import png
+from tests.support import BASE
 
 F_RT = 96485.33212 / (8.314462618 * 298.15)  # F / (R T) at 298.15 K [1/V]
 
@@ -160,7 +160,7 @@ def test_shipped_geometries_stay_feasible():
 
     from solver.config.case import load_case
 
-    for path in sorted((Path(__file__).resolve().parents[1] / "cases").glob("*.yaml")):
+    for path in sorted((Path(__file__).resolve().parents[2] / "cases").glob("*.yaml")):
         load_case(path)  # raises if a limit were set below what the shipped cases need
 
 

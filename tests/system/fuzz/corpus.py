@@ -33,7 +33,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = sorted((ROOT / "cases").glob("*.yaml"))
 
 ANY_INVALID = {"nan": math.nan, "inf": -math.inf, "list": [1, 2], "mapping": {"bogus_key": 1}}

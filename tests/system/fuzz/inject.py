@@ -1,6 +1,6 @@
 """Fault injection: run the ``dendrite`` command line with one fault planted at one phase.
 
-    python -m tests.fuzz.inject KIND PHASE RANK -- run case.yaml --out ...
+    python -m tests.system.fuzz.inject KIND PHASE RANK -- run case.yaml --out ...
 
 KIND: ``error`` (a CaseError), ``internal`` (a RuntimeError), ``enospc``/``erofs``/``eacces``
 (an OSError), ``sigint``, ``sigterm``, ``sigkill`` (sent by the process to itself).
