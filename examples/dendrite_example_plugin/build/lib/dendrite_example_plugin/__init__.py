@@ -1,1 +1,0 @@
-"""An example dendrite plugin: one module per extension point, each found by an entry point."""
