@@ -270,6 +270,22 @@ def test_jit_cache_orphans_removed_only_when_nobody_compiles(tmp_path):
     assert done.exists() and not orphan.exists()
 
 
+def test_jit_cache_mark_without_its_source_is_removed_with_the_module(tmp_path):
+    """A .c.cached mark whose .c is gone (a failed compilation renamed it .c.failed) makes the
+    next compilation of that form fail on creating the mark: the module is removed whole."""
+    from solver.jit_cache import recover_jit_cache
+
+    stem = "libffcx_forms_3"
+    names = [f"{stem}.c.cached", f"{stem}.c.failed", f"{stem}.o", f"{stem}.cpython-312-x86_64-linux-gnu.so"]
+    for name in names:
+        (tmp_path / name).write_text("")
+    kept = tmp_path / "libffcx_forms_4.c"
+    kept.write_text("int y;")
+    (tmp_path / "libffcx_forms_4.c.cached").write_text("")
+    assert sorted(p.name for p in recover_jit_cache(None, tmp_path)) == sorted(names)
+    assert kept.exists() and (tmp_path / "libffcx_forms_4.c.cached").exists()
+
+
 @pytest.mark.parametrize("errno_name, code", [("ENOSPC", 3), ("EROFS", 2), ("EACCES", 2)])
 def test_os_errors_become_one_keyed_line(errno_name, code):
     import errno
