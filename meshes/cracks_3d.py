@@ -270,15 +270,18 @@ def _front_curves(model, c: float, a: float, tol: float) -> list[int]:
     return found
 
 
-@register("surface_crack_3d", SurfaceCrack3D, _declare_surface)
-def build_surface_3d(model, p: SurfaceCrack3D, mesh: MeshSettings) -> dict:
-    """Semi-elliptical surface crack (depth a, half-length c) in a plate: quarter model."""
+def _mirrored_crack_box(model, a: float, c: float, extent: tuple[float, float, float], planes: dict,
+                       merge_faces_into: str | None = None) -> list[int]:
+    """The box [0, X] x [0, Y] x [0, Z] [m] with the quarter-ellipse crack x^2/c^2 + y^2/a^2 <= 1
+    in z = 0 (``crack_faces``; the rest of z = 0 is the ``ligament``) and the boundaries
+    ``planes`` (name -> (axis, coordinate [m])). Drawn in micrometres (OCC tolerance 1e-7)
+    and dilated to metres; ``merge_faces_into`` names the boundary that takes the crack faces
+    (a Li-filled crack belongs to the anode). Returns the front curves."""
     occ = model.occ
     um = 1e-6
-    a, c = p.crack_depth / um, p.half_length / um
-    bx, ty, hz = p.width / um / 2, p.thickness / um, p.height / um / 2
-    box = occ.addBox(0, 0, 0, bx, ty, hz)
-    crack = _crack_in_plane(model, c, a, bx, ty)
+    a, c = a / um, c / um
+    box = occ.addBox(0, 0, 0, *(x / um for x in extent))
+    crack = _crack_in_plane(model, c, a, extent[0] / um, extent[1] / um)
     occ.fragment([(3, box)], [(2, crack)])
     occ.synchronize()
     vols = [t for _, t in model.getEntities(3)]
@@ -286,16 +289,26 @@ def build_surface_3d(model, p: SurfaceCrack3D, mesh: MeshSettings) -> dict:
     crack_faces, ligament = _split_plane(model, vols, a, c, tol)
     front = _front_curves(model, c, a, tol)
     named = {"crack_faces": crack_faces, "ligament": ligament}
-    for name, (axis, value) in {"symmetry_x": (0, 0.0), "side": (0, bx), "anode_interface": (1, 0.0),
-                                "counter_electrode": (1, ty), "top": (2, hz)}.items():
-        named[name] = [f for v in vols for f in _faces_by_plane(model, v, axis, value, tol)]
-    if p.li_filled:
-        named["anode_interface"] += named.pop("crack_faces")
+    for name, (axis, value) in planes.items():
+        named[name] = [f for v in vols for f in _faces_by_plane(model, v, axis, value / um, tol)]
+    if merge_faces_into is not None:
+        named[merge_faces_into] += named.pop("crack_faces")
     occ.dilate(model.getEntities(), 0, 0, 0, um, um, um)
     occ.synchronize()
     model.addPhysicalGroup(3, vols, name="electrolyte")
     for name, faces in named.items():
         model.addPhysicalGroup(2, faces, name=name)
+    return front
+
+
+@register("surface_crack_3d", SurfaceCrack3D, _declare_surface)
+def build_surface_3d(model, p: SurfaceCrack3D, mesh: MeshSettings) -> dict:
+    """Semi-elliptical surface crack (depth a, half-length c) in a plate: quarter model."""
+    bx, ty, hz = p.width / 2, p.thickness, p.height / 2
+    planes = {"symmetry_x": (0, 0.0), "side": (0, bx), "anode_interface": (1, 0.0), "counter_electrode": (1, ty),
+              "top": (2, hz)}
+    front = _mirrored_crack_box(model, p.crack_depth, p.half_length, (bx, ty, hz), planes,
+                                "anode_interface" if p.li_filled else None)
     h_front, h_far = _sizes(p, mesh, min(p.crack_depth, p.half_length), max(p.thickness, p.width / 2))
     _front_field(model, front, h_front, h_far, mesh.scaled(p.grading))
     fr = ellipse_front(p.half_length, p.crack_depth, 0.0, math.pi / 2)
@@ -320,26 +333,10 @@ def build_surface_3d(model, p: SurfaceCrack3D, mesh: MeshSettings) -> dict:
 @register("embedded_crack_3d", EmbeddedCrack3D, _declare_embedded)
 def build_embedded_3d(model, p: EmbeddedCrack3D, mesh: MeshSettings) -> dict:
     """Embedded elliptical crack (semi-axes c along x, a along y) in a cube: octant model."""
-    occ = model.occ
-    um = 1e-6
-    a, c, half = p.crack_depth / um, p.half_length / um, p.box / um / 2
-    box = occ.addBox(0, 0, 0, half, half, half)
-    crack = _crack_in_plane(model, c, a, half, half)
-    occ.fragment([(3, box)], [(2, crack)])
-    occ.synchronize()
-    vols = [t for _, t in model.getEntities(3)]
-    tol = 1e-4
-    crack_faces, ligament = _split_plane(model, vols, a, c, tol)
-    front = _front_curves(model, c, a, tol)
-    named = {"crack_faces": crack_faces, "ligament": ligament}
-    for name, (axis, value) in {"symmetry_x": (0, 0.0), "symmetry_y": (1, 0.0), "side_x": (0, half),
-                                "side_y": (1, half), "top": (2, half)}.items():
-        named[name] = [f for v in vols for f in _faces_by_plane(model, v, axis, value, tol)]
-    occ.dilate(model.getEntities(), 0, 0, 0, um, um, um)
-    occ.synchronize()
-    model.addPhysicalGroup(3, vols, name="electrolyte")
-    for name, faces in named.items():
-        model.addPhysicalGroup(2, faces, name=name)
+    half = p.box / 2
+    planes = {"symmetry_x": (0, 0.0), "symmetry_y": (1, 0.0), "side_x": (0, half), "side_y": (1, half),
+              "top": (2, half)}
+    front = _mirrored_crack_box(model, p.crack_depth, p.half_length, (half, half, half), planes)
     h_front, h_far = _sizes(p, mesh, min(p.crack_depth, p.half_length), p.box / 2)
     _front_field(model, front, h_front, h_far, mesh.scaled(p.grading))
     fr = ellipse_front(p.half_length, p.crack_depth, 0.0, math.pi / 2)
