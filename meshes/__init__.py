@@ -144,6 +144,11 @@ class Generator:
     ``declare(parameters)`` returns the :class:`GeometryDeclaration` of the geometry drawn
     for those parameters (cheap: no Gmsh), or None for a generator registered without one
     (then nothing about it can be checked before meshing).
+
+    ``kind`` is ``"gmsh"`` for a builder that draws into a Gmsh model, or the name of a
+    description (:mod:`meshes.described`: ``"height_map"``, ``"voxels"``) for a builder
+    ``build(params, mesh) -> description`` that the mesh driver turns into a structured
+    DOLFINx mesh without Gmsh.
     """
 
     name: str
@@ -151,6 +156,7 @@ class Generator:
     build: Callable
     description: str
     declare: Callable[[GeometryParameters], GeometryDeclaration | None]
+    kind: str = "gmsh"
 
     def source_digest(self) -> str:
         """A hash of the source of the builder's package (its modules now loaded): an edited
@@ -174,12 +180,13 @@ registry: dict[str, Generator] = {}
 
 
 def register(name: str, parameters: type[GeometryParameters],
-             declare: GeometryDeclaration | Callable[[GeometryParameters], GeometryDeclaration] | None = None):
+             declare: GeometryDeclaration | Callable[[GeometryParameters], GeometryDeclaration] | None = None,
+             kind: str = "gmsh"):
     """Decorator: register ``build`` under ``name`` with its parameter model and declaration.
 
     ``declare`` is a :class:`GeometryDeclaration` (the same for all parameters) or a function
     of the parameters that returns one. Every generator should declare: without it a case
-    is checked against its geometry only once meshed.
+    is checked against its geometry only once meshed. ``kind``: see :class:`Generator`.
     """
     if declare is None or isinstance(declare, GeometryDeclaration):
         fixed = declare
@@ -193,7 +200,7 @@ def register(name: str, parameters: type[GeometryParameters],
         if name in registry:
             raise ValueError(f"geometry {name!r} is registered twice")
         doc = (build.__doc__ or "").strip().splitlines()
-        registry[name] = Generator(name, parameters, build, doc[0] if doc else "", declare)
+        registry[name] = Generator(name, parameters, build, doc[0] if doc else "", declare, kind)
         return build
 
     return decorate
@@ -214,3 +221,4 @@ def get(name: str) -> Generator:
 # Registration happens on import of each generator module.
 from meshes import cracks, cracks_3d, rough  # noqa: E402,F401
 from meshes import anodes, cell, examples_trench, flaws, polycrystal, profile_import, rough3d  # noqa: E402,F401
+from meshes import structured3d, voxels  # noqa: E402,F401

@@ -40,12 +40,13 @@ from pydantic import BaseModel
 from solver.config.units import SIUnit
 from solver.errors import CaseError
 
-__all__ = ["check_feasible", "estimate_cells", "MAX_CELLS", "MAX_FLAWS"]
+__all__ = ["check_feasible", "check_size", "estimate_cells", "MAX_CELLS", "MAX_FLAWS", "BYTES_PER_DOF"]
 
 MAX_CELLS = 5e7
 MAX_FLAWS = 20  # each flaw costs one elasticity solve for the influence matrix, and tips must be resolved
 FLAW_GAP = 0.5  # mouths at least half a mouth width apart: the mesh between two flaws needs a few cells
 BYTES_PER_CELL = {2: 600, 3: 2500}
+BYTES_PER_DOF = 3000  # structured and voxel meshes: the end-to-end budget per degree of freedom (3D)
 MEMORY_FRACTION = 0.5
 _REFINEMENT = 20  # finest element size of a generator: smallest feature / 20
 _LAYER_CELLS = {2: 4, 3: 8}
@@ -114,9 +115,29 @@ def _check_flaws(geometry: BaseModel) -> None:
                             f"mouths; keep at least {FLAW_GAP:g} x the wider mouth ({FLAW_GAP * max(w0, w1):.3g} m)")
 
 
+def check_size(key: str, cells: float, dofs: float, limit: float | None = None, what: str = "the mesh") -> None:
+    """Raise a :class:`CaseError` naming ``key`` if a mesh of ``cells`` cells with at most ``dofs``
+    degrees of freedom exceeds ``MAX_CELLS`` or ``BYTES_PER_DOF * dofs`` exceeds ``limit`` [B]
+    (default: ``MEMORY_FRACTION`` of this machine's memory)."""
+    budget = limit if limit is not None else MEMORY_FRACTION * _memory_bytes()
+    memory = dofs * BYTES_PER_DOF
+    if cells > MAX_CELLS or memory > budget:
+        stated = "geometry.memory_limit" if limit is not None else "half of this machine's memory"
+        raise CaseError(key, f"{what}: {cells:.3g} cells, up to {dofs:.3g} unknowns, about {memory / 1e9:.3g} GB "
+                        f"(limits: {MAX_CELLS:.0e} cells, {budget / 1e9:.3g} GB = {stated}); coarsen or crop")
+
+
 def check_feasible(geometry: BaseModel, mesh) -> None:
-    """Raise a :class:`CaseError` if the case would need more cells or memory than allowed."""
+    """Raise a :class:`CaseError` if the case would need more cells or memory than allowed.
+
+    A geometry that knows its mesh size (``estimated_size(mesh) -> (cells, unknowns)``, the
+    structured and voxel meshes) is checked on it, naming its ``size_key``, instead of the
+    generic estimate."""
     _check_flaws(geometry)
+    if hasattr(geometry, "estimated_size"):
+        cells, dofs = geometry.estimated_size(mesh)
+        check_size(getattr(geometry, "size_key", "geometry"), cells, dofs, getattr(geometry, "memory_limit", None))
+        return
     cells, key, size = estimate_cells(geometry, mesh)
     dim = _dimension(geometry)
     memory = cells * BYTES_PER_CELL[dim]

@@ -10,7 +10,10 @@ height-map grid or image) is read here, so one set of checks holds for all of th
 * at most ``max_bytes`` are read (a file that grows while being read is cut off and
   refused, not read to exhaustion);
 * an image must be a PNG by its signature and header, with at most ``MAX_IMAGE_PIXELS``
-  pixels, checked before it is decoded.
+  pixels, checked before it is decoded;
+* a voxel stack (TIFF or NumPy ``.npy``) is at most ``MAX_STACK_BYTES``; its shape and
+  data type are known from its header before the voxels are decoded (:func:`read_label_stack`),
+  NumPy files are read without pickles.
 
 Problems raise :class:`InputFileError` (a ``ValueError``, so pydantic validators turn
 it into an error naming the YAML key) with one short line.
@@ -25,10 +28,11 @@ import struct
 from pathlib import Path
 
 __all__ = ["InputFileError", "check_path_text", "check_directory_path", "read_bytes", "read_text", "read_png_gray", "read_csv_numbers",
-           "MAX_DATA_BYTES", "MAX_IMAGE_PIXELS"]
+           "MAX_DATA_BYTES", "MAX_IMAGE_PIXELS", "MAX_STACK_BYTES", "LabelStack", "read_label_stack"]
 
 MAX_DATA_BYTES = 20_000_000  # a measured profile or height grid is kB to a few MB
 MAX_IMAGE_PIXELS = 4_000_000  # 2000 x 2000: far more than a B-spline control net of <= 97^2 points uses
+MAX_STACK_BYTES = 1_000_000_000  # a segmented stack of 1000^3 8-bit voxels: ~6e9 tetrahedra, beyond any machine here
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
           (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
@@ -155,3 +159,74 @@ def read_png_gray(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, max_byte
     if gray.ndim != 2 or not np.all(np.isfinite(gray)):
         raise InputFileError("is not a 2D image of finite gray values", name)
     return gray / 255.0 if gray.max() > 1.0 else gray
+
+
+class LabelStack:
+    """A voxel stack whose header is read: ``shape``, ``dtype`` and, from TIFF metadata,
+    ``voxel_size`` (dz, dy, dx) [m] or None. :meth:`array` decodes the voxels."""
+
+    def __init__(self, name: str, data: bytes, kind: str):
+        import numpy as np
+
+        self.name, self._data, self._kind = name, data, kind
+        self.voxel_size = None
+        try:
+            if kind == "npy":
+                f = io.BytesIO(data)
+                version = np.lib.format.read_magic(f)
+                self.shape, _, dtype = np.lib.format._read_array_header(f, version)
+            else:
+                import tifffile
+
+                with tifffile.TiffFile(io.BytesIO(data)) as tif:
+                    series = tif.series[0]
+                    self.shape, dtype = tuple(series.shape), series.dtype
+                    self.voxel_size = _tiff_voxel_size(tif)
+        except Exception as exc:  # numpy and tifffile raise many types for corrupt headers
+            detail = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+            raise InputFileError(f"is not a readable {'NumPy' if kind == 'npy' else 'TIFF'} stack: {detail}",
+                                 name) from None
+        self.dtype = np.dtype(dtype)
+        self.shape = tuple(int(n) for n in self.shape)
+
+    def array(self):
+        """The voxels (decoded now)."""
+        import numpy as np
+
+        try:
+            if self._kind == "npy":
+                return np.load(io.BytesIO(self._data), allow_pickle=False)
+            import tifffile
+
+            return tifffile.imread(io.BytesIO(self._data))
+        except Exception as exc:  # a header that promises more than the file holds
+            detail = str(exc).splitlines()[0][:100] if str(exc) else type(exc).__name__
+            raise InputFileError(f"cannot be decoded: {detail}", self.name) from None
+
+
+_LENGTH_UNITS = {"micron": 1e-6, "um": 1e-6, "\u00b5m": 1e-6, "\u03bcm": 1e-6, "nm": 1e-9, "mm": 1e-3, "m": 1.0}
+
+
+def _tiff_voxel_size(tif):
+    """(dz, dy, dx) [m] from ImageJ metadata (unit, spacing) and the resolution tags, or None."""
+    meta = tif.imagej_metadata or {}
+    unit = _LENGTH_UNITS.get(str(meta.get("unit", "")).strip().lower())
+    tags = tif.pages[0].tags
+    if unit is None or "spacing" not in meta or "XResolution" not in tags or "YResolution" not in tags:
+        return None
+    try:
+        (xn, xd), (yn, yd) = tags["XResolution"].value, tags["YResolution"].value
+        return float(meta["spacing"]) * unit, yd / yn * unit, xd / xn * unit
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+
+
+def read_label_stack(path: str | Path, max_bytes: int = MAX_STACK_BYTES) -> LabelStack:
+    """A TIFF (``.tif``, ``.tiff``) or NumPy (``.npy``) voxel stack, its header read (see
+    :class:`LabelStack`); the file is checked as in :func:`read_bytes`."""
+    name = str(path)
+    suffix = Path(name).suffix.lower()
+    kinds = {".npy": "npy", ".tif": "tiff", ".tiff": "tiff"}
+    if suffix not in kinds:
+        raise InputFileError("is neither a TIFF (.tif, .tiff) nor a NumPy (.npy) stack", name)
+    return LabelStack(name, read_bytes(path, max_bytes), kinds[suffix])

@@ -153,8 +153,13 @@ def build_mesh(
 ) -> TaggedMesh:
     """Build (or fetch from ``cache_dir``) the mesh of a registered geometry.
 
-    Gmsh runs on rank 0 only; errors there are raised on every rank.
+    Gmsh runs on rank 0 only; errors there are raised on every rank. A described generator
+    (``kind`` other than ``"gmsh"``) is built by DOLFINx on every rank, uncached.
     """
+    if meshes.get(geometry).kind != "gmsh":
+        from solver.geometry.described import build_described
+
+        return build_described(geometry, parameters, settings, comm)
     key = mesh_key(geometry, parameters, settings)
     cached = Path(cache_dir) / key if cache_dir is not None else None
     hit = cached is not None and (cached / "geometry.json").exists()
