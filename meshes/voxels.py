@@ -264,7 +264,10 @@ class Voxel3D(GeometryParameters):
         """(labels (x, y, z), voxel size) of an image stack (read once per file version)."""
         from meshes.profile_import import resolve
 
-        path = resolve(self.labels.file)
+        try:
+            path = resolve(self.labels.file)
+        except ValueError:
+            raise CaseError("geometry.labels.file", f"stack file {self.labels.file!r} not found") from None
         try:
             st = os.stat(path)
             return _read_stack(str(path), self.labels.axes, st.st_mtime_ns, st.st_size, self._limit())
@@ -357,6 +360,5 @@ def build(p: Voxel3D, mesh: MeshSettings) -> LabelVolume:
         "label_count": len(regions),
         "electrolyte_thickness_m": float(extent[2]),
         "projected_interface_area_m2": float(extent[0] * extent[1]),
-        "interface_length_scale_m": float(min(spacing)),
     }
     return LabelVolume(labels, tuple(spacing), regions, p.cell_type, p.smoothing, metadata)

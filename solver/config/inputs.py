@@ -174,7 +174,8 @@ class LabelStack:
             if kind == "npy":
                 f = io.BytesIO(data)
                 version = np.lib.format.read_magic(f)
-                self.shape, _, dtype = np.lib.format._read_array_header(f, version)
+                header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+                self.shape, _, dtype = header(f)
             else:
                 import tifffile
 
