@@ -74,6 +74,7 @@ class LabelVolume:
         cell_type: ``"tetrahedron"`` or ``"hexahedron"``.
         smoothing: number of Taubin smoothing passes of the label interfaces (0: voxels).
         metadata: JSON-serialisable generator metadata.
+        region_names: every region the geometry declares (a region may have no voxels).
 
     Facets between two voxels of *different labels of the same region* are tagged
     ``grain_boundary_facets``; facets between regions are interior interfaces (untagged).
@@ -85,6 +86,7 @@ class LabelVolume:
     cell_type: str
     smoothing: int
     metadata: dict
+    region_names: tuple[str, ...] = ()
 
     @property
     def extent(self) -> np.ndarray:

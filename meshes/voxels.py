@@ -138,7 +138,7 @@ class ImageLabels(_Strict):
     """A segmented image stack (TIFF or NumPy) of integer labels."""
 
     kind: Literal["file"] = Field(description="'file': a segmented TIFF or .npy stack")
-    file: str = Field(description="path of the stack (.tif, .tiff or .npy; relative to the case file)")
+    file: str = Field(description="path of the stack (.tif, .tiff or .npy; a relative path: the working directory, then the repository root)")
     axes: Literal["zyx", "xyz"] = Field("zyx", description="array axis order (image stacks: zyx)")
 
     @field_validator("file")
@@ -218,6 +218,15 @@ class Voxel3D(GeometryParameters):
     smoothing: int = Field(0, ge=0, le=20, description="Taubin smoothing passes of the label interfaces [-]")
     memory_limit: Bytes | None = Field(None, gt=0, description="largest memory the run may use [B] "
                                        "(default: half of this machine's)")
+
+    @field_validator("voxel_size")
+    @classmethod
+    def _positive(cls, v):
+        if isinstance(v, list) and len(v) != 3:
+            raise ValueError(f"one length or three ([dx, dy, dz]), got {len(v)}")
+        if v is not None and min(v if isinstance(v, list) else [v]) <= 0:
+            raise ValueError("a voxel size must be positive")
+        return v
 
     @field_validator("regions")
     @classmethod
@@ -319,8 +328,10 @@ def _read_stack(path: str, axes: str, _mtime: int, _size: int, limit):
     shape = stack.shape[::-1] if axes == "zyx" else stack.shape
     _check_memory(key, shape, "tetrahedron", limit)  # the larger of the two cell types
     data = np.asarray(stack.array())
-    labels = np.ascontiguousarray(data.transpose(2, 1, 0) if axes == "zyx" else data).astype(np.int64)
+    labels = np.ascontiguousarray(data.transpose(2, 1, 0) if axes == "zyx" else data)
     distinct = np.unique(labels)
+    small = labels.size == 0 or (int(distinct[0]) >= np.iinfo(np.int32).min and int(distinct[-1]) <= np.iinfo(np.int32).max)
+    labels = labels.astype(np.int32 if small else np.int64)
     if distinct.size > MAX_LABELS:
         raise CaseError(key, f"{path!r} has {distinct.size} distinct values; a label array has at most {MAX_LABELS} "
                         "(is it a gray-level image?)")
@@ -361,4 +372,5 @@ def build(p: Voxel3D, mesh: MeshSettings) -> LabelVolume:
         "electrolyte_thickness_m": float(extent[2]),
         "projected_interface_area_m2": float(extent[0] * extent[1]),
     }
-    return LabelVolume(labels, tuple(spacing), regions, p.cell_type, p.smoothing, metadata)
+    names = tuple(sorted(set(p.region_map().values())))
+    return LabelVolume(labels, tuple(spacing), regions, p.cell_type, p.smoothing, metadata, names)

@@ -33,6 +33,10 @@ def build_described(geometry: str, parameters: GeometryParameters, settings: Mes
     description = comm.bcast(description, root=0)
     describe_seconds = clock()
     tagged = BUILDERS[generator.kind](description, comm)
+    declaration = generator.declare(parameters)
+    problem = declaration and declaration.mismatch(3, set(tagged.regions), set(tagged.boundaries))
+    if problem:
+        raise GeometryError(f"geometry {geometry!r} does not build what it declares: {problem}")
     tagged.metadata.update(geometry=geometry, parameters=parameters.model_dump(mode="json"),
                            mesh_settings=settings.model_dump(mode="json"))
     tagged.statistics["describe_seconds"] = describe_seconds

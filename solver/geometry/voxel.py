@@ -45,7 +45,7 @@ def build_label_volume(volume: LabelVolume, comm: MPI.Comm = MPI.COMM_WORLD):
     mid = dolfinx.mesh.compute_midpoints(msh, tdim, local_cells(msh))
     index = tuple(np.clip((mid[:, a] / spacing[a]).astype(np.int64), 0, labels.shape[a] - 1) for a in range(3))
     cell_labels = labels[index]
-    names = sorted(set(volume.regions.values()))
+    names = sorted(set(volume.regions.values()) | set(volume.region_names))
     region_tags = {name: t + 1 for t, name in enumerate(names)}
     lookup = {label: region_tags[name] for label, name in volume.regions.items()}
     keys = np.array(sorted(lookup), dtype=np.int64)

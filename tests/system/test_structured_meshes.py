@@ -96,6 +96,7 @@ def test_voronoi_gb_area_and_grain_count():
     assert measure(tm, "grains") == pytest.approx(27e-18, rel=1e-12)
 
 
+@pytest.mark.mpi
 def test_smoothing_brings_a_voxel_sphere_closer_to_its_area():
     """A sphere of radius 6 voxels as a second grain: the staircase overestimates 4 pi r^2 by
     ~50 %; Taubin passes reduce that while keeping the volume within 3 %."""
@@ -132,7 +133,8 @@ def _stack_case(path, **geometry):
 
 
 @pytest.mark.mpi
-def test_two_grain_stack_adds_the_gb_resistance_in_series(tmp_path_factory):
+@pytest.mark.parametrize("cell_type", ["hexahedron", "tetrahedron"])
+def test_two_grain_stack_adds_the_gb_resistance_in_series(tmp_path_factory, cell_type):
     """A .npy stack of two grains stacked along z: V = i L / sigma + i R_gb (P1-DG exact)."""
     folder = shared_tmp(tmp_path_factory, "stack")
     labels = np.ones((6, 5, 4), np.uint8)  # zyx: z = 0..5
@@ -140,7 +142,8 @@ def test_two_grain_stack_adds_the_gb_resistance_in_series(tmp_path_factory):
     if MPI.COMM_WORLD.rank == 0:
         np.save(folder / "two.npy", labels)
     MPI.COMM_WORLD.barrier()
-    case = parse_case(_stack_case(folder / "two.npy", voxel_size="0.5 um", regions={"other": "grains"}))
+    case = parse_case(_stack_case(folder / "two.npy", voxel_size="0.5 um", regions={"other": "grains"},
+                                  cell_type=cell_type))
     tagged = build_case_mesh(case, MPI.COMM_WORLD)
     assert tagged.boundaries["grain_boundary_facets"] == 4
     conductivity, gb = case_conductivities(case)
@@ -174,6 +177,22 @@ def test_sinusoid_interface_area_converges_at_second_order():
         assert_conforming(tm)
     assert errors[1] < 2e-3
     assert errors[0] / errors[1] == pytest.approx(4.0, rel=0.15)  # O(h^2)
+
+
+@pytest.mark.mpi
+def test_imported_planar_height_grid_is_meshed_exactly(tmp_path_factory):
+    """A CSV grid of a tilted plane (slope 0.1 along x, mean removed by the reader): the
+    piecewise-linear interface is the plane, area W D sqrt(1 + 0.01), volume W D L."""
+    folder = shared_tmp(tmp_path_factory, "grid")
+    x = np.linspace(0, 6, 7)  # um, 7 columns along x, 4 rows along y
+    if MPI.COMM_WORLD.rank == 0:
+        np.savetxt(folder / "plane.csv", np.tile(0.1 * x, (4, 1)), delimiter=",")
+    MPI.COMM_WORLD.barrier()
+    hmap = {"kind": "image", "file": str(folder / "plane.csv"), "unit": "um"}
+    tm, _ = _build("rough_interface_3d_structured", MeshSettings(interface_size=0.5e-6, size=1e-6), width=6e-6,
+                   depth=3e-6, thickness=4e-6, height_map=hmap)
+    assert _surface(tm, tm.boundaries["anode_interface"]) == pytest.approx(18e-12 * np.sqrt(1.01), rel=1e-12)
+    assert measure(tm, "electrolyte") == pytest.approx(72e-18, rel=1e-12)
 
 
 def _slab_problem(tagged):
