@@ -16,7 +16,6 @@ import yaml
 from mpi4py import MPI
 from scipy.integrate import quad
 
-import dolfinx
 import ufl
 from dolfinx import fem
 
@@ -311,4 +310,17 @@ def test_shipped_structured_cases_declare_what_they_mesh():
         assert set(case.declaration.regions) == regions
 
 
-del dolfinx
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["rough_interface_3d_structured", "polycrystal_3d_voxel"])
+def test_shipped_case_runs_through_the_cli(name, tmp_path):
+    """`dendrite run` on the shipped case: exit 0, the current balanced, the mesh it declares."""
+    import json
+
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "solver", "run", str(ROOT / "cases" / f"{name}.yaml"), "--out", str(out)],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["dimension"] == 3
+    assert summary["metrics"]["charge_balance_error"] < 1e-8
