@@ -279,12 +279,10 @@ class Voxel3D(GeometryParameters):
             raise CaseError("geometry.labels.file", f"stack file {self.labels.file!r} not found") from None
         try:
             st = os.stat(path)
-            return _read_stack(str(path), self.labels.axes, st.st_mtime_ns, st.st_size, self._limit())
+            return _read_stack(str(path), self.labels.axes, st.st_mtime_ns, st.st_size, self.cell_type,
+                               self.memory_limit)
         except (InputFileError, OSError) as exc:
             raise CaseError("geometry.labels.file", str(exc)) from None
-
-    def _limit(self):
-        return self.memory_limit
 
     @model_validator(mode="after")
     def _check(self):
@@ -316,7 +314,7 @@ def _check_memory(key: str, shape, cell_type: str, limit) -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _read_stack(path: str, axes: str, _mtime: int, _size: int, limit):
+def _read_stack(path: str, axes: str, _mtime: int, _size: int, cell_type: str, limit):
     """Labels (x, y, z) and TIFF voxel size (dx, dy, dz) or None; checked before decoding."""
     key = "geometry.labels.file"
     stack = read_label_stack(path)
@@ -326,7 +324,7 @@ def _read_stack(path: str, axes: str, _mtime: int, _size: int, limit):
         raise CaseError(key, f"{path!r} is not a label array: its voxels are {stack.dtype} (segment it into "
                         "integer labels first)")
     shape = stack.shape[::-1] if axes == "zyx" else stack.shape
-    _check_memory(key, shape, "tetrahedron", limit)  # the larger of the two cell types
+    _check_memory(key, shape, cell_type, limit)
     data = np.asarray(stack.array())
     labels = np.ascontiguousarray(data.transpose(2, 1, 0) if axes == "zyx" else data)
     distinct = np.unique(labels)
