@@ -29,7 +29,7 @@ import yaml
 from mpi4py import MPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from solver.analysis.registry import flatten, format_value, metric, metrics
+from solver.analysis.registry import flatten, format_value, metric, metrics, round_off_level
 from solver.config.case import Case, load_case, parse_case
 from solver.config.units import Quantity
 from solver.errors import CaseError
@@ -202,11 +202,13 @@ def comparison_table(folder: str | Path):
     return tidy.reset_index(drop=True)
 
 
-def _fmt(mean: float, std: float, n: int, scale: float) -> str:
+def _fmt(mean: float, std: float, n: int, scale: float, round_off: float = 0.0) -> str:
     if n == 0 or math.isnan(mean):
         return "-"
     if math.isinf(mean):
         return "none in range"
+    if abs(mean) <= round_off:
+        return "0"
     return f"{mean * scale:.4g}" + (f" ± {std * scale:.2g}" if n > 1 else "")
 
 
@@ -221,8 +223,14 @@ def _table_rows(designs: list[_Design], gdim: int) -> list[str]:
         label = item.title + (f" {key.split('.', 1)[1]}" if "." in key else "")
         scale = item.scale(gdim)
         rows.append(f"| {label} [{item.shown_unit(gdim) or '-'}] | "
-                    + " | ".join(_fmt(*d.stats(key), scale) for d in designs) + " |")
+                    + " | ".join(_fmt(*d.stats(key), scale, _round_off(item, d)) for d in designs) + " |")
     return rows
+
+
+def _round_off(item, design: _Design) -> float:
+    """The round-off level of ``item`` in ``design`` (from the mean of its reference metric)."""
+    ref = item.round_off_reference
+    return round_off_level(item, {ref: design.stats(ref)[0]} if ref else None)
 
 
 def _distinguishable(a: _Design, b: _Design, key: str) -> bool | None:
