@@ -156,5 +156,5 @@ class ReportHtml:
             write_run_report(folder)
 
 
-for _output in (FieldsXdmf(), FieldsVtu(), FieldsVtx(), InterfaceTable(), Pictures(), RiskSweep(), ReportHtml()):
+for _output in (FieldsXdmf(), FieldsVtx(), FieldsVtu(), InterfaceTable(), Pictures(), RiskSweep(), ReportHtml()):
     register_output(_output)

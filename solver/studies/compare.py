@@ -5,8 +5,9 @@ every case (for random geometries, N realisations: every ``seed`` in the geometr
 section shifted by 0..N-1), then writes one comparison folder: ``comparison.md`` (table
 of metrics with mean and spread, the CCD ratio next to the measured one where a study
 file gives it, and a plain-language verdict), ``metrics.csv`` (every run), side-by-side
-pictures on one colour scale and the CCD sweeps on one plot. The first case is the
-baseline.
+pictures on one colour scale, the CCD sweeps on one plot and ``report.html`` /
+``report.md`` (all of it with every design's inputs and sources, pictures embedded in the
+HTML). The first case is the baseline.
 
 Two designs are called distinguishable in a metric when their means differ by more than
 twice the combined standard error, 2 sqrt(s_a^2/n_a + s_b^2/n_b) (about 95 % for normal
@@ -33,6 +34,7 @@ from solver.analysis.registry import flatten, format_value, metric, metrics, rou
 from solver.config.case import Case, load_case, parse_case
 from solver.config.units import Quantity
 from solver.errors import CaseError
+from solver.io.documents import write_comparison_report
 from solver.io.exports import cell_current_density
 from solver.io.report import gather_grid
 from solver.io.result_folder import run_folder, write_json
@@ -168,6 +170,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
                 "study": study.model_dump(mode="json"),
                 "designs": {d.case.name: {k: d.stats(k) for k in d.runs[0]} for d in designs},
             })
+            write_comparison_report(folder, text, names)  # after the pictures: it embeds them
     log.info("comparison written to %s", folder.final)
     return folder.final
 
