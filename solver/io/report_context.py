@@ -156,22 +156,22 @@ def _number(value, spec: str) -> str:
     return format(value, spec) if isinstance(value, (int, float)) else "-"
 
 
-def condition_rows(resolved: dict) -> list[tuple[str, str, str]]:
-    """Operating conditions of the case (value, unit), the exchange current density with its source."""
+def condition_rows(resolved: dict) -> list[tuple[str, str, str, str]]:
+    """Operating conditions of the case: name, value, unit and source (the exchange current
+    density's, from the material library or the case)."""
     ec = (resolved.get("case") or {}).get("electrochemistry") or {}
     if not ec:
         return []
-    rows = [("mode", ec.get("mode", "-"), ""), ("direction", ec.get("direction", "-"), "")]
-    if ec.get("applied_current_density") is not None:
-        rows.append(("applied current density", f"{ec['applied_current_density'] * 0.1:.4g}", "mA/cm^2"))
-    if ec.get("applied_potential") is not None:
-        rows.append(("applied potential", f"{ec['applied_potential'] * 1e3:.4g}", "mV"))
-    if ec.get("temperature") is not None:
-        rows.append(("temperature", f"{ec['temperature'] - 273.15:.4g}", "degC"))
-    rows.append(("kinetics law", (ec.get("kinetics") or {}).get("law", "-"), ""))
+    rows = [("mode", ec.get("mode", "-"), "", "case"), ("direction", ec.get("direction", "-"), "", "case")]
+    for key, label, unit, scale, offset in (("applied_current_density", "applied current density", "mA/cm^2", 0.1, 0),
+                                            ("applied_potential", "applied potential", "mV", 1e3, 0),
+                                            ("temperature", "temperature", "degC", 1.0, -273.15)):
+        if ec.get(key) is not None:
+            rows.append((label, f"{ec[key] * scale + offset:.4g}", unit, "case"))
+    rows.append(("kinetics law", (ec.get("kinetics") or {}).get("law", "-"), "", "case"))
     i0 = resolved.get("exchange_current_density") or {}
     if i0.get("value") is not None:
-        rows.append(("exchange current density", f"{i0['value'] * 0.1:.4g}", f"mA/cm^2 ({i0.get('source', '')})"))
+        rows.append(("exchange current density", f"{i0['value'] * 0.1:.4g}", "mA/cm^2", i0.get("source", "")))
     return rows
 
 
