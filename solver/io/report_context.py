@@ -66,6 +66,7 @@ def run_context(folder: str | Path) -> dict:
         "references": summary.get("references", []),
         "versions": software_rows(summary),
         "files": sorted({p.name for p in folder.iterdir() if p.is_file()} | {"report.html", "report.md"}),
+        "field_files": [name for name in ("fields.vtu", "fields.xdmf", "fields.bp") if (folder / name).exists()],
     }
 
 
