@@ -201,7 +201,7 @@ def format_value(item: Metric, value, gdim: int = 3, digits: int = 4, among: dic
             return "-"
         if isinstance(x, float) and math.isinf(x):
             return "none in range"
-        if abs(x) <= level:
+        if isinstance(x, (int, float)) and abs(x) <= level:
             return "0"
         return f"{x * scale:.{digits}g}"
 
