@@ -93,10 +93,8 @@ def write_fields(folder: Path, fields: ConductionFields) -> Path:
         xdmf.write_mesh(msh)
         for f in functions:
             xdmf.write_function(f)
-    msh.comm.barrier()
-    if msh.comm.rank == 0:
+    if msh.comm.rank == 0:  # the file is complete here: closing it was collective
         _one_time_series(path)
-    msh.comm.barrier()
     return path
 
 
