@@ -41,8 +41,13 @@ __all__ = [
     "metric_units",
     "metrics",
     "register_metric",
+    "round_off_level",
     "unregister_metric",
 ]
+
+#: a value below this fraction of its metric's ``round_off_reference`` is floating-point round-off
+#: (far below the solver tolerances, ~1e-10, and any measurement): it is displayed as 0
+ROUND_OFF = 1e-9
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +57,10 @@ class Metric:
     ``unit``/``display_unit`` use pint's syntax (``A/m^2``, ``ohm m^2``, ``Pa m^0.5``);
     an empty string is dimensionless. ``report``: a line of the printed report;
     ``table``: a row of comparison tables; CSV files always carry every scalar metric.
+    ``round_off_reference``: the metric whose magnitude sets this one's round-off level
+    (:data:`ROUND_OFF` times it); displayed values below it are shown as 0, e.g. the
+    overpotential of primary kinetics (zero by construction, ~1e-22 V in floating point)
+    against the cell voltage.
     """
 
     name: str
@@ -65,6 +74,7 @@ class Metric:
     display_unit_2d: str | None = None
     report: bool = True
     table: bool = True
+    round_off_reference: str | None = None
 
     def si_unit(self, gdim: int = 3) -> str:
         return self.unit_2d if gdim == 2 and self.unit_2d is not None else self.unit
@@ -165,16 +175,34 @@ def flatten(values: dict, prefix: str = "") -> dict[str, float]:
     return flat
 
 
-def format_value(item: Metric, value, gdim: int = 3, digits: int = 4) -> str:
-    """A metric's value in its display unit, with the unit: ``1.23 mA/cm^2``, ``(0.1, 2) um``."""
+def round_off_level(item: Metric, among: dict | None) -> float:
+    """The magnitude [SI] at or below which a value of ``item`` is round-off: :data:`ROUND_OFF`
+    times the magnitude of its ``round_off_reference`` metric in ``among`` (the run's
+    metrics); 0 when it has none."""
+    reference = (among or {}).get(item.round_off_reference) if item.round_off_reference else None
+    if not isinstance(reference, (int, float)) or not math.isfinite(reference):
+        return 0.0
+    return ROUND_OFF * abs(float(reference))
+
+
+def format_value(item: Metric, value, gdim: int = 3, digits: int = 4, among: dict | None = None,
+                 with_unit: bool = True) -> str:
+    """A metric's value in its display unit, with the unit: ``1.23 mA/cm^2``, ``(0.1, 2) um``.
+
+    With ``among`` (the run's metrics), values at round-off (:func:`round_off_level`) are
+    shown as 0; ``with_unit=False`` leaves the unit out (for a table with a unit column).
+    """
     scale, unit = item.scale(gdim), item.shown_unit(gdim)
-    suffix = f" {unit}" if unit else ""
+    suffix = f" {unit}" if unit and with_unit else ""
+    level = round_off_level(item, among)
 
     def one(x) -> str:
         if x is None:
             return "-"
         if isinstance(x, float) and math.isinf(x):
             return "none in range"
+        if isinstance(x, (int, float)) and abs(x) <= level:
+            return "0"
         return f"{x * scale:.{digits}g}"
 
     if isinstance(value, dict):

@@ -6,11 +6,16 @@ collectives); it writes files on rank 0 only, except through DOLFINx's collectiv
 The package's outputs:
 
 - ``fields_xdmf``: ``fields.xdmf`` + ``fields.h5`` (potential as P1, cell fields; ParaView 5.11);
+- ``fields_vtu``: ``fields.vtu``, the same fields in one VTK file (``pyvista.read``, ``meshio.read``);
 - ``fields_vtx``: ``fields.bp`` + ``cell_fields.bp`` (ADIOS2; the potential in its own
   element, P2 or DG, exactly; ParaView >= 5.12);
 - ``interface_table``: ``interface.csv`` and ``interface.vtu`` (interface samples);
 - ``pictures``: ``current_density.png`` and ``interface_current.png``;
-- ``risk_sweep``: ``risk_sweep.csv`` and ``risk_sweep.png`` (CCD search, when run).
+- ``risk_sweep``: ``risk_sweep.csv`` and ``risk_sweep.png`` (CCD search, when run);
+- ``report_html``: ``report.html`` (self-contained, pictures embedded) and ``report.md``.
+
+An output whose ``after_summary`` attribute is true is written after every other output and
+after ``summary.json``, so it can read them (the reports embed the pictures the run wrote).
 
 A plugin adds one with :func:`register_output`; the case then selects it by name. This
 module imports nothing heavy, so the case schema can check names without DOLFINx.
@@ -25,7 +30,7 @@ from typing import Any, Protocol
 __all__ = ["DEFAULT_OUTPUTS", "Output", "OutputContext", "get_output", "output_names", "register_output",
            "unregister_output"]
 
-DEFAULT_OUTPUTS = ("fields_xdmf", "interface_table", "pictures", "risk_sweep")
+DEFAULT_OUTPUTS = ("fields_xdmf", "fields_vtu", "interface_table", "pictures", "risk_sweep", "report_html")
 
 
 @dataclasses.dataclass
@@ -90,6 +95,16 @@ class FieldsVtx:
         write_fields_vtx(folder, context.fields)
 
 
+class FieldsVtu:
+    name = "fields_vtu"
+    description = "fields.vtu: potential (P1), current density, conductivity, regions in one VTK file (pyvista, meshio)"
+
+    def write(self, folder: Path, context: OutputContext) -> None:
+        from solver.io.exports import write_fields_vtu
+
+        write_fields_vtu(folder, context.fields)
+
+
 class InterfaceTable:
     name = "interface_table"
     description = "interface.csv and interface.vtu: current density and overpotential on the anode interface"
@@ -129,5 +144,17 @@ class RiskSweep:
             write_sweep(Path(folder), risk["sweep_points"], risk["criterion"])
 
 
-for _output in (FieldsXdmf(), FieldsVtx(), InterfaceTable(), Pictures(), RiskSweep()):
+class ReportHtml:
+    name = "report_html"
+    description = "report.html (self-contained: pictures embedded) and report.md: tables with units, verdict, inputs"
+    after_summary = True
+
+    def write(self, folder: Path, context: OutputContext) -> None:
+        if context.comm.rank == 0:
+            from solver.io.documents import write_run_report
+
+            write_run_report(folder)
+
+
+for _output in (FieldsXdmf(), FieldsVtx(), FieldsVtu(), InterfaceTable(), Pictures(), RiskSweep(), ReportHtml()):
     register_output(_output)

@@ -138,7 +138,7 @@ def summary_text(summary: dict) -> str:
         lines += population_lines(risk)
     for item in metrics():
         if item.report and item.name in m and metric(item.name) is item:
-            lines.append(f"  {item.title:<40} {format_value(item, m[item.name], gdim)}")
+            lines.append(f"  {item.title:<40} {format_value(item, m[item.name], gdim, among=m)}")
     lines += focusing_lines(m)
     lines += [f"  note: {note}" for note in summary.get("notes", [])]
     lines.append(f"  Newton iterations {summary['solver']['newton_iterations']}, solve "

@@ -163,11 +163,17 @@ class ResultFolder(ResultView):
         return verify_checksums(self.folder)
 
     def fields(self):
-        """The volume fields of ``fields.xdmf`` as a pyvista UnstructuredGrid (point and cell data)."""
-        path = self.folder / "fields.xdmf"
-        if not path.is_file():
-            raise CaseError("outputs.write", f"{self.folder} has no fields.xdmf (the run left out 'fields_xdmf')")
-        return read_xdmf_grid(path)
+        """The volume fields as a pyvista UnstructuredGrid (point and cell data): ``fields.vtu``,
+        or ``fields.xdmf`` where the run wrote no VTU."""
+        vtu, xdmf = self.folder / "fields.vtu", self.folder / "fields.xdmf"
+        if vtu.is_file():
+            import pyvista
+
+            return pyvista.read(vtu)
+        if not xdmf.is_file():
+            raise CaseError("outputs.write", f"{self.folder} has no fields.vtu or fields.xdmf "
+                            "(the run left out 'fields_vtu' and 'fields_xdmf')")
+        return read_xdmf_grid(xdmf)
 
 
 _VTK_CELLS = {"Triangle": 5, "Quadrilateral": 9, "Tetrahedron": 10, "Hexahedron": 12}
@@ -176,7 +182,9 @@ _VTK_CELLS = {"Triangle": 5, "Quadrilateral": 9, "Tetrahedron": 10, "Hexahedron"
 def read_xdmf_grid(path: Path):
     """A DOLFINx XDMF file (linear cells, one time step) as a pyvista UnstructuredGrid.
 
-    Reads the HDF5 data with h5py; mesh tags are mapped onto the mesh cells by their vertices.
+    Reads the HDF5 data with h5py, the layout DOLFINx writes (a mesh grid, one grid per
+    function, mesh tags mapped onto the mesh cells by their vertices) as well as the one
+    time series of :func:`solver.io.exports.write_fields`.
     """
     import os
 
@@ -185,8 +193,8 @@ def read_xdmf_grid(path: Path):
     os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")  # headless: no X server
     import pyvista
     root = ET.parse(path).getroot()
-    grids = root.find("Domain").findall("Grid")
-    mesh = grids[0]
+    grids = [g for g in root.iter("Grid") if g.get("GridType") == "Uniform"]
+    mesh = next(g for g in grids if g.find("Topology/DataItem") is not None)
     topology_el = mesh.find("Topology")
     kind = topology_el.get("TopologyType")
     if kind not in _VTK_CELLS:
@@ -202,18 +210,16 @@ def read_xdmf_grid(path: Path):
         cells = np.hstack([np.full((topology.shape[0], 1), topology.shape[1]), topology]).ravel()
         grid = pyvista.UnstructuredGrid(cells, np.full(topology.shape[0], _VTK_CELLS[kind], np.uint8), points)
         index = {tuple(sorted(c)): k for k, c in enumerate(topology)}
-        for g in grids[1:]:
-            attribute = g.find(".//Attribute")
-            if attribute is None:
-                continue
-            values = data(attribute.find("DataItem"))
-            if g.find("Topology") is not None:  # mesh tags: cells listed by their vertices
-                tagged = data(g.find("Topology").find("DataItem")).astype(np.int64)
-                full = np.full(topology.shape[0], -1.0)
-                full[[index[tuple(sorted(c))] for c in tagged]] = values.ravel()
-                values = full
-            elif values.ndim == 2 and values.shape[1] == 1:
-                values = values.ravel()
-            target = grid.point_data if attribute.get("Center") == "Node" else grid.cell_data
-            target[attribute.get("Name")] = values
+        for g in grids:
+            for attribute in g.findall("Attribute"):
+                values = data(attribute.find("DataItem"))
+                if g is not mesh and g.find("Topology/DataItem") is not None:  # mesh tags: cells by their vertices
+                    tagged = data(g.find("Topology").find("DataItem")).astype(np.int64)
+                    full = np.full(topology.shape[0], -1.0)
+                    full[[index[tuple(sorted(c))] for c in tagged]] = values.ravel()
+                    values = full
+                elif values.ndim == 2 and values.shape[1] == 1:
+                    values = values.ravel()
+                target = grid.point_data if attribute.get("Center") == "Node" else grid.cell_data
+                target[attribute.get("Name")] = values
     return grid

@@ -5,8 +5,9 @@ every case (for random geometries, N realisations: every ``seed`` in the geometr
 section shifted by 0..N-1), then writes one comparison folder: ``comparison.md`` (table
 of metrics with mean and spread, the CCD ratio next to the measured one where a study
 file gives it, and a plain-language verdict), ``metrics.csv`` (every run), side-by-side
-pictures on one colour scale and the CCD sweeps on one plot. The first case is the
-baseline.
+pictures on one colour scale, the CCD sweeps on one plot and ``report.html`` /
+``report.md`` (all of it with every design's inputs and sources, pictures embedded in the
+HTML). The first case is the baseline.
 
 Two designs are called distinguishable in a metric when their means differ by more than
 twice the combined standard error, 2 sqrt(s_a^2/n_a + s_b^2/n_b) (about 95 % for normal
@@ -29,10 +30,11 @@ import yaml
 from mpi4py import MPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from solver.analysis.registry import flatten, format_value, metric, metrics
+from solver.analysis.registry import flatten, format_value, metric, metrics, round_off_level
 from solver.config.case import Case, load_case, parse_case
 from solver.config.units import Quantity
 from solver.errors import CaseError
+from solver.io.documents import write_comparison_report
 from solver.io.exports import cell_current_density
 from solver.io.report import gather_grid
 from solver.io.result_folder import run_folder, write_json
@@ -168,6 +170,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
                 "study": study.model_dump(mode="json"),
                 "designs": {d.case.name: {k: d.stats(k) for k in d.runs[0]} for d in designs},
             })
+            write_comparison_report(folder, text, names)  # after the pictures: it embeds them
     log.info("comparison written to %s", folder.final)
     return folder.final
 
@@ -202,11 +205,13 @@ def comparison_table(folder: str | Path):
     return tidy.reset_index(drop=True)
 
 
-def _fmt(mean: float, std: float, n: int, scale: float) -> str:
+def _fmt(mean: float, std: float, n: int, scale: float, round_off: float = 0.0) -> str:
     if n == 0 or math.isnan(mean):
         return "-"
     if math.isinf(mean):
         return "none in range"
+    if abs(mean) <= round_off:
+        return "0"
     return f"{mean * scale:.4g}" + (f" ± {std * scale:.2g}" if n > 1 else "")
 
 
@@ -221,8 +226,14 @@ def _table_rows(designs: list[_Design], gdim: int) -> list[str]:
         label = item.title + (f" {key.split('.', 1)[1]}" if "." in key else "")
         scale = item.scale(gdim)
         rows.append(f"| {label} [{item.shown_unit(gdim) or '-'}] | "
-                    + " | ".join(_fmt(*d.stats(key), scale) for d in designs) + " |")
+                    + " | ".join(_fmt(*d.stats(key), scale, _round_off(item, d)) for d in designs) + " |")
     return rows
+
+
+def _round_off(item, design: _Design) -> float:
+    """The round-off level of ``item`` in ``design`` (from the mean of its reference metric)."""
+    ref = item.round_off_reference
+    return round_off_level(item, {ref: design.stats(ref)[0]} if ref else None)
 
 
 def _distinguishable(a: _Design, b: _Design, key: str) -> bool | None:

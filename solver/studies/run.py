@@ -210,12 +210,15 @@ def _write_folder(case: Case, out, overwrite: bool, comm: MPI.Comm, summary: dic
         if comm.rank == 0:
             (folder / "case.yaml").write_text(getattr(case, "source_text", None) or yaml.safe_dump(case.raw))
             write_json(folder / "case_resolved.json", case.resolved())
-        for name in case.model.outputs.selected():
-            get_output(name).write(folder, context)
+        outputs = [get_output(name) for name in case.model.outputs.selected()]
+        for output in (o for o in outputs if not getattr(o, "after_summary", False)):
+            output.write(folder, context)
         summary["timings"]["total_s"] = time.perf_counter() - t_start
         if comm.rank == 0:
             write_json(folder / "summary.json", summary)
             (folder / "report.txt").write_text(summary_text(summary) + "\n")
+        for output in (o for o in outputs if getattr(o, "after_summary", False)):  # they read the files above
+            output.write(folder, context)
     return folder.final
 
 

@@ -127,9 +127,10 @@ def test_unknown_output_is_named_with_the_allowed_ones(tmp_path):
 
 def test_png_and_fields_switches_select_outputs(tmp_path):
     case = solver.load_case(_raw(tmp_path, png=False, fields=False))
-    assert case.model.outputs.selected() == ["interface_table", "risk_sweep"]
+    assert case.model.outputs.selected() == ["interface_table", "risk_sweep", "report_html"]
     default = solver.load_case(dict(CASE, outputs={"mesh_cache": None}))
-    assert default.model.outputs.selected() == ["fields_xdmf", "interface_table", "pictures", "risk_sweep"]
+    assert default.model.outputs.selected() == ["fields_xdmf", "fields_vtu", "interface_table", "pictures",
+                                                "risk_sweep", "report_html"]
 
 
 @pytest.mark.parametrize("unit, shown, factor", [

@@ -1,6 +1,7 @@
 """dendrite compare (ensembles, report, verdict) and the calibration helper."""
 
 import csv
+import re
 
 import pytest
 
@@ -30,6 +31,19 @@ def test_comparison_report_table_pictures_and_verdict(comparison):
     assert [r["case"] for r in rows] == ["primary", "primary", "secondary", "secondary"]
     # realisations differ (the seeds were shifted), so the spread is real
     assert rows[0]["focusing_factor"] != rows[1]["focusing_factor"]
+    # primary kinetics: the overpotential is round-off (~1e-22 V), shown as 0
+    assert float(rows[0]["max_abs_overpotential"]) < 1e-15
+    assert re.search(r"^\| worst local overpotential magnitude \[mV\] \| 0 \| [0-9.]+ ± ", text, re.M)
+
+
+def test_comparison_report_embeds_pictures_inputs_and_run_reports(comparison):
+    page = (comparison / "report.html").read_text()
+    markdown = (comparison / "report.md").read_text()
+    assert markdown.startswith((comparison / "comparison.md").read_text().strip())  # table, verdict as written
+    assert page.count('src="data:image/png;base64,') == len(list(comparison.glob("*.png"))) >= 1
+    assert "<table>" in page and "focuses current less" in page
+    assert "### primary" in markdown and "### secondary" in markdown and "**[su2024]**" in markdown
+    assert "[report](runs/primary-0/report.html)" in markdown and (comparison / "runs/primary-0/report.html").is_file()
 
 
 def test_identical_designs_are_not_distinguishable(tmp_path):

@@ -23,7 +23,8 @@ def small_run(tmp_path_factory):
 def test_result_folder_is_complete(small_run):
     folder = small_run.folder
     expected = {"case.yaml", "case_resolved.json", "summary.json", "fields.xdmf", "fields.h5", "interface.vtu",
-                "interface.csv", "current_density.png", "interface_current.png", "report.txt", "checksums.sha256"}
+                "interface.csv", "current_density.png", "interface_current.png", "report.txt", "checksums.sha256",
+                "fields.vtu", "report.html", "report.md"}
     assert expected <= {p.name for p in folder.iterdir()}
     # no temporary folder left behind
     assert not [p for p in folder.parent.iterdir() if p.name.endswith(".partial")]

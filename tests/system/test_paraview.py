@@ -1,4 +1,4 @@
-"""The XDMF and VTU outputs open in real ParaView (Debian's pvbatch) with named fields."""
+"""The XDMF and VTU outputs (fields and interface) open in real ParaView (Debian's pvbatch) with named fields."""
 
 import shutil
 import subprocess
@@ -41,11 +41,12 @@ def _open(path, tmp_path) -> dict:
 
 def test_fields_open_in_paraview(tmp_path):
     result = run_case(parse_case(SMALL_CASE), out=tmp_path / "run", quiet=True)
-    fields = _open(result.folder / "fields.xdmf", tmp_path)
-    assert "potential_V" in fields["POINT"]
-    assert {"current_density_A_m2", "current_density_magnitude_A_m2", "ionic_conductivity_S_m", "region"} <= set(
-        fields["CELL"]
-    )
-    assert fields["CELLS"] > 0
+    for name in ("fields.xdmf", "fields.vtu"):
+        fields = _open(result.folder / name, tmp_path)
+        assert "potential_V" in fields["POINT"], name
+        assert {"current_density_A_m2", "current_density_magnitude_A_m2", "ionic_conductivity_S_m", "region"} <= set(
+            fields["CELL"]
+        ), name
+        assert fields["CELLS"] == result.summary["mesh"]["cells"], name
     interface = _open(result.folder / "interface.vtu", tmp_path)
     assert {"interface_current_density_A_m2", "overpotential_V"} <= set(interface["POINT"])
