@@ -122,7 +122,7 @@ def interface_samples(fields: ConductionFields, flux: fem.Function, boundary: st
     cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int32)
     nv = fdim + 1
     f2v = msh.topology.connectivity(fdim, 0)
-    facet_vertices = np.array([f2v.links(f) for f in facets], dtype=np.int32).reshape(-1, nv)
+    facet_vertices = f2v.array.reshape(-1, nv)[facets]
     nodes = dolfinx.mesh.entities_to_geometry(msh, 0, facet_vertices.ravel()).reshape(-1)
     points = msh.geometry.x[nodes].reshape(-1, nv, 3)  # the facet vertices, in the order of facet_vertices
     flat_pts = points.reshape(-1, 3)
@@ -160,14 +160,12 @@ def _vertex_values(u: fem.Function, cells: np.ndarray, facet_vertices: np.ndarra
     layout = V.dofmap.dof_layout
     if V.dofmap.index_map_bs != 1 or not len(layout.entity_dofs(0, 0)):
         return u.eval(points, point_cells).reshape(shape)
-    c2v = V.mesh.topology.connectivity(V.mesh.topology.dim, 0)
-    local = np.array([layout.entity_dofs(0, k)[0] for k in range(len(c2v.links(0)))])
-    dofs = np.empty(shape, dtype=np.int32)
-    for row, (c, verts) in enumerate(zip(cells, facet_vertices)):
-        cell_vertices = c2v.links(c)
-        cell_dofs = V.dofmap.cell_dofs(c)
-        for col, v in enumerate(verts):
-            dofs[row, col] = cell_dofs[local[np.flatnonzero(cell_vertices == v)[0]]]
+    tdim = V.mesh.topology.dim
+    n_cell_vertices = len(V.mesh.topology.connectivity(tdim, 0).links(0))
+    local = np.array([layout.entity_dofs(0, k)[0] for k in range(n_cell_vertices)])
+    cell_vertices = V.mesh.topology.connectivity(tdim, 0).array.reshape(-1, n_cell_vertices)[cells]
+    position = np.argmax(cell_vertices[:, None, :] == facet_vertices[:, :, None], axis=2)  # (n, nv)
+    dofs = np.take_along_axis(V.dofmap.list[cells], local[position], axis=1)
     return u.x.array[dofs].real
 
 
