@@ -14,17 +14,22 @@ close to the front, the free-surface boundary layer is a fraction of B thick, an
 mid-plane value tends to the plane-strain one as the plate gets thick compared with the
 crack (B / a large).
 
-Measured (P2, front elements a / 12, r2 = 0.6 a, 9 nodes along the front):
+Measured (P2, front elements a / 12, r2 = 0.6 a; 9 nodes along the front, the test's 5 in
+brackets):
 
-    B = 2 a: K_I / K_2D = 0.88 (faces), 1.035, 1.055, 1.058 (mid-plane), ...   (r2 = 0.4 a)
-    B = 4 a: K_I / K_2D = 0.90 (faces), 1.034, 1.045, 1.046 (mid-plane), ...
+    B = 2 a: K_I / K_2D = 0.88 (faces), 1.035, 1.055, 1.058 (mid-plane)  [0.94, 1.051, 1.058]
+    B = 4 a: K_I / K_2D = 0.90 (faces), 1.034, 1.045, 1.046 (mid-plane)
 
-K_II and K_III below 0.5 % of K_I. The mid-plane excess over plane strain, 5.8 % then
-4.6 %, shrinks as B / a grows, and the surface values drop by 10-12 %. The test asserts
-this structure with tolerances of the measured size: mid-plane within 0 and 7 % above
-K_2D and lower for the thicker plate, surface values at least 5 % below the mid-plane,
-K_II, K_III below 1 % of K_2D. The mesh contributes +0.3..+0.5 % at the mid-plane (the
-plane-strain slice at a / 30) to +1 % (a / 12), below the thickness effect measured here.
+(B = 2 a with 9 nodes at r2 = 0.4 a.) K_II and K_III below 0.5 % of K_I. The mid-plane
+excess over plane strain, 5.8 % then 4.6 %, shrinks as B / a grows; the values at the
+free surfaces are 6-12 % below the mid-plane (the tents of 5 nodes average over a wider
+part of the boundary layer than those of 9). The test asserts this structure with
+tolerances of the measured size: the mid-plane value between K_2D and 7 % above it and
+lower for the thicker plate, surface values at least 5 % below the mid-plane, symmetry
+about the mid-plane to 1 %, K_II and K_III below 1 % of K_2D. The mesh error at the
+mid-plane was +0.3..+0.5 % with front elements a / 30 in the plane-strain slice; at a / 12
+it was not measured separately (these runs take minutes each), so the mid-plane excess is
+known to about a percent.
 """
 
 from __future__ import annotations
