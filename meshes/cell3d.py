@@ -26,17 +26,29 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
+from meshes import FlawTip, Flaws, GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import SharedLines, min_field, threshold_field, voronoi_3d
 from meshes.contact3d import ContactPatches, classify_faces, imprint_patches
+from meshes.flaws import _pit_ball
 from meshes.polycrystal import Polycrystal3D
 from meshes.rough3d import HeightMap, RoughInterface3D
 from solver.config.units import Quantity
 
 Length = Quantity("m")
 _UM = 1e-6
+
+
+class CellPit(BaseModel):
+    """A Li-filled pit: the spheroid of semi-axes (b, b, a) centred on (x, y, 0), Li inside."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    depth: Length = Field(1e-6, gt=0, description="pit depth a above the mean Li surface (along +z) [m]")
+    radius: Length = Field(0.5e-6, gt=0, description="pit mouth radius b [m]")
+    x: Length | None = Field(None, description="x of the pit axis (default: box centre) [m]")
+    y: Length | None = Field(None, description="y of the pit axis (default: box centre) [m]")
 
 
 class Cell3D(GeometryParameters):
@@ -58,6 +70,8 @@ class Cell3D(GeometryParameters):
     seed: int = Field(0, ge=0, description="random seed of the grain centres (polycrystal)")
     buffer: Length | None = Field(None, gt=0, description="homogeneous electrolyte band between the highest "
                                   "Li-surface point and the grains (polycrystal) [m]; default: mean_grain_size / 5")
+    pit: CellPit | None = Field(None, description="a Li-filled semi-ellipsoidal pit reaching from the Li surface "
+                                "into the layers and grains above it (none: no pit)")
 
     @property
     def t_i(self) -> float:
@@ -84,8 +98,33 @@ class Cell3D(GeometryParameters):
         return Polycrystal3D(width=self.width, depth=self.depth, thickness=self.thickness - self.grains_bottom(),
                              mean_grain_size=self.mean_grain_size, spread=self.spread, seed=self.seed)
 
+    def pit_axis(self) -> tuple[float, float]:
+        """(x, y) of the pit axis [m]."""
+        return (self.width / 2 if self.pit.x is None else self.pit.x, self.depth / 2 if self.pit.y is None else self.pit.y)
+
+    def flaw_tip(self) -> FlawTip:
+        """The pit as a flaw (tip radius b^2 / a) [m]."""
+        (x0, y0), a, b = self.pit_axis(), self.pit.depth, self.pit.radius
+        return FlawTip(tip=(x0, y0, a), direction=(0.0, 0.0, 1.0), mouth=(x0, y0, 0.0), depth=a, width=2 * b,
+                       tip_radius=b * b / a, shape="semi_ellipsoid")
+
+    def _check_pit(self) -> None:
+        x0, y0 = self.pit_axis()
+        a, b = self.pit.depth, self.pit.radius
+        if min(x0, y0, self.width - x0, self.depth - y0) <= 1.1 * b:
+            raise ValueError("pit: the mouth must stay clear of the sides (by 10 % of its radius)")
+        if a >= 0.8 * self.thickness:
+            raise ValueError("pit: the depth must stay below 80 % of the thickness")
+        if a <= self.max_height() + 0.1 * b:
+            raise ValueError(f"pit: the depth must reach above the Li surface (max height {self.max_height():.3g} m)")
+        for px, py, r in self.contact.patches(self.width, self.depth):
+            if np.hypot(px - x0, py - y0) < r + 1.1 * b:
+                raise ValueError("pit: its mouth overlaps a contact void patch; move the pit or change contact.seed")
+
     @model_validator(mode="after")
     def _check(self):
+        if self.pit is not None:
+            self._check_pit()
         rough = self.surface()  # height-map and contact checks of rough_interface_3d
         if rough is None:
             self.contact.check_box(self.width, self.depth)
@@ -110,8 +149,9 @@ def declare(p: Cell3D) -> GeometryDeclaration:
         {"grains"} if p.electrolyte == "polycrystal" else set())
     voids = ("contact_voids",) if p.contact.count(p.width, p.depth) else ()
     facets = frozenset({"grain_boundary_facets"} if p.electrolyte == "polycrystal" else ())
+    flaws = Flaws(tips=(p.flaw_tip(),), stress_intensity=False) if p.pit is not None else None
     return slab(3, regions=regions, boundaries=("anode_interface", "counter_electrode", "sides", *voids),
-                optional_boundaries=facets)
+                optional_boundaries=facets, flaws=flaws)
 
 
 def _li_surface(occ, p: Cell3D) -> int:
@@ -192,13 +232,21 @@ def build(model, p: Cell3D, mesh: MeshSettings) -> dict:
     tools += [(2, f) for f in contact_faces + void_faces]
     grains, seeds = _grain_volumes(occ, p) if p.electrolyte == "polycrystal" else ([], np.zeros((0, 3)))
     box = occ.addBox(0, 0, -pad, W, D, L + pad)
-    _, out_map = occ.fragment([(3, box)], tools + [(3, g) for g in grains])
+    pit = []
+    if p.pit is not None:
+        (x0, y0), a, b = p.pit_axis(), p.pit.depth, p.pit.radius
+        pit = [(3, _pit_ball(occ, x0 / _UM, y0 / _UM, a / _UM, b / _UM))]
+    _, out_map = occ.fragment([(3, box)], tools + [(3, g) for g in grains] + pit)
     occ.synchronize()
-    grain_tags = [t for m in out_map[1 + len(tools):] for d, t in m if d == 3]
-    li, layers = _classify_volumes(occ, [t for d, t in out_map[0] if d == 3], set(grain_tags))
-    above = {f for _, f in model.getBoundary([(3, layers[0])], combined=False, oriented=False)}
-    li_surface = [f for _, f in model.getBoundary([(3, li)], combined=False, oriented=False) if f in above]
-    occ.remove([(3, li)], recursive=True)
+    pit_tags = {t for d, t in out_map[-1] if d == 3} if pit else set()
+    grain_tags = [t for m in out_map[1 + len(tools):1 + len(tools) + len(grains)] for d, t in m
+                  if d == 3 and t not in pit_tags]
+    li, layers = _classify_volumes(occ, [t for d, t in out_map[0] if d == 3 and t not in pit_tags], set(grain_tags))
+    li_volumes = [li, *sorted(pit_tags)]
+    kept = {f for v in layers + grain_tags for _, f in model.getBoundary([(3, v)], combined=False, oriented=False)}
+    li_surface = sorted({f for _, f in model.getBoundary([(3, v) for v in li_volumes], combined=False,
+                                                        oriented=False) if f in kept})
+    occ.remove([(3, v) for v in li_volumes], recursive=True)
     occ.synchronize()
     tol = 1e-4
     anode, voids = classify_faces(model, li_surface, patches, _UM)
@@ -227,8 +275,11 @@ def build(model, p: Cell3D, mesh: MeshSettings) -> dict:
     feature = rough.height_map.smallest_feature(p.width, p.depth) if rough is not None else p.width
     h_int = mesh.scaled(mesh.interface_size or min(feature / 6, p.width / 20, p.t_i or np.inf))
     h_far = max(h_int, mesh.scaled(mesh.size or min(p.thickness / 8, p.mean_grain_size / 3)))
-    min_field(model, [threshold_field(model, h_int, h_far, p.t_i + 2 * h_int, p.thickness / 3,
-                                      surfaces=anode + voids, sampling=60)])
+    fields = [threshold_field(model, h_int, h_far, p.t_i + 2 * h_int, p.thickness / 3, surfaces=anode + voids,
+                              sampling=60)]
+    if p.pit is not None:
+        fields.append(_pit_field(model, p, mesh, h_far))
+    min_field(model, fields)
     return {
         "gdim": 3,
         "generator": "cell_3d",
@@ -245,4 +296,16 @@ def build(model, p: Cell3D, mesh: MeshSettings) -> dict:
         "seeds_m": seeds.tolist(),
         "electrolyte_thickness_m": p.thickness - p.t_i,
         "projected_interface_area_m2": p.width * p.depth,
+        **({"flaws": [p.flaw_tip().model_dump(mode="json")]} if p.pit is not None else {}),
     }
+
+
+def _pit_field(model, p: Cell3D, mesh: MeshSettings, h_far: float) -> int:
+    """The size at the pit: a sixth of min(b^2 / a, a, b) at the apex, growing with slope 0.3
+    with the distance from the apex (as ``flaw_3d``) [m]."""
+    (x0, y0), a, b = p.pit_axis(), p.pit.depth, p.pit.radius
+    h_tip = mesh.scaled(min(b * b / a, a, b) / 6)
+    f = model.mesh.field
+    tag = f.add("MathEval")
+    f.setString(tag, "F", f"Min({h_far!r}, {h_tip!r} + 0.3 * Sqrt((x - {x0!r})^2 + (y - {y0!r})^2 + (z - {a!r})^2))")
+    return tag

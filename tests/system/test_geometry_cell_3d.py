@@ -91,3 +91,46 @@ def test_bare_flat_glass_is_a_box():
     assert measure(tm, "electrolyte") == approx(p.width * p.depth * p.thickness, rel=1e-9)
     assert boundary_measure(tm, "anode_interface") == approx(p.width * p.depth, rel=1e-9)
     assert np.isclose(tm.metadata["interphase_volume_m3"], 0.0)
+
+
+PIT = dict(anode="bare", electrolyte="polycrystal", mean_grain_size="1.2 um", pit={"depth": "1.2 um", "radius": "0.5 um"})
+
+
+def half_spheroid_area(a: float, b: float) -> float:
+    """Area of the half prolate spheroid of semi-axes (b, b, a > b) [m^2]."""
+    e = np.sqrt(1 - (b / a) ** 2)
+    return np.pi * b * b * (1 + a / (b * e) * np.arcsin(e))
+
+
+def test_pit_declaration_and_checks():
+    P, declare = meshes.get("cell_3d").parameters, meshes.get("cell_3d").declare
+    flaws = declare(P(**PIT)).flaws
+    assert len(flaws.tips) == 1 and not flaws.stress_intensity
+    assert flaws.tips[0].tip == approx((2e-6, 2e-6, 1.2e-6)) and flaws.tips[0].tip_radius == approx(0.25e-12 / 1.2e-6)
+    with pytest.raises(ValueError, match="clear of the sides"):
+        P(**{**PIT, "pit": {"depth": "1 um", "radius": "0.5 um", "x": "0.4 um"}})
+    with pytest.raises(ValueError, match="overlaps a contact void patch"):
+        P(**{**PIT, "contact": {"fraction": 0.9, "void_size": "1.3 um", "seed": 0},
+             "pit": {"depth": "1 um", "radius": "0.5 um", "x": "1.6 um", "y": "1.6 um"}})
+
+
+@pytest.mark.mpi
+def test_pit_cuts_into_the_grains_and_focuses_the_primary_current():
+    tm, p = build("cell_3d", MeshSettings(), **PIT)
+    a, b = p.pit.depth, p.pit.radius
+    W, D, L = p.width, p.depth, p.thickness
+    assert set(tm.regions) == {"electrolyte", "grains"} and "grain_boundary_facets" in tm.boundaries
+    # the pit (a = 1.2 um) reaches through the 0.24 um band into the grains
+    assert sum(measure(tm, r) for r in tm.regions) == approx(W * D * L - 2 * np.pi * b * b * a / 3, rel=1e-3)
+    assert measure(tm, "grains") < W * D * (L - p.grains_bottom()) * (1 - 1e-3)
+    assert boundary_measure(tm, "anode_interface") == approx(W * D - np.pi * b * b + half_spheroid_area(a, b),
+                                                             rel=2e-3)
+    assert_conforming(tm)
+    settings = ConductionSettings(kinetics=make_kinetics("primary", exchange_current_density=1.0,
+                                                         temperature=298.15), applied_current_density=10.0)
+    with ConductionProblem(tm, {"electrolyte": 0.3, "grains": 0.3}, settings) as problem:
+        metrics, _, _ = conduction_metrics(problem.solve())
+    assert_charge_balance(metrics, 1e-8)
+    # the hot spot is at the pit apex (within the apex element size and a sixth of the depth)
+    assert np.linalg.norm(np.array(metrics["hot_spot"]) - np.array([2e-6, 2e-6, a])) < a / 6
+    assert metrics["focusing_factor"] > 2.0
