@@ -233,6 +233,79 @@ def declare_3d(p: Flaw3D) -> GeometryDeclaration:
     return slab(3, flaws=Flaws(tips=(flaw_tip_3d(p),), stress_intensity=False))
 
 
+def pit_curvature_radius(a: float, b: float) -> float:
+    """Smallest principal radius of curvature of the pit face [m]: the spheroid of semi-axes
+    (b, b, a) has b^2 / a at the apex and a^2 / b at the mouth rim (the smaller one is the
+    apex of a deep pit, a > b, and the rim of a shallow one, a < b)."""
+    return min(b * b / a, a * a / b)
+
+
+def pit_sizes(p: Flaw3D, mesh: MeshSettings) -> dict[str, float]:
+    """Element sizes of the pit mesh [m] (``size_factor`` applied once).
+
+    ``apex``: at the deepest point, a sixth of the apex radius of curvature b^2 / a, and no
+    more than a sixth of the depth and of the mouth radius (a shallow pit, whose apex is
+    nearly flat, still gets about 6 * 2 pi elements around its circumference);
+    ``pit``: on the rest of the pit face, a quarter of min(a, b) and no more than four times
+    the apex size; ``far``: far from the pit. ``interface_size`` sets ``apex`` when given.
+    """
+    a, b = p.pit_depth, p.pit_radius
+    apex = mesh.scaled(mesh.interface_size or min(b * b / a, a, b) / 6)
+    pit = max(apex, min(mesh.scaled(min(a, b) / 4), 4 * apex))
+    far = max(pit, mesh.scaled(mesh.size or p.thickness / 8))
+    return {"apex": apex, "pit": pit, "far": far}
+
+
+#: elevation of the sphere's poles above the mouth plane [rad]: one pole lies on the pit face
+#: at 15 degrees, where the current is ~ sin(15 deg) = 0.26 of the apex value, the other below it
+POLE_ELEVATION = np.radians(15.0)
+
+
+def _pit_ball(occ, x0: float, y0: float, a: float, b: float) -> int:
+    """The spheroid of semi-axes (b, b, a) centred on (x0, y0, 0), drawn with no pole or seam
+    near the apex.
+
+    The OCC sphere has its poles on its z axis and its seam on the half meridian towards +x.
+    It is turned about x until its upper pole lies at :data:`POLE_ELEVATION` above the mouth
+    plane (on the -y side), then about that pole axis until the seam passes through the
+    lowest point of the equator: the seam meets the electrolyte only between the pole and
+    the rim (the poles cannot both lie in the mouth plane: OCC then fails to close the rim).
+    """
+    eps = POLE_ELEVATION
+    ball = occ.addSphere(x0, y0, 0, 1.0)
+    occ.rotate([(3, ball)], x0, y0, 0, 1, 0, 0, np.pi / 2 - eps)
+    axis = np.array([0.0, -np.cos(eps), np.sin(eps)])
+    occ.rotate([(3, ball)], x0, y0, 0, *axis, _seam_turn(axis, np.array([0.0, -np.sin(eps), -np.cos(eps)])))
+    occ.dilate([(3, ball)], x0, y0, 0, b, b, a)
+    return ball
+
+
+def _seam_turn(axis: np.ndarray, target: np.ndarray) -> float:
+    """Angle [rad] of the right-handed turn about ``axis`` that brings +x onto ``target``
+    (both perpendicular to ``axis``)."""
+    x = np.array([1.0, 0.0, 0.0])
+    return float(np.arctan2(np.cross(x, target) @ axis, x @ target))
+
+
+def _pit_fields(model, p: Flaw3D, sizes: dict[str, float]) -> None:
+    """Size fields local to the pit: ``apex`` at the apex and ``pit`` on the pit face, both
+    growing with slope 0.3 with the distance from them, ``far`` elsewhere [m].
+
+    The distance from the pit face is measured by its level set, d ~ min(a, b) |rho - 1| with
+    rho^2 = ((x - x0)^2 + (y - y0)^2) / b^2 + z^2 / a^2 (exact for a hemisphere, smaller
+    than the true distance otherwise: the refinement errs on the finer side)."""
+    (x0, y0), a, b = p.axis(), p.pit_depth, p.pit_radius
+    f = model.mesh.field
+    tip = f.add("MathEval")
+    f.setString(tip, "F", f"{sizes['apex']!r} + 0.3 * Sqrt((x - {x0!r})^2 + (y - {y0!r})^2 + (z - {a!r})^2)")
+    pit = f.add("MathEval")
+    rho = f"Sqrt(((x - {x0!r})^2 + (y - {y0!r})^2) / {b * b!r} + z^2 / {a * a!r})"
+    f.setString(pit, "F", f"{sizes['pit']!r} + 0.3 * {min(a, b)!r} * Abs({rho} - 1)")
+    cap = f.add("MathEval")
+    f.setString(cap, "F", repr(sizes["far"]))
+    min_field(model, [tip, pit, cap])
+
+
 @register("flaw_3d", Flaw3D, declare_3d)
 def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
     """3D electrolyte box with one Li-filled semi-ellipsoidal surface pit (axis along +z)."""
@@ -241,8 +314,7 @@ def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
     x0, y0 = p.axis()
     a, b = p.pit_depth, p.pit_radius
     box = occ.addBox(0, 0, 0, p.width / um, p.depth / um, p.thickness / um)
-    ball = occ.addSphere(x0 / um, y0 / um, 0, 1.0)
-    occ.dilate([(3, ball)], x0 / um, y0 / um, 0, b / um, b / um, a / um)
+    ball = _pit_ball(occ, x0 / um, y0 / um, a / um, b / um)
     out, _ = occ.cut([(3, box)], [(3, ball)])
     occ.synchronize()
     vol = out[0][1]
@@ -250,19 +322,7 @@ def build_3d(model, p: Flaw3D, mesh: MeshSettings) -> dict:
     # the anode side is the flat bottom and the pit face
     top, sides, anode = box_faces(model, vol, p.width / um, p.depth / um, p.thickness / um, tol)
     scale_and_name_box(model, um, vol, anode, top, sides)
-
-    rho = b**2 / a
-    h_tip = mesh.scaled(mesh.interface_size or rho / 6)
-    h_far = max(h_tip, mesh.scaled(mesh.size or p.thickness / 8))  # scaled once
-    h_int = max(h_tip, mesh.scaled(b / 4))
-    f = model.mesh.field
-    tip = f.add("MathEval")  # h_tip at the apex, growing with slope 0.3 (grading) [m]
-    f.setString(tip, "F", f"{h_tip!r} + 0.3 * Sqrt((x - {x0!r})^2 + (y - {y0!r})^2 + (z - {a!r})^2)")
-    pit = f.add("MathEval")  # the pit and the bottom: h_int, growing with slope 0.3 above z = 0
-    f.setString(pit, "F", f"{h_int!r} + 0.3 * Max(z - {a!r}, 0)")
-    cap = f.add("MathEval")
-    f.setString(cap, "F", repr(h_far))
-    min_field(model, [tip, pit, cap])
+    _pit_fields(model, p, pit_sizes(p, mesh))
     return {
         "gdim": 3,
         "flaws": [{**flaw_tip_3d(p).model_dump(mode="json"), "volume_m3": 2 * np.pi * b * b * a / 3}],

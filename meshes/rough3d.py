@@ -30,8 +30,9 @@ from typing import Annotated, Literal, Union
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from meshes import GeometryParameters, MeshSettings, register, slab
+from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import box_faces, gaussian_height_map, min_field, scale_and_name_box, threshold_field
+from meshes.contact3d import ContactPatches, classify_faces, imprint_patches
 from solver.config.inputs import check_path_text, read_csv_numbers, read_png_gray
 from solver.config.units import Quantity, to_si
 
@@ -144,6 +145,8 @@ class RoughInterface3D(GeometryParameters):
         description="interface height map h(x, y)",
     )
     control_points: int = Field(0, ge=0, le=96, description="B-spline control points per side (0: from the feature size) [-]")
+    contact: ContactPatches = Field(default_factory=ContactPatches,
+                                    description="contact loss: circular void patches on the interface")
 
     def net(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Control net (x, y, h) [m], shape (n_y, n_x)."""
@@ -165,6 +168,7 @@ class RoughInterface3D(GeometryParameters):
         _, _, h = self.net()
         if np.max(np.abs(h)) >= 0.5 * self.thickness:
             raise ValueError(f"the height map reaches |h| = {np.max(np.abs(h)):.3g} m; keep it below half the thickness")
+        self.contact.check_box(self.width, self.depth)
         return self
 
 
@@ -185,7 +189,12 @@ def _surface_moments(model, surface: int) -> tuple[float, float, float]:
     return float((z * wt).sum()), float((z**2 * wt).sum()), float(wt.sum())
 
 
-@register("rough_interface_3d", RoughInterface3D, slab(3))
+def declare(p: RoughInterface3D) -> GeometryDeclaration:
+    voids = ("contact_voids",) if p.contact.count(p.width, p.depth) else ()
+    return slab(3, boundaries=("anode_interface", "counter_electrode", "sides", *voids))
+
+
+@register("rough_interface_3d", RoughInterface3D, declare)
 def build(model, p: RoughInterface3D, mesh: MeshSettings) -> dict:
     """3D electrolyte on a rough Li anode: random, sinusoidal or imported height map (B-spline surface)."""
     occ = model.occ
@@ -194,9 +203,15 @@ def build(model, p: RoughInterface3D, mesh: MeshSettings) -> dict:
     ny, nx = h.shape
     pts = [occ.addPoint(a / _UM, b / _UM, c / _UM) for a, b, c in zip(x.ravel(), y.ravel(), h.ravel())]
     surf = occ.addBSplineSurface(pts, nx, degreeU=3, degreeV=3)
+    occ.synchronize()
+    mz, mz2, area = _surface_moments(model, surf)  # of the whole surface, before any patch splits it
+    mean_h = mz / area * _UM
+    rms_h = np.sqrt(max(mz2 / area * _UM**2 - mean_h**2, 0.0))
     pad = np.max(np.abs(h)) / _UM + 0.1 * L
+    patches = p.contact.patches(p.width, p.depth)
+    contact_faces, void_faces = imprint_patches(occ, surf, patches, (-pad, pad), _UM)
     box = occ.addBox(0, 0, -pad, W, D, L + pad)
-    out, _ = occ.fragment([(3, box)], [(2, surf)])
+    out, _ = occ.fragment([(3, box)], [(2, f) for f in contact_faces + void_faces])
     occ.synchronize()
     vols = [t for d, t in out if d == 3]
     if len(vols) != 2:
@@ -206,18 +221,17 @@ def build(model, p: RoughInterface3D, mesh: MeshSettings) -> dict:
     occ.remove([(3, below)], recursive=True)
     occ.synchronize()
     top, sides, interface = box_faces(model, electrolyte, W, D, L, 1e-6 * max(W, D, L))
-    mz, mz2, area = (0.0, 0.0, 0.0)
-    for f in interface:
-        a, b, c = _surface_moments(model, f)
-        mz, mz2, area = mz + a, mz2 + b, area + c
-    mean_h = mz / area * _UM
-    rms_h = np.sqrt(max(mz2 / area * _UM**2 - mean_h**2, 0.0))
+    interface, voids = classify_faces(model, interface, patches, _UM)
+    void_area = sum(occ.getMass(2, f) for f in voids) * _UM**2  # true (not projected) area [m^2]
     scale_and_name_box(model, _UM, electrolyte, interface, top, sides)
+    if voids:
+        model.addPhysicalGroup(2, voids, name="contact_voids")
 
     feature = p.height_map.smallest_feature(p.width, p.depth)
     h_int = mesh.scaled(mesh.interface_size or min(feature / 6, p.width / 30))
     h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 8))  # scaled once
-    min_field(model, [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 2, surfaces=interface, sampling=60)])
+    min_field(model, [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 2, surfaces=interface + voids,
+                                      sampling=60)])
     return {
         "gdim": 3,
         "control_net": [int(nx), int(ny)],
@@ -227,4 +241,7 @@ def build(model, p: RoughInterface3D, mesh: MeshSettings) -> dict:
         "electrolyte_thickness_m": p.thickness,
         "electrolyte_volume_m3": float(p.width * p.depth * (p.thickness - mean_h)),
         "projected_interface_area_m2": p.width * p.depth,
+        "contact_fraction": p.contact.fraction,
+        "void_patches_m": [list(c) for c in patches],
+        "void_area_m2": float(void_area),
     }

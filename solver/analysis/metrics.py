@@ -4,8 +4,11 @@ The interface current density is the variationally consistent boundary flux: wit
 the residual of the bulk equation tested with the shape function of an interface dof j,
 the flux q solves  <q, v_j>_anode = R_j  (a boundary mass-matrix solve). It is exact for
 the discrete equations (so it conserves charge to solver tolerance) and, unlike a
-projected gradient, is not noisy on curved or rough boundaries. It works for every
-kinetics law, including the primary distribution where the flux is a reaction.
+projected gradient, is not noisy on curved or rough boundaries in 2D. It works for every
+kinetics law, including the primary distribution where the flux is a reaction. In 3D
+with the primary distribution its vertex values oscillate on curved faces; the interface
+samples (maximum, percentiles, hot spots) then read the recovered flux of
+:mod:`solver.analysis.flux_recovery` instead, while integrals keep the consistent one.
 
 With the discontinuous (lumped grain-boundary) formulation the boundary flux is the one
 the scheme imposes weakly (kinetics law, applied current or Nitsche flux), projected on
@@ -29,6 +32,7 @@ from petsc4py import PETSc
 
 from solver.physics.fem_tools import assemble_scalar, integrate
 from solver.analysis.registry import compute_stage
+from solver.analysis.flux_recovery import recovered_normal_flux
 from solver.analysis.focusing import focusing_metrics
 from solver.analysis.regime import polarisation_regime
 from solver.physics.conduction import ConductionFields
@@ -111,23 +115,27 @@ def interface_samples(fields: ConductionFields, flux: fem.Function, boundary: st
         flux = _boundary_solve(P1, facets, ds_b, flux * ufl.TestFunction(P1) * ds_b)
     facets = facets[facets < msh.topology.index_map(fdim).size_local]  # owned only: no double counting
     msh.topology.create_connectivity(fdim, tdim)
+    msh.topology.create_connectivity(fdim, 0)
+    msh.topology.create_connectivity(tdim, 0)
+    msh.topology.create_connectivity(0, tdim)
     f2c = msh.topology.connectivity(fdim, tdim)
     cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int32)
-    nodes = dolfinx.mesh.entities_to_geometry(msh, fdim, facets)
     nv = fdim + 1
-    nodes = nodes[:, :nv]  # vertices only (drop higher-order geometry nodes)
-    points = msh.geometry.x[nodes]  # (n, nv, 3)
+    f2v = msh.topology.connectivity(fdim, 0)
+    facet_vertices = f2v.array.reshape(-1, nv)[facets]
+    nodes = dolfinx.mesh.entities_to_geometry(msh, 0, facet_vertices.ravel()).reshape(-1)
+    points = msh.geometry.x[nodes].reshape(-1, nv, 3)  # the facet vertices, in the order of facet_vertices
     flat_pts = points.reshape(-1, 3)
     flat_cells = np.repeat(cells, nv)
-    if flat_pts.shape[0]:
-        phi = fields.potential.eval(flat_pts, flat_cells).reshape(-1, nv)
-        q = flux.eval(flat_pts, flat_cells).reshape(-1, nv)
-    else:
-        phi = q = np.zeros((0, nv))
+
+    def values(u):
+        return _vertex_values(u, cells, facet_vertices, flat_pts, flat_cells)
+
+    phi, q = values(fields.potential), values(flux)
     eta = -phi - fields.settings.equilibrium_potential
     shift = fields.settings.equilibrium_shift
-    if shift is not None and flat_pts.shape[0]:
-        eta -= shift.eval(flat_pts, flat_cells).reshape(-1, nv)
+    if shift is not None:
+        eta -= values(shift)
     area = np.linalg.norm(points[:, 1] - points[:, 0], axis=1) if fdim == 1 else _facet_areas(points)
     gdim = msh.geometry.dim
     local = (points[:, :, :gdim], area, q, eta)
@@ -136,6 +144,29 @@ def interface_samples(fields: ConductionFields, flux: fem.Function, boundary: st
         return None
     cat = [np.concatenate([g[k] for g in gathered]) for k in range(4)]
     return {"points": cat[0], "area": cat[1], "current_density": cat[2], "overpotential": cat[3]}
+
+
+def _vertex_values(u: fem.Function, cells: np.ndarray, facet_vertices: np.ndarray, points: np.ndarray,
+                   point_cells: np.ndarray) -> np.ndarray:
+    """Values (n_facets, n_vertices) of a scalar Lagrange function at the facet vertices.
+
+    Read from the vertex dofs (a Lagrange dof is the point value; no pull-back, which fails
+    on curved cells at their vertices); a space without vertex dofs (discontinuous) is
+    evaluated at the points instead."""
+    shape = facet_vertices.shape
+    if not facet_vertices.size:
+        return np.zeros(shape)
+    V = u.function_space
+    layout = V.dofmap.dof_layout
+    if V.dofmap.index_map_bs != 1 or not len(layout.entity_dofs(0, 0)):
+        return u.eval(points, point_cells).reshape(shape)
+    tdim = V.mesh.topology.dim
+    n_cell_vertices = len(V.mesh.topology.connectivity(tdim, 0).links(0))
+    local = np.array([layout.entity_dofs(0, k)[0] for k in range(n_cell_vertices)])
+    cell_vertices = V.mesh.topology.connectivity(tdim, 0).array.reshape(-1, n_cell_vertices)[cells]
+    position = np.argmax(cell_vertices[:, None, :] == facet_vertices[:, :, None], axis=2)  # (n, nv)
+    dofs = np.take_along_axis(V.dofmap.list[cells], local[position], axis=1)
+    return u.x.array[dofs].real
 
 
 def _facet_areas(points: np.ndarray) -> np.ndarray:
@@ -352,9 +383,21 @@ class ConductionContext:
                                 self.guard_band, self.edge_averaging_length, self.settings.anode_interface)
 
     @functools.cached_property
+    def sample_flux(self) -> fem.Function:
+        """The interface current density the samples read [A/m^2]: the consistent flux, except
+        for the primary distribution on a 3D continuous discretisation, where it is the
+        recovered flux of :func:`solver.analysis.flux_recovery.recovered_normal_flux` (the
+        consistent flux's vertex values oscillate on curved 3D faces)."""
+        s, f = self.settings, self.fields
+        if self.tagged.gdim == 3 and s.kinetics.fixes_potential and s.anode_interface not in f.weak_fluxes:
+            return recovered_normal_flux(f.potential, f.conductivity, f.tagged.facet_tags,
+                                         f.tagged.boundary_tag(s.anode_interface))
+        return self.flux
+
+    @functools.cached_property
     def samples(self) -> dict:
         """Interface samples (see :func:`interface_samples`), on every rank."""
-        return self.comm.bcast(interface_samples(self.fields, self.flux, self.settings.anode_interface), root=0)
+        return self.comm.bcast(interface_samples(self.fields, self.sample_flux, self.settings.anode_interface), root=0)
 
     @functools.cached_property
     def sample_statistics(self) -> dict:
