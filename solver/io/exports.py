@@ -8,7 +8,9 @@ for plating) and ``overpotential_V``. ParaView 5.11 reads the XDMF (HDF5 beside 
 the potential is interpolated to P1 on the mesh nodes. The VTX files (ADIOS2 BP4,
 ParaView >= 5.12) keep the potential in its own element (P2, or DG with a lumped
 grain-boundary model) exactly: ``fields.bp`` holds the potential, ``cell_fields.bp`` the
-cell-wise (DG0) fields.
+cell-wise (DG0) fields. A run with electrons in the electrolyte adds the fields of
+:mod:`solver.io.electronic_fields` (``electronic_potential_V``,
+``li_formation_overpotential_V``, ...) to both files.
 """
 
 from __future__ import annotations
@@ -49,8 +51,12 @@ def cell_current_density(fields: ConductionFields) -> tuple[fem.Function, fem.Fu
     return i_vec, i_mag
 
 
-def write_fields(folder: Path, fields: ConductionFields) -> Path:
-    """Write mesh, region tags and fields to ``folder/fields.xdmf`` (collective)."""
+def write_fields(folder: Path, fields: ConductionFields, extra=None) -> Path:
+    """Write mesh, region tags and fields to ``folder/fields.xdmf`` (collective).
+
+    ``extra``: more fields on the same mesh (an object with ``point`` and ``cell`` lists of
+    named functions, e.g. :class:`solver.io.electronic_fields.ElectronicFieldSet`); point
+    fields are stored as P1 on the mesh nodes like the potential."""
     msh = fields.tagged.mesh
     path = Path(folder) / "fields.xdmf"
     P1 = fem.functionspace(msh, ("Lagrange", 1))
@@ -66,17 +72,30 @@ def write_fields(folder: Path, fields: ConductionFields) -> Path:
     sigma.name = "ionic_conductivity_S_m"
     tags = fields.tagged.cell_tags
     tags.name = "region"
+    more = [] if extra is None else [_as_p1(f, P1) for f in extra.point] + list(extra.cell)
     with dolfinx.io.XDMFFile(msh.comm, path, "w") as xdmf:
         xdmf.write_mesh(msh)
         xdmf.write_meshtags(tags, msh.geometry)
-        for f in (phi, i_vec, i_mag, sigma):
+        for f in (phi, i_vec, i_mag, sigma, *more):
             xdmf.write_function(f)
     return path
 
 
-def write_fields_vtx(folder: Path, fields: ConductionFields) -> list[Path]:
+def _as_p1(f: fem.Function, P1: fem.FunctionSpace) -> fem.Function:
+    """``f`` itself when it is P1, else its P1 interpolant (same name)."""
+    element = f.function_space.element.basix_element
+    if element.degree == 1 and not element.discontinuous:
+        return f
+    out = fem.Function(P1, name=f.name)
+    out.interpolate(f)
+    return out
+
+
+def write_fields_vtx(folder: Path, fields: ConductionFields, extra=None) -> list[Path]:
     """Write ``fields.bp`` (potential, native element) and ``cell_fields.bp`` (DG0 fields:
-    current density, its magnitude, conductivity, region tag) with ADIOS2 (collective)."""
+    current density, its magnitude, conductivity, region tag) with ADIOS2 (collective).
+    ``extra`` (as in :func:`write_fields`): its point fields, in the potential's element,
+    join ``fields.bp``, its cell fields ``cell_fields.bp``."""
     msh = fields.tagged.mesh
     phi = fields.potential
     phi.name = "potential_V"
@@ -88,7 +107,8 @@ def write_fields_vtx(folder: Path, fields: ConductionFields) -> list[Path]:
     region.x.array[tags.indices] = tags.values
     region.x.scatter_forward()
     paths = [Path(folder) / "fields.bp", Path(folder) / "cell_fields.bp"]
-    for path, functions in zip(paths, ([phi], [i_vec, i_mag, sigma, region])):
+    point, cell = (extra.point, extra.cell) if extra is not None else ([], [])
+    for path, functions in zip(paths, ([phi, *point], [i_vec, i_mag, sigma, region, *cell])):
         with dolfinx.io.VTXWriter(msh.comm, path, functions, engine="BP4") as writer:
             writer.write(0.0)
     return paths

@@ -31,13 +31,15 @@ DEFAULT_OUTPUTS = ("fields_xdmf", "interface_table", "pictures", "risk_sweep")
 @dataclasses.dataclass
 class OutputContext:
     """What outputs may write: the case name, the solved state, the interface samples
-    (every rank), the risk analysis (or None) and the communicator."""
+    (every rank), the risk analysis (or None), the communicator, and more fields for the
+    field files (or None; e.g. solver.io.electronic_fields.ElectronicFieldSet)."""
 
     case_name: str
     fields: Any  # solver.physics.conduction.ConductionFields
     samples: dict
     risk: dict | None
     comm: Any
+    extra_fields: Any = None
 
 
 class Output(Protocol):
@@ -77,7 +79,7 @@ class FieldsXdmf:
     def write(self, folder: Path, context: OutputContext) -> None:
         from solver.io.exports import write_fields
 
-        write_fields(folder, context.fields)
+        write_fields(folder, context.fields, context.extra_fields)
 
 
 class FieldsVtx:
@@ -87,7 +89,7 @@ class FieldsVtx:
     def write(self, folder: Path, context: OutputContext) -> None:
         from solver.io.exports import write_fields_vtx
 
-        write_fields_vtx(folder, context.fields)
+        write_fields_vtx(folder, context.fields, context.extra_fields)
 
 
 class InterfaceTable:

@@ -13,7 +13,7 @@ from solver.analysis.metrics import conduction_metrics
 from solver.config.adapter import electronic_problem
 from solver.config.case import Case
 
-__all__ = ["electronic_summary"]
+__all__ = ["electronic_run", "electronic_summary"]
 
 DEFAULT_ONSET_START = 1.0  # A/m^2 (0.1 mA/cm^2), when the case has no risk section
 DEFAULT_ONSET_MAXIMUM = 1e4  # A/m^2 (1 A/cm^2)
@@ -26,10 +26,22 @@ def electronic_summary(case: Case, tagged, risk: dict | None = None) -> dict:
 
     ``risk``: the flaw-risk section of the same run (its CCD is compared with the onset).
     """
+    return electronic_run(case, tagged, risk)[0]
+
+
+def electronic_run(case: Case, tagged, risk: dict | None = None, space=None):
+    """:func:`electronic_summary` and the fields of the state at the case's load
+    (:func:`solver.io.electronic_fields.electronic_fields` in ``space``, the run's potential
+    space on ``tagged``; None without ``space`` or without electrons)."""
     section = case.model.electronic
     ec = case.electrochemistry
     problem = electronic_problem(case, tagged)
     state = problem.solve()
+    fields = None
+    if space is not None:  # before the resting cell and the onset search move the state
+        from solver.io.electronic_fields import electronic_fields
+
+        fields = electronic_fields(state, space)
     out = electronic_metrics(state, problem, section.critical_supersaturation, section.internal_distance)
     ionic, _, _ = conduction_metrics(state.ionic, case.model.outputs.percentile)
     out["ionic_interface"] = {k: ionic.get(k) for k in IONIC_KEYS}
@@ -53,4 +65,4 @@ def electronic_summary(case: Case, tagged, risk: dict | None = None) -> dict:
             first = min((v, k) for k, v in (("flaw", flaw_ccd), ("internal_li_formation", onset)) if v is not None)
             out["first_mechanism"] = {"mechanism": first[1], "current_density": first[0]}
     out["units"] = ELECTRONIC_UNITS
-    return out
+    return out, fields
