@@ -107,6 +107,10 @@ _BUILTINS = [
     Metric("critical_current_density", stage="risk", label="predicted CCD",
            description="applied current density at which the criterion is first met (inf: not in range)",
            compute=lambda r: math.inf if r.get("ccd") is None else r["ccd"], **CURRENT_DENSITY),
+    Metric("combined_critical_current_density", stage="combined_risk", label="predicted CCD, all criteria",
+           description="smallest CCD over risk.criterion and risk.also (inf: none in range); risk.combined.mechanism "
+           "names the criterion that sets it",
+           compute=lambda r: math.inf if r.get("ccd") is None else r["ccd"], **CURRENT_DENSITY),
     Metric("guard_band", description="interior metrics ignore the interface this close to the lateral sides",
            compute=_focusing("guard_band"), report=False, table=False, unit="m", display_unit="um"),
     Metric("interior_max_interface_current_density", label="worst local current density (interior)",

@@ -102,6 +102,9 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
         metrics.update(compute_stage("risk", risk))
     problem.close()  # collective; fields is a snapshot that does not need it
     electronic, electronic_fields = _electronic(case, fields, risk, stages, timings)
+    if combined := _combined_risk(case, risk, electronic):
+        risk["combined"] = combined
+        metrics.update(compute_stage("combined_risk", combined))
     summary = _summary(case, tagged, fields, metrics, risk, timings, comm)
     summary["acceptance"] = checks
     if electronic:
@@ -166,6 +169,12 @@ def _electronic(case: Case, fields: ConductionFields, risk: dict | None, stages:
 
     with stages.stage("electrons in the electrolyte", timings, "electronic_s"):
         return electronic_run(case, fields.tagged, risk, fields.potential.function_space)
+
+
+def _combined_risk(case: Case, risk: dict | None, electronic: dict | None) -> dict | None:
+    from solver.studies.electronic import combine_with_flaw_risk
+
+    return combine_with_flaw_risk(case, risk, electronic)
 
 
 def _field_units(extra) -> dict:
