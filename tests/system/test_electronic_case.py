@@ -116,3 +116,25 @@ def test_run_writes_the_electronic_section(tmp_path):
     e = json.loads((result.folder / "summary.json").read_text())["electronic"]
     assert e["onset_current_density"] is not None and e["first_mechanism"]["mechanism"] == "internal_li_formation"
     assert e["self_discharge_current_density"] > 0 and e["units"]["leakage_share"]
+
+
+def test_cli_sweep_over_gb_enhancement(tmp_path):
+    """``dendrite sweep --param electronic.grain_boundary_enhancement``: the electronic
+    conductance and the leakage grow with the GB enhancement (sheets in parallel with the grains)."""
+    import csv
+
+    from solver.cli import main
+
+    raw = case_with(electronic={"onset": False, "self_discharge": False})
+    raw["outputs"]["directory"] = str(tmp_path / "results")
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(path), "--param", "electronic.grain_boundary_enhancement", "--values", "1, 30, 1000",
+                 "--out", str(out), "--quiet"]) == 0
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    conductance = [float(r["electronic.electronic_conductance"]) for r in rows]
+    leak = [float(r["electronic.leakage_share"]) for r in rows]
+    assert conductance[0] < conductance[1] < conductance[2] and leak[0] < leak[1] < leak[2]
+    assert [float(r["electronic.electronic_conductivity.grains"]) for r in rows] == [1e-6] * 3  # LLZO grains, S/m
+    assert all(float(r["electronic.conservation_error.electronic"]) < 1e-9 for r in rows)

@@ -75,3 +75,35 @@ def test_ionic_run_writes_no_electron_fields(tmp_path):
     grid = solver.open_result(result.folder).fields()
     assert "potential_V" in grid.point_data and "electronic_potential_V" not in grid.point_data
     assert "electronic_potential_V" not in json.loads((result.folder / "summary.json").read_text())["field_units"]
+
+
+def test_cli_sweep_over_electronic_conductivity(tmp_path):
+    """``dendrite sweep --param electronic.electronic_conductivity``: a new mixed conductor per point.
+
+    In the flat symmetric cell with linear kinetics the leakage share s obeys
+    s / (1 - s) = sigma_e K / L with K = L/sigma_i + 2 R_ct independent of sigma_e
+    (docs/electronic.md, section 3), so s/(1-s) scales exactly with sigma_e: 1e-9 relative.
+    """
+    import csv
+
+    import yaml
+
+    from solver.cli import main
+
+    raw = copy.deepcopy(FLAT)
+    raw.pop("cycling")
+    raw["name"] = "sigma_e_sweep"
+    raw["solver"] = {"linear_solver": "direct"}
+    raw["outputs"] = {"mesh_cache": None, "directory": str(tmp_path / "results"), "png": False}
+    raw["electronic"] = {"onset": False, "self_discharge": False}
+    path = tmp_path / "case.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "sweep"
+    code = main(["sweep", str(path), "--param", "electronic.electronic_conductivity",
+                 "--values", "1e-7 S/cm, 1e-5 S/cm, 1e-3 S/cm", "--out", str(out), "--quiet"])
+    assert code == 0
+    rows = list(csv.DictReader((out / "results.csv").open()))
+    share = np.array([float(r["electronic.leakage_share"]) for r in rows])
+    odds = share / (1 - share)
+    assert np.allclose(odds / odds[0], [1.0, 1e2, 1e4], rtol=1e-9), share
+    assert 0 < share[0] < 1e-2 and share[-1] > 0.9  # from a small leak to electrons carrying most current
