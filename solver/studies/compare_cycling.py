@@ -224,8 +224,15 @@ def _report(study: Study, designs: list[_Design]) -> str:
         lines.append("")
         for key in CENSORED:
             lines.append(f"- {_verdict(base, other, key)}")
+        measured_a, measured_b = (study.measured_ccd.get(d.case.name) for d in (base, other))
+        if measured_a and measured_b:
+            item = metric("short_current_density")
+            lines.append(f"- Measured CCD ratio {measured_b / measured_a:.3g} ({format_value(item, measured_b, GDIM, 3)}"
+                         f" vs {format_value(item, measured_a, GDIM, 3)}; {study.measured_source}).")
         lines.append("")
-    measured = study.measured_cycling
+    ccd_item = metric("short_current_density")
+    measured = {**{name: f"CCD {format_value(ccd_item, value, GDIM, 3)}" for name, value in study.measured_ccd.items()},
+                **study.measured_cycling}
     if measured:
         lines += ["## Measured", ""]
         lines += [f"- {name}: {text}" for name, text in measured.items()]

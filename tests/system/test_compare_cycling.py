@@ -67,8 +67,13 @@ def test_cli_compares_two_flat_designs_against_the_exact_short(tmp_path):
     for raw in designs:
         paths.append(tmp_path / f"{raw['name']}.yaml")
         paths[-1].write_text(yaml.safe_dump(raw))
+    study = tmp_path / "study.yaml"  # a comparison file: cycle: true, measured values shown beside
+    study.write_text(yaml.safe_dump({"comparison": {
+        "name": "flat_pair", "cases": [p.name for p in paths], "cycle": True,
+        "measured_ccd": {"low_i0": "0.4 mA/cm^2", "high_i0": "1.0 mA/cm^2"},
+        "measured_cycling": {"low_i0": "fails after 2 min"}, "measured_source": "made up for the test"}}))
     out = tmp_path / "cmp"
-    assert main(["compare", *map(str, paths), "--cycle", "--out", str(out)]) == 0
+    assert main(["compare", str(study), "--out", str(out)]) == 0
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert [r["case"] for r in rows] == ["low_i0", "high_i0"] and {r["stop_reason"] for r in rows} == {"short"}
     for raw, row in zip(designs, rows):
@@ -82,6 +87,8 @@ def test_cli_compares_two_flat_designs_against_the_exact_short(tmp_path):
     assert "| time to short [h] |" in text and "| CCD step reached (current at short) [mA/cm^2] |" in text
     assert "| final contact fraction [-] |" in text and "Deterministic geometry" in text
     assert "ratio 2.5" in text  # the CCD steps 1.0 / 0.4 mA/cm^2
+    assert "Measured CCD ratio 2.5 (1 mA/cm^2 vs 0.4 mA/cm^2; made up for the test)" in text
+    assert "- low_i0: fails after 2 min" in text and "- high_i0: CCD 1 mA/cm^2" in text
     assert (out / "cycling_side_by_side.png").stat().st_size > 10_000
 
 
