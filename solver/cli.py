@@ -104,7 +104,12 @@ def _cmd_compare(args) -> int:
     else:
         cases = [load_case(c) for c in args.cases]
         study = Study(name=args.name, cases=args.cases, seeds=args.seeds or 1)
-    folder = compare(cases, study.seeds, args.out, study, groups=args.groups)
+    if args.cycle or study.cycle:
+        from solver.studies.compare_cycling import compare_cycling
+
+        folder = compare_cycling(cases, study.seeds, args.out, study, groups=args.groups)
+    else:
+        folder = compare(cases, study.seeds, args.out, study, groups=args.groups)
     from mpi4py import MPI
 
     if MPI.COMM_WORLD.rank == 0:
@@ -215,6 +220,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--seeds", type=int, help="realisations of each random geometry (default 1, or the comparison file's)")
     c.add_argument("--name", default="comparison", help="name of the comparison folder")
     c.add_argument("--out", help="comparison folder (default: results/NAME-TIMESTAMP)")
+    c.add_argument("--cycle", action="store_true", help="compare cycling results: run `dendrite cycle` on every "
+                   "case (time to short, CCD step, contact fraction)")
     _add_groups(c, "runs")
     c.set_defaults(func=_cmd_compare)
     s = sub.add_parser("sweep", parents=[common], help="run a case over values of one key (resumable; see docs/reliability.md)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from solver.analysis import cycling_metrics as cm
 from solver.analysis.registry import Metric, register_metric
 
 CURRENT_DENSITY = {"unit": "A/m^2", "display_unit": "mA/cm^2"}
@@ -109,6 +110,10 @@ _BUILTINS = [
     Metric("critical_current_density", stage="risk", label="predicted CCD",
            description="applied current density at which the criterion is first met (inf: not in range)",
            compute=lambda r: math.inf if r.get("ccd") is None else r["ccd"], **CURRENT_DENSITY),
+    Metric("combined_critical_current_density", stage="combined_risk", label="predicted CCD, all criteria",
+           description="smallest CCD over risk.criterion and risk.also (inf: none in range); risk.combined.mechanism "
+           "names the criterion that sets it",
+           compute=lambda r: math.inf if r.get("ccd") is None else r["ccd"], **CURRENT_DENSITY),
     Metric("guard_band", description="interior metrics ignore the interface this close to the lateral sides",
            compute=_focusing("guard_band"), report=False, table=False, unit="m", display_unit="um"),
     Metric("interior_max_interface_current_density", label="worst local current density (interior)",
@@ -135,5 +140,40 @@ _BUILTINS = [
            table=False, unit="m", display_unit="um"),
 ]
 
-for _item in _BUILTINS:
+# stage "cycling": a cycling run (rows and summary), solver.analysis.cycling_metrics
+_CYCLING = [
+    Metric("time_to_short", stage="cycling", label="time to short", description="time at which a filament or crack "
+           "spans the electrolyte (inf: no short within the simulated time)", compute=cm.time_to_short, unit="s",
+           display_unit="h"),
+    Metric("short_current_density", stage="cycling", label="CCD step reached (current at short)",
+           description="|applied current density| of the half cycle in which the cell shorts (inf: no short)",
+           compute=cm.short_current_density, **CURRENT_DENSITY),
+    Metric("highest_current_density", stage="cycling", label="highest current density applied",
+           description="largest |applied current density| of the simulated run (a lower bound of the CCD when it "
+           "did not short)", compute=cm.over_rows("applied_current_density_A_m2"), **CURRENT_DENSITY),
+    Metric("final_contact_fraction", stage="cycling", label="final contact fraction",
+           description="anode contact fraction (interface mean) after the last step",
+           compute=cm.final("contact_fraction"), **NUMBER),
+    Metric("lowest_contact_fraction", stage="cycling", label="lowest contact fraction",
+           description="smallest local anode contact fraction over the run",
+           compute=cm.over_rows("min_contact_fraction", min), **NUMBER),
+    Metric("final_counter_contact_fraction", stage="cycling", label="final counter contact fraction",
+           description="counter electrode contact fraction after the last step (symmetric cell)",
+           compute=cm.final("counter_contact_fraction"), **NUMBER),
+    Metric("highest_local_current_density", stage="cycling", label="peak local current density",
+           description="largest local current density on the contacted anode area over the run",
+           compute=cm.over_rows("peak_local_current_density_A_m2"), **CURRENT_DENSITY),
+    Metric("highest_cell_voltage", stage="cycling", label="largest |cell voltage|",
+           description="largest |cell voltage| over the run", compute=cm.over_rows("cell_voltage_V"), **POTENTIAL),
+    Metric("final_filament_length", stage="cycling", label="longest filament",
+           description="longest filament at the end of the run", compute=cm.final("max_filament_length_m"),
+           unit="m", display_unit="um"),
+    Metric("cycling_worst_risk_ratio", stage="cycling", label="worst risk ratio over the run",
+           description="largest ratio of the risk criterion over every plating step (1 = a filament starts)",
+           compute=cm.over_rows("worst_risk_ratio"), **NUMBER),
+    Metric("simulated_time", stage="cycling", label="simulated time", description="time reached by the run",
+           compute=lambda c: c.summary.get("simulated_time_s"), unit="s", display_unit="h", table=False),
+]
+
+for _item in _BUILTINS + _CYCLING:
     register_metric(_item)

@@ -12,7 +12,9 @@ Each metric belongs to a *stage*, the context its ``compute`` function receives:
 - ``conduction``: :class:`solver.analysis.metrics.ConductionContext` (a solved conduction
   state, its consistent interface flux and the interface samples);
 - ``homogenisation``: :class:`HomogenisationContext` (the effective conductivity);
-- ``risk``: the risk section of a run summary (a dict, see :mod:`solver.studies.run`).
+- ``risk``: the risk section of a run summary (a dict, see :mod:`solver.studies.run`);
+- ``combined_risk``: its ``combined`` entry (the smallest CCD over ``risk.criterion`` and
+  ``risk.also``, :func:`solver.analysis.risk.combined_ccd`).
 
 ``compute`` returns the value in SI units (a float, a list of floats, or a dict of
 floats), or ``None`` where the metric does not apply (then it is left out). Every rank

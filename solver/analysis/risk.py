@@ -27,7 +27,7 @@ from pydantic import Field
 from solver.parameters import SI, ChoiceParameters
 from solver.physics.kinetics import FARADAY
 
-__all__ = ["FlawState", "RiskCriterion", "CriterionParameters", "risk_criteria", "make_criterion",
+__all__ = ["FlawState", "RiskCriterion", "CriterionParameters", "risk_criteria", "make_criterion", "combined_ccd",
            "check_criterion_kinetics", "porz_pressure", "tip_samples", "critical_current_density", "ccd_bracket",
            "SweepPoint"]
 
@@ -70,6 +70,8 @@ class RiskCriterion:
     ``parameters`` is the model of the criterion's own keys; its threshold field is named
     like the criterion (``risk: {criterion: NAME, NAME: value}``). ``needs_mechanics``
     marks a criterion that needs the mode-I stress intensity K_I of flaw tips.
+    ``combinable`` marks one that runs its own CCD search beside the flaw criterion
+    (``risk: {also: [NAME]}``); :func:`combined_ccd` then takes the smallest.
     """
 
     name: ClassVar[str] = ""
@@ -77,6 +79,7 @@ class RiskCriterion:
     # reads the local overpotential (directly or through the Porz pressure): meaningless
     # under the primary distribution, where eta = 0 on the interface by definition
     reads_overpotential: ClassVar[bool] = True
+    combinable: ClassVar[bool] = False
     description: ClassVar[str] = ""
     parameters: ClassVar[type[CriterionParameters]] = CriterionParameters
 
@@ -151,9 +154,19 @@ class InternalLiFormation(RiskCriterion):
 
     name = "internal_li_formation"
     description = "worst -eta_Li / eta_crit inside the electrolyte"
+    combinable = True  # searched on the mixed conductor (the electronic section), beside a flaw criterion
 
     def ratio(self, state: FlawState) -> float:
         return max(-state.overpotential, 0.0) / self.threshold
+
+
+def combined_ccd(ccds: dict[str, float | None]) -> dict:
+    """The CCD of several criteria together: the smallest of their CCDs [A/m^2] and the
+    mechanism (criterion name) that sets it; ``ccd`` None when no criterion is met in range.
+    Ties go to the first criterion listed."""
+    found = [(value, k, name) for k, (name, value) in enumerate(ccds.items()) if value is not None]
+    ccd, _, mechanism = min(found) if found else (None, 0, None)
+    return {"ccd": ccd, "mechanism": mechanism, "by_criterion": dict(ccds)}
 
 
 def make_criterion(name: str, threshold: float) -> RiskCriterion:

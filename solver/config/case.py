@@ -269,6 +269,19 @@ class Risk(_Section):
     ccd_start: Quantity("A/m^2") = Field(1.0, gt=0, description="first current density of the CCD search [A/m^2]")
     ccd_maximum: Quantity("A/m^2") = Field(1000.0, gt=0, description="give up above this current density [A/m^2]")
     ccd_rtol: float = Field(2e-3, gt=0, lt=0.5, description="relative precision of the CCD [-]")
+    also: list[str] = Field(default_factory=list, max_length=8, description="more criteria, each with its own CCD "
+                            "search by the same bisection: " + ", ".join(n for n, c in risk_criteria.items()
+                                                                        if c.combinable)
+                            + "; the combined CCD is the smallest, with the mechanism that sets it")
+
+    @field_validator("also")
+    @classmethod
+    def _combinable(cls, names: list[str]) -> list[str]:
+        allowed = [n for n, c in risk_criteria.items() if c.combinable]
+        wrong = [n for n in names if n not in allowed]
+        if wrong or len(set(names)) != len(names):
+            raise ValueError(f"{wrong or names} not allowed (each once); allowed: {', '.join(allowed)}")
+        return names
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -601,7 +614,8 @@ def parse_case(raw: Any, name: str = "case") -> Case:
     if model.study is not None:
         _check_study(raw, model.study)
     case.exchange_current_density()  # fail early when i0 has no source
-    if model.electronic is not None or (model.risk and model.risk.criterion == "internal_li_formation"):
+    if model.electronic is not None or (model.risk and (model.risk.criterion == "internal_li_formation"
+                                                        or model.risk.also)):
         _check_electronic(case)
     check_temperature(case)  # and when a property has no activation energy at another temperature
     if model.risk is not None:
@@ -628,8 +642,15 @@ def _check_electronic(case: Case) -> None:
     """Every electrolyte region has an electronic conductivity (before any meshing)."""
     model = case.model
     if model.risk and model.risk.criterion == "internal_li_formation":
-        raise CaseError("risk.criterion", "internal_li_formation is searched by the electronic section (electronic."
-                        "critical_supersaturation and electronic.onset), beside the flaw criterion chosen here")
+        raise CaseError("risk.criterion", "internal_li_formation is searched beside a flaw criterion: give "
+                        "risk.also: [internal_li_formation] (eta_crit = electronic.critical_supersaturation)")
+    if model.risk and "internal_li_formation" in model.risk.also:
+        section = model.electronic
+        if section is None or not section.critical_supersaturation:
+            raise CaseError("risk.also", "internal_li_formation needs an electronic section with "
+                            "critical_supersaturation > 0 (its threshold eta_crit)")
+        if model.electrochemistry.mode != "galvanostatic":
+            raise CaseError("risk.also", "internal_li_formation searches a current: galvanostatic mode only")
     if model.electronic.electronic_conductivity is not None:
         return
     for region, mat in case.materials.items():

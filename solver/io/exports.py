@@ -9,7 +9,9 @@ the potential is interpolated to P1 on the mesh nodes; ``fields.vtu`` holds the 
 one file that ``pyvista.read`` and ``meshio.read`` open directly. The VTX files (ADIOS2 BP4,
 ParaView >= 5.12) keep the potential in its own element (P2, or DG with a lumped
 grain-boundary model) exactly: ``fields.bp`` holds the potential, ``cell_fields.bp`` the
-cell-wise (DG0) fields.
+cell-wise (DG0) fields. A run with electrons in the electrolyte adds the fields of
+:mod:`solver.io.electronic_fields` (``electronic_potential_V``,
+``li_formation_overpotential_V``, ...) to both files.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def cell_fields(fields: ConductionFields) -> list[fem.Function]:
     return [i_vec, i_mag, sigma, region]
 
 
-def write_fields(folder: Path, fields: ConductionFields) -> Path:
+def write_fields(folder: Path, fields: ConductionFields, extra=None) -> Path:
     """Write mesh and fields to ``folder/fields.xdmf`` + ``fields.h5`` (collective).
 
     DOLFINx writes every function as its own time series, each including the mesh by an
@@ -89,6 +91,9 @@ def write_fields(folder: Path, fields: ConductionFields) -> Path:
     msh = fields.tagged.mesh
     path = Path(folder) / "fields.xdmf"
     functions = [potential_p1(fields), *cell_fields(fields)]
+    if extra is not None:
+        P1 = fem.functionspace(msh, ("Lagrange", 1))
+        functions += [_as_p1(f, P1) for f in extra.point] + list(extra.cell)
     with dolfinx.io.XDMFFile(msh.comm, path, "w") as xdmf:
         xdmf.write_mesh(msh)
         for f in functions:
@@ -139,19 +144,22 @@ def _declare_precision(grid, h5_path: Path) -> None:
 _MESHIO_CELLS = {5: "triangle", 9: "quad", 10: "tetra", 12: "hexahedron"}
 
 
-def write_fields_vtu(folder: Path, fields: ConductionFields) -> Path | None:
+def write_fields_vtu(folder: Path, fields: ConductionFields, extra=None) -> Path | None:
     """Write mesh and fields to ``folder/fields.vtu`` (VTK XML, one file; collective, rank 0 writes).
 
     The potential is P1 on the mesh vertices (point data ``potential_V``), the cell fields
     as :func:`cell_fields`. Every rank sends its owned cells (vertices in global numbering)
     and owned vertices to rank 0, which writes one conforming mesh. Opens with
-    ``pyvista.read``, ``meshio.read`` and ParaView. Returns the path on rank 0, else None.
+    ``pyvista.read``, ``meshio.read`` and ParaView. ``extra`` as in :func:`write_fields`.
+    Returns the path on rank 0, else None.
     """
     import meshio
 
     phi = potential_p1(fields)
     cells = cell_fields(fields)
     V = phi.function_space
+    points_extra = [] if extra is None else [_as_p1(f, V) for f in extra.point]
+    cells += [] if extra is None else list(extra.cell)
     msh = V.mesh
     n_cells = msh.topology.index_map(msh.topology.dim).size_local
     topology, cell_types, x = dolfinx.plot.vtk_mesh(V, np.arange(n_cells, dtype=np.int32))
@@ -159,16 +167,18 @@ def write_fields_vtu(folder: Path, fields: ConductionFields) -> Path | None:
     to_global = imap.local_to_global(np.arange(imap.size_local + imap.num_ghosts, dtype=np.int32))
     n_owned = imap.size_local
     local = (to_global[topology.reshape(n_cells, -1)[:, 1:]], cell_types,
-             to_global[:n_owned], x[:n_owned], phi.x.array[:n_owned].copy(),
+             to_global[:n_owned], x[:n_owned],
+             {f.name: f.x.array[:n_owned].copy() for f in [phi, *points_extra]},
              {f.name: f.x.array.reshape(-1, f.function_space.value_size)[:n_cells].copy() for f in cells})
     gathered = msh.comm.gather(local, root=0)
     if msh.comm.rank != 0:
         return None
     points = np.zeros((imap.size_global, 3))
-    potential = np.zeros(imap.size_global)
+    point_data = {name: np.zeros(imap.size_global) for name in gathered[0][4]}
     for _, _, vertices, coordinates, values, _ in gathered:
         points[vertices] = coordinates
-        potential[vertices] = values
+        for name, value in values.items():
+            point_data[name][vertices] = value
     connectivity = np.vstack([g[0] for g in gathered])
     kind = _MESHIO_CELLS[int(gathered[0][1][0])]
     cell_data = {}
@@ -178,19 +188,32 @@ def write_fields_vtu(folder: Path, fields: ConductionFields) -> Path | None:
             values = np.hstack([values, np.zeros((len(values), 3 - values.shape[1]))])
         cell_data[name] = [values if values.shape[1] > 1 else values.ravel()]
     path = Path(folder) / "fields.vtu"
-    meshio.Mesh(points, [(kind, connectivity)], point_data={"potential_V": potential},
+    meshio.Mesh(points, [(kind, connectivity)], point_data=point_data,
                 cell_data=cell_data).write(path)
     return path
 
 
-def write_fields_vtx(folder: Path, fields: ConductionFields) -> list[Path]:
+def _as_p1(f: fem.Function, P1: fem.FunctionSpace) -> fem.Function:
+    """``f`` itself when it is P1, else its P1 interpolant (same name)."""
+    element = f.function_space.element.basix_element
+    if element.degree == 1 and not element.discontinuous:
+        return f
+    out = fem.Function(P1, name=f.name)
+    out.interpolate(f)
+    return out
+
+
+def write_fields_vtx(folder: Path, fields: ConductionFields, extra=None) -> list[Path]:
     """Write ``fields.bp`` (potential, native element) and ``cell_fields.bp`` (DG0 fields:
-    current density, its magnitude, conductivity, region tag) with ADIOS2 (collective)."""
+    current density, its magnitude, conductivity, region tag) with ADIOS2 (collective).
+    ``extra`` (as in :func:`write_fields`): its point fields, in the potential's element,
+    join ``fields.bp``, its cell fields ``cell_fields.bp``."""
     msh = fields.tagged.mesh
     phi = fields.potential
     phi.name = "potential_V"
     paths = [Path(folder) / "fields.bp", Path(folder) / "cell_fields.bp"]
-    for path, functions in zip(paths, ([phi], cell_fields(fields))):
+    point, cell = (extra.point, extra.cell) if extra is not None else ([], [])
+    for path, functions in zip(paths, ([phi, *point], [*cell_fields(fields), *cell])):
         with dolfinx.io.VTXWriter(msh.comm, path, functions, engine="BP4") as writer:
             writer.write(0.0)
     return paths

@@ -36,13 +36,15 @@ DEFAULT_OUTPUTS = ("fields_xdmf", "fields_vtu", "interface_table", "pictures", "
 @dataclasses.dataclass
 class OutputContext:
     """What outputs may write: the case name, the solved state, the interface samples
-    (every rank), the risk analysis (or None) and the communicator."""
+    (every rank), the risk analysis (or None), the communicator, and more fields for the
+    field files (or None; e.g. solver.io.electronic_fields.ElectronicFieldSet)."""
 
     case_name: str
     fields: Any  # solver.physics.conduction.ConductionFields
     samples: dict
     risk: dict | None
     comm: Any
+    extra_fields: Any = None
 
 
 class Output(Protocol):
@@ -82,7 +84,7 @@ class FieldsXdmf:
     def write(self, folder: Path, context: OutputContext) -> None:
         from solver.io.exports import write_fields
 
-        write_fields(folder, context.fields)
+        write_fields(folder, context.fields, context.extra_fields)
 
 
 class FieldsVtx:
@@ -92,7 +94,7 @@ class FieldsVtx:
     def write(self, folder: Path, context: OutputContext) -> None:
         from solver.io.exports import write_fields_vtx
 
-        write_fields_vtx(folder, context.fields)
+        write_fields_vtx(folder, context.fields, context.extra_fields)
 
 
 class FieldsVtu:
@@ -102,7 +104,7 @@ class FieldsVtu:
     def write(self, folder: Path, context: OutputContext) -> None:
         from solver.io.exports import write_fields_vtu
 
-        write_fields_vtu(folder, context.fields)
+        write_fields_vtu(folder, context.fields, context.extra_fields)
 
 
 class InterfaceTable:

@@ -135,6 +135,8 @@ def summary_text(summary: dict) -> str:
                      else f"  dendrite risk ({risk['criterion']})")
         if risk.get("ccd") is None and risk.get("ccd_note"):
             lines.append(f"  CCD: {risk['ccd_note']}")
+        if (combined := risk.get("combined")) and combined.get("mechanism"):
+            lines.append(f"  lowest CCD set by: {combined['mechanism']}")
         lines += population_lines(risk)
     for item in metrics():
         if item.report and item.name in m and metric(item.name) is item:

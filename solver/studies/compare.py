@@ -55,6 +55,10 @@ class Study(BaseModel):
     seeds: int = Field(1, ge=1, le=100, description="realisations of each random geometry")
     measured_ccd: dict[str, Quantity("A/m^2")] = Field(default_factory=dict, description="case name -> measured CCD")
     measured_source: str = ""
+    cycle: bool = Field(False, description="run `dendrite cycle` on every case and compare the cycling results "
+                        "(solver.studies.compare_cycling)")
+    measured_cycling: dict[str, str] = Field(default_factory=dict, description="case name -> measured cycling "
+                                             "outcome as text, e.g. 'fails after 160 h', '> 700 h'")
 
 
 def load_study(path: Path) -> tuple[Study, list[Case]]:

@@ -114,6 +114,8 @@ def check_case(case: Case) -> None:
         raise CaseError("electrochemistry.kinetics.law", "cycling plates and strips: use butler_volmer or linear")
     if ec.stress_kinetics:
         raise CaseError("electrochemistry.stress_kinetics", "not supported by cycling yet")
+    if case.model.risk is not None and case.model.risk.also:
+        raise CaseError("risk.also", "not used by cycling (one criterion starts filaments): leave it out")
     _, grain_boundary = case_conductivities(case)
     if grain_boundary is not None:
         raise CaseError("grain_boundaries", "cycling needs a meshed (finite-thickness) GB phase")

@@ -10,10 +10,11 @@ from solver.analysis.electronic import (
     self_discharge,
 )
 from solver.analysis.metrics import conduction_metrics
+from solver.analysis.risk import combined_ccd
 from solver.config.adapter import electronic_problem
 from solver.config.case import Case
 
-__all__ = ["electronic_summary"]
+__all__ = ["combine_with_flaw_risk", "electronic_run", "electronic_summary"]
 
 DEFAULT_ONSET_START = 1.0  # A/m^2 (0.1 mA/cm^2), when the case has no risk section
 DEFAULT_ONSET_MAXIMUM = 1e4  # A/m^2 (1 A/cm^2)
@@ -26,10 +27,22 @@ def electronic_summary(case: Case, tagged, risk: dict | None = None) -> dict:
 
     ``risk``: the flaw-risk section of the same run (its CCD is compared with the onset).
     """
+    return electronic_run(case, tagged, risk)[0]
+
+
+def electronic_run(case: Case, tagged, risk: dict | None = None, space=None):
+    """:func:`electronic_summary` and the fields of the state at the case's load
+    (:func:`solver.io.electronic_fields.electronic_fields` in ``space``, the run's potential
+    space on ``tagged``; None without ``space`` or without electrons)."""
     section = case.model.electronic
     ec = case.electrochemistry
     problem = electronic_problem(case, tagged)
     state = problem.solve()
+    fields = None
+    if space is not None:  # before the resting cell and the onset search move the state
+        from solver.io.electronic_fields import electronic_fields
+
+        fields = electronic_fields(state, space)
     out = electronic_metrics(state, problem, section.critical_supersaturation, section.internal_distance)
     ionic, _, _ = conduction_metrics(state.ionic, case.model.outputs.percentile)
     out["ionic_interface"] = {k: ionic.get(k) for k in IONIC_KEYS}
@@ -38,7 +51,8 @@ def electronic_summary(case: Case, tagged, risk: dict | None = None) -> dict:
     galvanostatic = problem.mode == "galvanostatic"
     if section.self_discharge and galvanostatic and problem.settings.counter.passes_ions:
         out.update(self_discharge(problem))
-    if section.onset and section.critical_supersaturation > 0 and galvanostatic:
+    combined = case.model.risk is not None and "internal_li_formation" in case.model.risk.also
+    if (section.onset or combined) and section.critical_supersaturation > 0 and galvanostatic:
         settings = case.model.risk
         start, maximum, rtol = ((settings.ccd_start, settings.ccd_maximum, settings.ccd_rtol) if settings else
                                 (DEFAULT_ONSET_START, DEFAULT_ONSET_MAXIMUM, 2e-3))
@@ -53,4 +67,15 @@ def electronic_summary(case: Case, tagged, risk: dict | None = None) -> dict:
             first = min((v, k) for k, v in (("flaw", flaw_ccd), ("internal_li_formation", onset)) if v is not None)
             out["first_mechanism"] = {"mechanism": first[1], "current_density": first[0]}
     out["units"] = ELECTRONIC_UNITS
-    return out
+    return out, fields
+
+
+def combine_with_flaw_risk(case: Case, risk: dict | None, electronic: dict | None) -> dict | None:
+    """The combined CCD of the ``risk`` section's criterion and its ``also`` criteria
+    (:func:`solver.analysis.risk.combined_ccd`): the smallest CCD [A/m^2] and its mechanism.
+    None when the case combines nothing."""
+    settings = case.model.risk
+    if risk is None or settings is None or not settings.also:
+        return None
+    found = {"internal_li_formation": (electronic or {}).get("onset_current_density")}
+    return combined_ccd({risk["criterion"]: risk.get("ccd"), **{name: found[name] for name in settings.also}})

@@ -101,16 +101,15 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
             risk = assess_risk(case, problem, fields, comm)
         metrics.update(compute_stage("risk", risk))
     problem.close()  # collective; fields is a snapshot that does not need it
-    electronic = None
-    if case.model.electronic is not None:
-        from solver.studies.electronic import electronic_summary
-
-        with stages.stage("electrons in the electrolyte", timings, "electronic_s"):
-            electronic = electronic_summary(case, tagged, risk)
+    electronic, electronic_fields = _electronic(case, fields, risk, stages, timings)
+    if combined := _combined_risk(case, risk, electronic):
+        risk["combined"] = combined
+        metrics.update(compute_stage("combined_risk", combined))
     summary = _summary(case, tagged, fields, metrics, risk, timings, comm)
     summary["acceptance"] = checks
     if electronic:
         summary["electronic"] = electronic
+        summary["field_units"] = _field_units(electronic_fields)
     elif notes := _unmodelled_electrons(case):
         summary["notes"] = notes
         log.info(notes[0])
@@ -118,7 +117,7 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
     if write:
         with stages.stage("writing results", timings, "write_s"):
             folder = _write_folder(case, out, overwrite, comm, summary, OutputContext(
-                case.name, fields, samples, risk, comm), t_start)
+                case.name, fields, samples, risk, comm, electronic_fields), t_start)
         log.info("results: %s", folder)
     else:
         timings["total_s"] = time.perf_counter() - t_start
@@ -160,6 +159,30 @@ def _run_fracture(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool)
     else:
         timings["total_s"] = time.perf_counter() - t_start
     return RunResult(folder, summary, result.fields)
+
+
+def _electronic(case: Case, fields: ConductionFields, risk: dict | None, stages: Stages, timings: dict):
+    """The ``electronic`` summary section and the electron fields (None, None without it)."""
+    if case.model.electronic is None:
+        return None, None
+    from solver.studies.electronic import electronic_run
+
+    with stages.stage("electrons in the electrolyte", timings, "electronic_s"):
+        return electronic_run(case, fields.tagged, risk, fields.potential.function_space)
+
+
+def _combined_risk(case: Case, risk: dict | None, electronic: dict | None) -> dict | None:
+    from solver.studies.electronic import combine_with_flaw_risk
+
+    return combine_with_flaw_risk(case, risk, electronic)
+
+
+def _field_units(extra) -> dict:
+    if extra is None:
+        return FIELD_UNITS
+    from solver.io.electronic_fields import ELECTRONIC_FIELD_UNITS
+
+    return {**FIELD_UNITS, **ELECTRONIC_FIELD_UNITS}
 
 
 def _unmodelled_electrons(case: Case) -> list[str]:

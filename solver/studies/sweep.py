@@ -29,7 +29,7 @@ import yaml
 from mpi4py import MPI
 
 from solver.analysis.metrics import conduction_metrics
-from solver.analysis.registry import metric_units, metrics
+from solver.analysis.registry import flatten, metric_units, metrics
 from solver.config.adapter import build_case_mesh, conduction_problem
 from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
@@ -223,8 +223,8 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
         from solver.studies.electronic import electronic_summary
 
         extra = electronic_summary(case, state["tagged"])
-        metrics.update({f"electronic.{k}": v for k, v in extra.items()
-                        if isinstance(v, (int, float)) and not isinstance(v, bool)})
+        # scalars and nested scalars (conservation_error.electronic, electronic_conductivity.grains)
+        metrics.update(flatten({k: v for k, v in extra.items() if k != "units"}, "electronic."))
     require_accepted(acceptance(metrics, fields.solver_info, case.model.solver.charge_balance_tolerance),
                      f"the solution at {point.value!r}")
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}

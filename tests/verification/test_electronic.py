@@ -160,6 +160,30 @@ def test_self_discharge_of_a_resting_cell():
 
 
 @pytest.mark.mpi
+def test_internal_li_formation_onset_of_a_uniform_slab():
+    """Criterion internal_li_formation, CCD by the bisection of solver.analysis.risk.
+
+    Symmetric Li cell, linear kinetics (R = R_ct): eta_Li = -R i_ion (1 - 2 y / L). The
+    first vertex at least 0.24 L from the anode is y = L/4 (8 cells), where eta_Li =
+    -R i_ion / 2: it reaches -eta_crit at i_ion* = 2 eta_crit / R, an applied current
+    i* = i_ion* (1 + sigma_e (L/sigma_i + 2 R) / L) (the leak sigma_e V_c / L on top). The
+    bisection brackets it to relative width rtol; 1e-9 covers the solver tolerances.
+    """
+    from solver.analysis.electronic import internal_formation_onset
+
+    eta_crit, rtol = 5e-3, 1e-6
+    p = problem("lithium", applied_current_density=1.0)
+    r = kinetics().charge_transfer_resistance
+    i_ion = 2 * eta_crit / r
+    exact = i_ion * (1 + SIGMA_E * (L / SIGMA_I + 2 * r) / L)
+    onset, points = internal_formation_onset(p, eta_crit, 0.24 * L, start=1.0, maximum=1e4, rtol=rtol)
+    assert exact * (1 - 1e-9) <= onset <= exact * (1 + 2 * rtol), (onset, exact)
+    worst = min(points, key=lambda q: abs(q.applied_current_density - onset))
+    assert worst.flaws[0].tip[1] == pytest.approx(L / 4, rel=1e-12)  # where Li forms first inside
+    assert all((q.worst_ratio >= 1) == (q.applied_current_density >= onset) for q in points)
+
+
+@pytest.mark.mpi
 @pytest.mark.parametrize("counter", ["lithium", "electron_blocking"])
 def test_zero_electronic_conductivity_is_the_ionic_problem(counter):
     """sigma_e = 0 everywhere: the ionic field is today's ionic-only solution, bit for bit."""
