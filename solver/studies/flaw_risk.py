@@ -42,7 +42,8 @@ def _split_flaw_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> T
 
     A facet belongs to flaw k when its midpoint lies beyond the flaw mouth along the flaw
     direction (0 < s <= depth) and within the flaw's half-width (plus its tip radius) of the
-    flaw axis.
+    flaw axis; a flaw whose Li-filled cavity begins before the mouth (``cavity_offset`` c:
+    the breach of an interphase layer) takes -c <= s <= depth.
     """
     msh = tagged.mesh
     fdim = msh.topology.dim - 1
@@ -59,7 +60,8 @@ def _split_flaw_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> T
         s = rel @ d
         lateral = np.abs(rel @ np.array([-d[1], d[0]]))
         half = 0.5 * flaw.get("width", flaw["depth"]) + flaw.get("tip_radius", 0.0)
-        inside = (s > 1e-6 * flaw["depth"]) & (s <= flaw["depth"] * (1 + 1e-6)) & (lateral <= half * (1 + 1e-6))
+        start = -(1 + 1e-6) * flaw["cavity_offset"] if flaw.get("cavity_offset") else 1e-6 * flaw["depth"]
+        inside = (s > start) & (s <= flaw["depth"] * (1 + 1e-6)) & (lateral <= half * (1 + 1e-6))
         sub[inside] = next_tag
         boundaries[f"flaw_{k}_faces"] = next_tag
         next_tag += 1
@@ -148,13 +150,11 @@ class FlawRiskAnalysis:
         from solver.physics.elasticity import ElasticityProblem
         from solver.physics.fracture import CrackTip, interaction_integral
 
+        from solver.studies.anode_mechanics import mechanics_mesh, region_elastic_constants
+
         boundary = case.electrochemistry.anode_interface
-        mech = _split_flaw_faces(tagged, self.flaws, boundary)
-        materials = {}
-        for region in mech.regions:
-            mat = case.materials[region]
-            materials[region] = (mat.get("youngs_modulus", f"materials.{region}.youngs_modulus"),
-                                 mat.get("poissons_ratio", f"materials.{region}.poissons_ratio"))
+        mech = _split_flaw_faces(mechanics_mesh(case, tagged), self.flaws, boundary)
+        materials = region_elastic_constants(case, mech)
         constraints = {case.electrochemistry.counter_electrode: "roller"}
         point_constraints = []
         if "sides" in mech.boundaries and case.model.mechanics.lateral == "symmetry":
