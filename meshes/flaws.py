@@ -198,7 +198,7 @@ def _draw_anode(geo, p: Flaw2D, flaws: list[Flaw], mouth_points: list[int], flat
         out["bottoms"].append(bottom)
         loop = geo.addCurveLoop([top, verticals[k + 1], -bottom, -verticals[k]])
         out["interphase"].append(geo.addPlaneSurface([loop]))
-        if k + 2 < len(xs):
+        if k + 2 < len(xs) and t_li > 0:  # the Li surface across the gap (no curve without the Li)
             out["gaps"].append(geo.addLine(low[k + 1], low[k + 2]))
     if t_li > 0:
         bl, br = geo.addPoint(0.0, -t - t_li, 0.0), geo.addPoint(p.width, -t - t_li, 0.0)
