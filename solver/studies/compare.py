@@ -53,6 +53,8 @@ class Study(BaseModel):
     seeds: int = Field(1, ge=1, le=100, description="realisations of each random geometry")
     measured_ccd: dict[str, Quantity("A/m^2")] = Field(default_factory=dict, description="case name -> measured CCD")
     measured_source: str = ""
+    mechanisms: bool = Field(True, description="mechanism table: the CCD ratio with each mechanism off in turn "
+                             "(solver.studies.compare_mechanisms; no extra solves)")
 
 
 def load_study(path: Path) -> tuple[Study, list[Case]]:
@@ -162,11 +164,13 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
             has_sweeps = any(d.sweep for d in designs)
             if has_sweeps:
                 _plot_sweeps(folder / "ccd_sweeps.png", designs)
-            text = _report(study, designs, has_sweeps)
+            tables = _mechanism_tables(folder, study, designs) if study.mechanisms else []
+            text = _report(study, designs, has_sweeps, tables)
             (folder / "comparison.md").write_text(text)
             write_json(folder / "comparison.json", {
                 "study": study.model_dump(mode="json"),
                 "designs": {d.case.name: {k: d.stats(k) for k in d.runs[0]} for d in designs},
+                "mechanisms": [{"design_a": a, "design_b": b, "rows": rows} for a, b, rows in tables],
             })
     log.info("comparison written to %s", folder.final)
     return folder.final
@@ -264,7 +268,34 @@ def _input_differences(a: Case, b: Case, limit: int = 8) -> list[str]:
     return diffs[:limit]
 
 
-def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
+def _mechanism_tables(folder: Path, study: Study, designs: list[_Design]) -> list[tuple[str, str, list[dict]]]:
+    """Mechanism rows of every design against the first (``mechanisms.csv``); [] when a design's
+    criterion has no chain (see :mod:`solver.studies.compare_mechanisms`)."""
+    from solver.studies.compare_mechanisms import design_chain, mechanism_rows, write_mechanism_csv
+
+    chains = [[design_chain(d.case, s) for s in d.summaries] for d in designs]
+    if any(c is None for chain in chains for c in chain):
+        return []
+    tables = [(designs[0].case.name, d.case.name, mechanism_rows(chains[0], chain))
+              for d, chain in zip(designs[1:], chains[1:])]
+    write_mechanism_csv(folder / "mechanisms.csv", tables)
+    return tables
+
+
+def _mechanism_section(study: Study, tables) -> list[str]:
+    from solver.studies.compare_mechanisms import mechanism_markdown
+
+    if not tables:
+        return []
+    lines = ["## Mechanisms", "", "The CCD ratio with each mechanism switched off in turn in both designs "
+             "(solver.studies.compare_mechanisms: the chain of each run, no new solves; mechanisms.csv).", ""]
+    for a, b, rows in tables:
+        ma, mb = study.measured_ccd.get(a), study.measured_ccd.get(b)
+        lines += mechanism_markdown(a, b, rows, mb / ma if ma and mb else None) + [""]
+    return lines
+
+
+def _report(study: Study, designs: list[_Design], has_sweeps: bool, tables=()) -> str:
     base = designs[0]
     lines = [f"# Comparison: {study.name}", "", study.description, ""]
     lines.append(f"Realisations per random geometry: {study.seeds}. Values: mean ± standard deviation over "
@@ -319,6 +350,7 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
             lines.append("")
             lines.append("Driver (inputs that differ): " + "; ".join(diffs) + ".")
         lines.append("")
+    lines += _mechanism_section(study, tables)
     lines += ["## Assumptions", "",
               "- Parameters come from the material library (each with its source) and the case files; nothing is "
               "fitted to the measured CCDs.",
