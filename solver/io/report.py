@@ -135,6 +135,8 @@ def summary_text(summary: dict) -> str:
                      else f"  dendrite risk ({risk['criterion']})")
         if risk.get("ccd") is None and risk.get("ccd_note"):
             lines.append(f"  CCD: {risk['ccd_note']}")
+        if risk["flaws"] and "worst_stress_intensity" not in m:
+            lines.append(f"  K_I: not computed (criterion {risk['criterion']} needs no flaw mechanics)")
         lines += population_lines(risk)
     for item in metrics():
         if item.report and item.name in m and metric(item.name) is item:
