@@ -23,12 +23,13 @@ __all__ = ["assumptions", "input_differences", "verdict"]
 # SI unit -> (display unit, factor from SI)
 _DISPLAY = {"S/m": ("mS/cm", 10.0), "A/m^2": ("mA/cm^2", 0.1), "Pa": ("MPa", 1e-6), "Pa*m^0.5": ("MPa m^0.5", 1e-6),
             "m": ("um", 1e6), "eV": ("eV", 1.0), "J/mol": ("kJ/mol", 1e-3), "m^3/mol": ("m^3/mol", 1.0),
-            "K": ("K", 1.0), "ohm m^2": ("ohm cm^2", 1e4), "": ("", 1.0)}
+            "K": ("K", 1.0), "ohm m^2": ("ohm cm^2", 1e4), "m^2": ("mm^2", 1e6), "": ("", 1.0)}
 # resolved case keys (after the section) with an SI unit
 _KEY_UNITS = {"applied_current_density": "A/m^2", "temperature": "K", "film_resistance": "ohm m^2",
-              "stack_pressure": "Pa", "critical_overpotential": "V", "pressure_cap": "Pa", "reference_temperature": "K"}
+              "stack_pressure": "Pa", "critical_overpotential": "V", "pressure_cap": "Pa", "reference_temperature": "K",
+              "grain_size": "m", "interface_size": "m", "size": "m", "integration_radius": "m", "electrode_area": "m^2", "molar_volume": "m^3/mol"}
 # properties shown in another unit than their SI unit's default
-_PROPERTY_DISPLAY = {"youngs_modulus": ("GPa", 1e-9)}
+_PROPERTY_DISPLAY = {"youngs_modulus": ("GPa", 1e-9), "electronic_conductivity": ("S/cm", 1e-2)}
 # raw case keys whose resolved value is listed instead (None in the case: taken from the library)
 _RESOLVED_ELSEWHERE = ("case.electrochemistry.kinetics.exchange_current_density",)
 
@@ -117,7 +118,11 @@ def verdict(name_a: str, name_b: str, stats_a, stats_b, random_a: bool, random_b
     better, what = ((name_b if mb > ma else name_a), "is predicted safer") if higher_is_safer else \
         ((name_b if mb < ma else name_a), "focuses current less")
     neither = "neither is predicted safer" if higher_is_safer else "neither focuses current less"
+    within = abs(mb / ma - 1) < 0.01 if ma else False
     if (na < 2 and random_a) or (nb < 2 and random_b):
+        if within:
+            return neither + " in this realisation (within 1 %)", ("Single realisation of a random geometry: the "
+                                                                  "ensemble spread is unknown.")
         value = "the higher CCD" if higher_is_safer else "the lower focusing"
         return (f"{better} has {value} in this realisation, which does not show which design is safer",
                 "Single realisation of a random geometry: the ensemble spread is unknown; run with more seeds "
@@ -131,7 +136,6 @@ def verdict(name_a: str, name_b: str, stats_a, stats_b, random_a: bool, random_b
     else:
         spread = (f"Over {na} and {nb} realisations the difference is within twice the standard error: "
                   "**not distinguishable**.")
-    within = abs(mb / ma - 1) < 0.01 if ma else False
     if within or distinct is False:
         return neither + (" (within 1 %)" if within else ""), spread
     return f"{better} {what}", spread

@@ -23,6 +23,8 @@ def test_a_single_random_realisation_names_no_safer_design():
     conclusion, spread = verdict("a", "b", (4.0, 0.0, 1), (5.0, 0.0, 1), True, True, higher_is_safer=True)
     assert "predicted safer" not in conclusion and "b has the higher CCD in this realisation" in conclusion
     assert spread.startswith("Single realisation")
+    conclusion, _ = verdict("a", "b", (4.258, 0.0, 1), (4.258, 0.0, 1), True, True, higher_is_safer=True)
+    assert conclusion == "neither is predicted safer in this realisation (within 1 %)"
 
 
 def test_ensembles_are_not_called_single_realisations():
@@ -58,6 +60,10 @@ def test_driver_shows_material_values_in_display_units():
 
     text = "; ".join(input_differences(a, parse_case(raw, "stiffer")))
     assert "22 GPa -> 30 GPa" in text and "0.23 MPa m^0.5 -> 0.5 MPa m^0.5" in text
+    small, large = (load_case(ROOT / "cases" / f"flaw_llzo_{n}_grains.yaml") for n in ("small", "large"))
+    text = "; ".join(input_differences(small, large))
+    assert "`risk.fracture_toughness_table.grain_size`: 5 um -> 600 um" in text
+    assert "0.46 mS/cm -> 0.57 mS/cm" in text
 
 
 def test_porz_only_for_flaw_criteria():
