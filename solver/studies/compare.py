@@ -230,14 +230,6 @@ def _table_rows(designs: list[_Design], gdim: int) -> list[str]:
     return rows
 
 
-def _distinguishable(a: _Design, b: _Design, key: str) -> bool | None:
-    ma, sa, na = a.stats(key)
-    mb, sb, nb = b.stats(key)
-    if na < 2 or nb < 2:
-        return None
-    return abs(ma - mb) > 2 * math.sqrt(sa**2 / na + sb**2 / nb)
-
-
 def _random(design: _Design) -> bool:
     return bool(design.summaries[0].get("seeds"))
 
