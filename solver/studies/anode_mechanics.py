@@ -13,6 +13,10 @@ mixtures (equal strain in the particles and the Li, the upper bound of the compo
 with E_s, nu_s those of the case's ``interphase`` material (the skeleton is made of the
 same phases, seed 001). The Reuss bound 1 / E = (1 - phi) / E_Li + phi / E_s is lower
 (7.8 -> 8.5 GPa instead of 13.4 GPa at phi = 0.1 with E_s = 64 GPa).
+
+Loads: the flaw pressure acts on every face of the Li-filled cavity (flaw, breach walls and
+the Li across the breach); the bottom of the Li is traction-free, so a stack pressure acts
+on the counter electrode and inside the flaws only.
 """
 
 from __future__ import annotations
