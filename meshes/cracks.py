@@ -162,3 +162,81 @@ def build_edge(model, p: EdgeCrackPlate, mesh: MeshSettings) -> dict:
         "geometry_factor": 1.1215 * edge_crack_factor(p.crack_length / p.width) / 1.122,
     }
     return meta
+
+
+class BimaterialEdgeCrackPlate(EdgeCrackPlate):
+    """Edge crack in ``electrolyte`` whose tip lies ``interface_offset`` before a straight
+    interface ``x = a + d`` with a second material ``interphase`` (perpendicular to the crack)."""
+
+    interface_offset: Length = Field(0.0, ge=0, description="d: distance from the tip to the interface [m] "
+                                     "(0: the crack terminates at the interface)")
+
+    @model_validator(mode="after")
+    def _check_interface(self):
+        if self.crack_length + self.interface_offset >= 0.9 * self.width:
+            raise ValueError("crack_length + interface_offset must be below 0.9 * width")
+        return self
+
+
+BIMATERIAL_PLATE = GeometryDeclaration(dimension=2, regions=frozenset({"electrolyte", "interphase"}),
+                                       boundaries=frozenset({"crack_faces", "top", "bottom", "left", "right"}))
+
+
+def _half(occ, mouth: int, tip: int, iface: int, end: int, ligament: tuple, corners: tuple[int, int, int]):
+    """Curves and the two surfaces of one half (above or below the crack line) of the plate;
+    ``ligament`` = (tip -> interface or None, interface -> mid, mid -> end), shared by the halves."""
+    c_out, c_iface, c_mouth = corners  # far corner, interface corner, mouth-side corner
+    lig0, lig1, lig2 = ligament
+    face = occ.addLine(mouth, tip)
+    vert = occ.addLine(iface, c_iface)
+    edge1 = occ.addLine(c_iface, c_mouth)
+    left = occ.addLine(c_mouth, mouth)
+    right, edge2 = occ.addLine(end, c_out), occ.addLine(c_out, c_iface)
+    first = [face] + ([lig0] if lig0 else []) + [vert, edge1, left]
+    s1 = occ.addPlaneSurface([occ.addCurveLoop(first, reorient=True)])
+    s2 = occ.addPlaneSurface([occ.addCurveLoop([lig1, lig2, right, edge2, -vert], reorient=True)])
+    return {"face": face, "lig": [c for c in (lig0, lig1, lig2) if c], "edges": [edge1, edge2], "left": left,
+            "right": right, "surfaces": (s1, s2), "vertical": vert}
+
+
+@register("bimaterial_edge_crack_plate", BimaterialEdgeCrackPlate, BIMATERIAL_PLATE)
+def build_bimaterial_edge(model, p: BimaterialEdgeCrackPlate, mesh: MeshSettings) -> dict:
+    """Edge crack of depth a from ``left``, its tip d before the interface with ``interphase``."""
+    occ = model.geo  # the geo kernel: OCC's 1e-7 tolerance would merge a tip close to the interface
+    a, d, h2, w = p.crack_length, p.interface_offset, p.height / 2, p.width
+    x_i = a + d
+    x_mid = 0.5 * (x_i + w)
+    mouth_up, mouth_low, tip = occ.addPoint(0, 0, 0), occ.addPoint(0, 0, 0), occ.addPoint(a, 0, 0)
+    iface = occ.addPoint(x_i, 0, 0) if d > 0 else tip
+    mid, end = occ.addPoint(x_mid, 0, 0), occ.addPoint(w, 0, 0)
+    up = (occ.addPoint(w, h2, 0), occ.addPoint(x_i, h2, 0), occ.addPoint(0, h2, 0))
+    low = (occ.addPoint(w, -h2, 0), occ.addPoint(x_i, -h2, 0), occ.addPoint(0, -h2, 0))
+    ligament = (occ.addLine(tip, iface) if d > 0 else None, occ.addLine(iface, mid), occ.addLine(mid, end))
+    u = _half(occ, mouth_up, tip, iface, end, ligament, up)
+    lo = _half(occ, mouth_low, tip, iface, end, ligament, low)
+    occ.synchronize()
+    model.addPhysicalGroup(2, [u["surfaces"][0], lo["surfaces"][0]], name="electrolyte")
+    model.addPhysicalGroup(2, [u["surfaces"][1], lo["surfaces"][1]], name="interphase")
+    model.addPhysicalGroup(1, [u["face"], lo["face"]], name="crack_faces")
+    model.addPhysicalGroup(1, u["edges"], name="top")
+    model.addPhysicalGroup(1, lo["edges"], name="bottom")
+    model.addPhysicalGroup(1, [u["left"], lo["left"]], name="left")
+    model.addPhysicalGroup(1, [u["right"], lo["right"]], name="right")
+
+    h_tip = mesh.scaled(mesh.interface_size or p.tip_size or a / 400)
+    h_far = mesh.scaled(mesh.size or max(p.width, p.height) / 10)
+    grading = min(1.0, mesh.scaled(p.grading))
+    field = model.mesh.field
+    dist = field.add("Distance")
+    field.setNumbers(dist, "PointsList", [tip])
+    size = field.add("MathEval")
+    field.setString(size, "F", f"Min({h_far!r}, {h_tip!r} + {grading!r} * F{dist})")
+    field.setAsBackgroundMesh(size)
+    return {
+        "gdim": 2,
+        "crack_tips": [{"tip": [a, 0.0], "direction": [1.0, 0.0], "mouth": [0.0, 0.0], "depth": a}],
+        "crack_length_m": a,
+        "interface_offset_m": d,
+        "tip_size_m": h_tip,
+        "support_points": {"ligament_mid": [x_mid, 0.0], "ligament_end": [w, 0.0]},
+    }

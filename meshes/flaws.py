@@ -6,6 +6,21 @@ anode lies below ``y = 0`` and fills every flaw (Li plated into surface pits, Po
 ``y = 0`` they form the boundary ``anode_interface``. Counter electrode: ``y = thickness``;
 ``sides``: ``x = 0, width``. Li is not meshed (equipotential conductor).
 
+With an ``anode`` section the anode side is meshed too, for the mechanics (seed 001):
+
+* ``interphase``: the Li9Al4 + LiCl layer ``-t_i < y < 0`` bonded to the electrolyte,
+  breached at every flaw mouth (the gap ``|x - x_c| < w/2`` is filled with Li, as the
+  flaw);
+* ``li_metal`` (``li_thickness > 0``): Li ``-t_i - t_Li < y < -t_i`` under the layer.
+  Its stiffness in the mechanics is that of Li with the skeleton particles dispersed at
+  ``skeleton_fraction`` (rule of mixtures, see :mod:`solver.studies.flaw_risk`).
+
+Charge transfer is then at Li | interphase (the layer bottoms), on the gap walls and on
+the flaw faces: together ``anode_interface`` (with the Li surface across each gap, which
+bounds the Li-filled cavity). The ionic problem keeps the electrolyte and the interphase;
+the Li region is cut from it as an electronic conductor. Each flaw's metadata gives
+``cavity_offset`` = t_i: its Li-filled cavity begins that far before the mouth.
+
 Each flaw opens at its mouth ``(x_c, 0)`` with opening width ``w`` and reaches depth ``a``
 along +y (direction (0, 1)):
 
@@ -61,7 +76,18 @@ class Flaw(BaseModel):
         return self.tip_radius if self.shape == "notch" else (0.5 * self.width) ** 2 / self.depth
 
 
+class AnodeLayers(BaseModel):
+    """The anode side of the flaw slab, meshed for the mechanics (seed 001)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    interphase_thickness: Length = Field(100e-9, gt=0, description="Li9Al4 + LiCl layer thickness t_i [m]")
+    li_thickness: Length = Field(0.0, ge=0, description="Li metal thickness t_Li under the layer (0: not meshed) [m]")
+    skeleton_fraction: float = Field(0.0, ge=0, le=0.35, description="area fraction of skeleton particles in the Li [-]")
+
+
 class Flaw2D(GeometryParameters):
+    anode: AnodeLayers | None = Field(None, description="interphase layer and Li under the electrolyte (mechanics)")
     width: Length = Field(20e-6, gt=0, description="slab width along the interface [m]")
     thickness: Length = Field(10e-6, gt=0, description="electrolyte thickness L [m]")
     flaws: list[Flaw] = Field(
@@ -147,7 +173,41 @@ def flaw_tips_2d(p: Flaw2D) -> list[FlawTip]:
 
 def declare_2d(p: Flaw2D) -> GeometryDeclaration:
     # K_I by the plane-strain interaction integral at each tip
-    return slab(2, flaws=Flaws(tips=tuple(flaw_tips_2d(p)), stress_intensity=True))
+    regions = ["electrolyte"]
+    if p.anode is not None:
+        regions += ["interphase"] + (["li_metal"] if p.anode.li_thickness > 0 else [])
+    return slab(2, regions=regions, flaws=Flaws(tips=tuple(flaw_tips_2d(p)), stress_intensity=True))
+
+
+def _draw_anode(geo, p: Flaw2D, flaws: list[Flaw], mouth_points: list[int], flats: list[int]) -> dict:
+    """The interphase pieces between the flaw gaps and the Li under them (geo kernel).
+
+    ``mouth_points``: the electrolyte's bottom points at y = 0 from x = 0 to x = width
+    (two per flat), ``flats`` its flat curves there (shared with the layer). Returns the surfaces and curves by role.
+    """
+    t, t_li = p.anode.interphase_thickness, p.anode.li_thickness
+    xs = [0.0] + [x for f in flaws for x in (f.position - f.width / 2, f.position + f.width / 2)] + [p.width]
+    low = [geo.addPoint(x, -t, 0.0) for x in xs]
+    out = {"interphase": [], "sides": [], "walls": [], "bottoms": [], "gaps": [], "li": []}
+    verticals = [geo.addLine(mouth_points[k], low[k]) for k in range(len(xs))]
+    out["sides"] += [verticals[0], verticals[-1]]
+    out["walls"] += verticals[1:-1]
+    for k in range(0, len(xs), 2):  # layer pieces [x_k, x_k+1]; gaps [x_k+1, x_k+2]
+        top = flats[k // 2]
+        bottom = geo.addLine(low[k], low[k + 1])
+        out["bottoms"].append(bottom)
+        loop = geo.addCurveLoop([top, verticals[k + 1], -bottom, -verticals[k]])
+        out["interphase"].append(geo.addPlaneSurface([loop]))
+        if k + 2 < len(xs) and t_li > 0:  # the Li surface across the gap (no curve without the Li)
+            out["gaps"].append(geo.addLine(low[k + 1], low[k + 2]))
+    if t_li > 0:
+        bl, br = geo.addPoint(0.0, -t - t_li, 0.0), geo.addPoint(p.width, -t - t_li, 0.0)
+        left, base, right = geo.addLine(low[0], bl), geo.addLine(bl, br), geo.addLine(br, low[-1])
+        along = [c for pair in zip(out["bottoms"], out["gaps"] + [None]) for c in pair if c is not None]
+        loop = geo.addCurveLoop([left, base, right] + [-c for c in reversed(along)])
+        out["li"].append(geo.addPlaneSurface([loop]))
+        out["sides"] += [left, right]
+    return out
 
 
 @register("flaw_2d", Flaw2D, declare_2d)
@@ -160,28 +220,39 @@ def build(model, p: Flaw2D, mesh: MeshSettings) -> dict:
     h_int = max(h_tip, mesh.scaled(min(min(f.width for f in flaws) / 8, p.width / 100)))
     h_far = max(h_int, mesh.scaled(mesh.size or p.thickness / 15))  # scaled once
 
-    chain, tips = [], []
+    chain, tips, flats, mouths = [], [], [], []
     start = geo.addPoint(0.0, 0.0, 0.0)
     prev = start
     for f in flaws:
         lp = geo.addPoint(f.position - f.width / 2, 0.0, 0.0)
         rp = geo.addPoint(f.position + f.width / 2, 0.0, 0.0)
-        chain.append(geo.addLine(prev, lp))
+        flats.append(geo.addLine(prev, lp))
+        mouths += [prev, lp]
         curves, tip = _draw_flaw(geo, f, lp, rp)
-        chain += curves
+        chain += [flats[-1]] + curves
         tips.append(tip)
         prev = rp
     br = geo.addPoint(p.width, 0.0, 0.0)
-    chain.append(geo.addLine(prev, br))
+    flats.append(geo.addLine(prev, br))
+    mouths += [prev, br]
+    chain.append(flats[-1])
     tr, tl = geo.addPoint(p.width, p.thickness, 0.0), geo.addPoint(0.0, p.thickness, 0.0)
     right, top, left = geo.addLine(br, tr), geo.addLine(tr, tl), geo.addLine(tl, start)
     surface = geo.addPlaneSurface([geo.addCurveLoop(chain + [right, top, left])])
+    anode = _draw_anode(geo, p, flaws, mouths, flats) if p.anode is not None else None
     geo.synchronize()
 
     model.addPhysicalGroup(2, [surface], name="electrolyte")
-    model.addPhysicalGroup(1, chain, name="anode_interface")
+    interface, sides = chain, [left, right]
+    if anode is not None:  # the flats of y = 0 are electrolyte | interphase, inside the ionic domain
+        model.addPhysicalGroup(2, anode["interphase"], name="interphase")
+        if anode["li"]:
+            model.addPhysicalGroup(2, anode["li"], name="li_metal")
+        interface = [c for c in chain if c not in flats] + anode["walls"] + anode["bottoms"] + anode["gaps"]
+        sides = sides + anode["sides"]
+    model.addPhysicalGroup(1, interface, name="anode_interface")
     model.addPhysicalGroup(1, [top], name="counter_electrode")
-    model.addPhysicalGroup(1, [left, right], name="sides")
+    model.addPhysicalGroup(1, sides, name="sides")
 
     fields = [threshold_field(model, h_int, h_far, 2 * h_int, p.thickness / 3, curves=chain, sampling=200)]
     for f, tip in zip(flaws, tips):
@@ -189,9 +260,13 @@ def build(model, p: Flaw2D, mesh: MeshSettings) -> dict:
         fields.append(threshold_field(model, h, h_far, f.radius(), 2 * f.depth, points=[tip]))
     min_field(model, fields)
 
+    offset = {} if p.anode is None else {"cavity_offset": p.anode.interphase_thickness}
+    extra = {} if p.anode is None else {"anode_layers": p.anode.model_dump(mode="json")}
     return {
         "gdim": 2,
-        "flaws": [{**tip.model_dump(mode="json"), "area_m2": flaw_area(f)} for tip, f in zip(flaw_tips_2d(p), flaws)],
+        **extra,
+        "flaws": [{**tip.model_dump(mode="json"), "area_m2": flaw_area(f), **offset}
+                  for tip, f in zip(flaw_tips_2d(p), flaws)],
         "electrolyte_thickness_m": p.thickness,
         "projected_interface_area_m": p.width,
         "electrolyte_area_m2": p.width * p.thickness - sum(flaw_area(f) for f in flaws),

@@ -13,7 +13,8 @@
 #
 # Both cases put the same 1 um Li-filled flaw into Li5.5PS4.5Cl1.5; they differ in the
 # anode: bare Li (exchange current density 0.69 mA/cm^2) or the Li-Al-Cl stratified anode
-# (1.11 mA/cm^2 and a thin interphase film), both measured by Su et al. 2024. Each run rates
+# (1.11 mA/cm^2, both measured by Su et al. 2024, and its 64 GPa Li9Al4 + LiCl layer on Li
+# in the flaw mechanics). Each run rates
 # the flaw (K_I / K_IC at the applied current) and searches the critical current density
 # (CCD) at which the flaw would start to crack. `dendrite compare` does the same over several
 # random realisations and writes a report; here the two runs are read directly.

@@ -23,6 +23,21 @@ CURRENT = {"unit": "A", "display_unit": "mA", "unit_2d": "A/m", "display_unit_2d
 NUMBER = {"unit": "", "display_unit": ""}
 
 
+
+def _mechanics_computed(risk: dict) -> bool:
+    """K_I was computed: flaws with a non-zero influence matrix (the criterion needs mechanics)."""
+    return bool(risk.get("flaws")) and any(any(row) for row in risk.get("influence_matrix_m05") or [])
+
+
+def _ccd_metric(risk: dict):
+    """The CCD [A/m^2]; inf when searched and not reached below ccd_maximum; None (no metric)
+    when not searched (``ccd: false``, no flaw for a fracture criterion) or not determined."""
+    if risk.get("ccd") is not None:
+        return risk["ccd"]
+    note = risk.get("ccd_note") or ""
+    return math.inf if note.startswith("criterion not reached") else None
+
+
 def _sampled(name: str):
     """A statistic of the interface samples (every rank holds them)."""
     return lambda c: c.sample_statistics[name]
@@ -105,11 +120,11 @@ _BUILTINS = [
            compute=lambda r: r.get("worst_ratio"), **NUMBER),
     Metric("worst_stress_intensity", stage="risk", label="worst K_I at the applied current",
            description="mode-I stress intensity at the worst flaw",
-           compute=lambda r: r.get("worst_stress_intensity") if r.get("flaws") else None,
+           compute=lambda r: r.get("worst_stress_intensity") if _mechanics_computed(r) else None,
            unit="Pa m^0.5", display_unit="MPa m^0.5"),
     Metric("critical_current_density", stage="risk", label="predicted CCD",
            description="applied current density at which the criterion is first met (inf: not in range)",
-           compute=lambda r: math.inf if r.get("ccd") is None else r["ccd"], **CURRENT_DENSITY),
+           compute=lambda r: _ccd_metric(r), **CURRENT_DENSITY),
     Metric("combined_critical_current_density", stage="combined_risk", label="predicted CCD, all criteria",
            description="smallest CCD over risk.criterion and risk.also (inf: none in range); risk.combined.mechanism "
            "names the criterion that sets it",

@@ -183,6 +183,9 @@ class Mechanics(_Section):
         "front [m]; default: 2D a quarter of the flaw depth, 3D six "
         "front elements (at most half the smaller crack dimension); a warning when it spans fewer than three "
         "elements")
+    anode_regions: bool = Field(
+        True, description="meshed anode regions (interphase layer, Li with its skeleton) take part in the "
+        "elasticity problem; false: the electrolyte alone, its anode side traction-free except in the flaws")
 
 
 class LiFlow(_Section):

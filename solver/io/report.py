@@ -137,6 +137,8 @@ def summary_text(summary: dict) -> str:
             lines.append(f"  CCD: {risk['ccd_note']}")
         if (combined := risk.get("combined")) and combined.get("mechanism"):
             lines.append(f"  lowest CCD set by: {combined['mechanism']}")
+        if risk["flaws"] and "worst_stress_intensity" not in m:
+            lines.append(f"  K_I: not computed (criterion {risk['criterion']} needs no flaw mechanics)")
         lines += population_lines(risk)
     for item in metrics():
         if item.report and item.name in m and metric(item.name) is item:

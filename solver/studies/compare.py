@@ -38,6 +38,7 @@ from solver.io.documents import write_comparison_report
 from solver.io.exports import cell_current_density
 from solver.io.report import gather_grid
 from solver.io.result_folder import run_folder, write_json
+from solver.studies.compare_text import assumptions, input_differences, verdict
 from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.studies.run import run_case
 
@@ -59,6 +60,8 @@ class Study(BaseModel):
                         "(solver.studies.compare_cycling)")
     measured_cycling: dict[str, str] = Field(default_factory=dict, description="case name -> measured cycling "
                                              "outcome as text, e.g. 'fails after 160 h', '> 700 h'")
+    mechanisms: bool = Field(True, description="mechanism table: the CCD ratio with each mechanism off in turn "
+                             "(solver.studies.compare_mechanisms; no extra solves)")
 
 
 def load_study(path: Path) -> tuple[Study, list[Case]]:
@@ -168,11 +171,13 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
             has_sweeps = any(d.sweep for d in designs)
             if has_sweeps:
                 _plot_sweeps(folder / "ccd_sweeps.png", designs)
-            text = _report(study, designs, has_sweeps)
+            tables = _mechanism_tables(folder, study, designs) if study.mechanisms else []
+            text = _report(study, designs, has_sweeps, tables)
             (folder / "comparison.md").write_text(text)
             write_json(folder / "comparison.json", {
                 "study": study.model_dump(mode="json"),
                 "designs": {d.case.name: {k: d.stats(k) for k in d.runs[0]} for d in designs},
+                "mechanisms": [{"design_a": a, "design_b": b, "rows": rows} for a, b, rows in tables],
             })
             write_comparison_report(folder, text, names)  # after the pictures: it embeds them
     log.info("comparison written to %s", folder.final)
@@ -240,46 +245,38 @@ def _round_off(item, design: _Design) -> float:
     return round_off_level(item, {ref: design.stats(ref)[0]} if ref else None)
 
 
-def _distinguishable(a: _Design, b: _Design, key: str) -> bool | None:
-    ma, sa, na = a.stats(key)
-    mb, sb, nb = b.stats(key)
-    if na < 2 or nb < 2:
-        return None
-    return abs(ma - mb) > 2 * math.sqrt(sa**2 / na + sb**2 / nb)
-
-
 def _random(design: _Design) -> bool:
     return bool(design.summaries[0].get("seeds"))
 
 
-def _input_differences(a: Case, b: Case, limit: int = 8) -> list[str]:
-    """Resolved inputs (materials, kinetics, geometry) that differ between two cases."""
+def _mechanism_tables(folder: Path, study: Study, designs: list[_Design]) -> list[tuple[str, str, list[dict]]]:
+    """Mechanism rows of every design against the first (``mechanisms.csv``); [] when a design's
+    criterion has no chain (see :mod:`solver.studies.compare_mechanisms`)."""
+    from solver.studies.compare_mechanisms import design_chain, mechanism_rows, write_mechanism_csv
 
-    def flat(node, prefix=""):
-        out = {}
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if k in ("sources", "name", "description") or "source" in k:
-                    continue
-                out.update(flat(v, f"{prefix}{k}."))
-        elif isinstance(node, list):
-            out[prefix[:-1]] = str(node)[:60]
-        else:
-            out[prefix[:-1]] = node
-        return out
-
-    ra, rb = flat(a.resolved()), flat(b.resolved())
-    diffs = []
-    for key in sorted(set(ra) | set(rb)):
-        if key.startswith("case.") and not key.startswith("case.electrochemistry"):
-            continue  # the raw case echoes the resolved values; report each difference once
-        va, vb = (f"{v:.4g}" if isinstance(v, float) else v for v in (ra.get(key, "-"), rb.get(key, "-")))
-        if va != vb:
-            diffs.append(f"`{key}`: {va} -> {vb}")
-    return diffs[:limit]
+    chains = [[design_chain(d.case, s) for s in d.summaries] for d in designs]
+    if any(c is None for chain in chains for c in chain):
+        return []
+    tables = [(designs[0].case.name, d.case.name, mechanism_rows(chains[0], chain))
+              for d, chain in zip(designs[1:], chains[1:])]
+    write_mechanism_csv(folder / "mechanisms.csv", tables)
+    return tables
 
 
-def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
+def _mechanism_section(study: Study, tables) -> list[str]:
+    from solver.studies.compare_mechanisms import mechanism_markdown
+
+    if not tables:
+        return []
+    lines = ["## Mechanisms", "", "The CCD ratio with each mechanism switched off in turn in both designs "
+             "(solver.studies.compare_mechanisms: the chain of each run, no new solves; mechanisms.csv).", ""]
+    for a, b, rows in tables:
+        ma, mb = study.measured_ccd.get(a), study.measured_ccd.get(b)
+        lines += mechanism_markdown(a, b, rows, mb / ma if ma and mb else None) + [""]
+    return lines
+
+
+def _report(study: Study, designs: list[_Design], has_sweeps: bool, tables=()) -> str:
     base = designs[0]
     lines = [f"# Comparison: {study.name}", "", study.description, ""]
     lines.append(f"Realisations per random geometry: {study.seeds}. Values: mean ± standard deviation over "
@@ -297,50 +294,48 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool) -> str:
     key = ("critical_current_density" if any("critical_current_density" in r for d in designs for r in d.runs)
            else "focusing_factor_percentile")
     item = metric(key)
-    label = item.title
     for other in designs[1:]:
         ma, _, _ = base.stats(key)
         mb, _, _ = other.stats(key)
-        ratio = mb / ma if ma and not math.isinf(ma) and not math.isinf(mb) else math.nan
-        verdict = _distinguishable(base, other, key)
-        equal = verdict is False or (verdict is None and not (_random(base) or _random(other))
-                                     and abs(ratio - 1) < 0.01)
-        if key == "critical_current_density":
-            safer = "neither is predicted safer" if equal else \
-                f"{other.case.name if mb > ma else base.case.name} is predicted safer"
-            sentence = (f"**{other.case.name} vs {base.case.name}**: predicted CCD ratio {ratio:.3g} "
-                        f"({format_value(item, mb, gdim)} vs {format_value(item, ma, gdim)}); {safer}")
-        else:
-            less = "neither focuses current less" if equal else \
-                f"{other.case.name if mb < ma else base.case.name} focuses current less"
-            sentence = (f"**{other.case.name} vs {base.case.name}**: {label} {mb:.4g} vs {ma:.4g} "
-                        f"(ratio {ratio:.3g}); {less}")
-        if verdict is None:
-            sentence += (". Single realisation of a random geometry: the ensemble spread is unknown, run with "
-                         "more seeds before concluding." if _random(base) or _random(other) else
-                         ". Deterministic geometry: the difference is exact for the model (within 1 % counts as equal).")
-        elif verdict:
-            sentence += ". The difference is larger than the ensemble spread (distinguishable)."
-        else:
-            sentence += ". The difference is within the ensemble spread: **not distinguishable**."
+        ratio = mb / ma if ma and math.isfinite(ma) and math.isfinite(mb) else math.nan
+        sentence = _verdict_sentence(base, other, key, ratio, gdim)
         measured_a = study.measured_ccd.get(base.case.name)
         measured_b = study.measured_ccd.get(other.case.name)
         if key == "critical_current_density" and measured_a and measured_b:
             sentence += (f" Measured CCD ratio {measured_b / measured_a:.3g} ({format_value(item, measured_b, gdim, 3)}"
                          f" vs {format_value(item, measured_a, gdim, 3)}; {study.measured_source}).")
         lines.append(sentence)
-        diffs = _input_differences(base.case, other.case)
+        diffs = input_differences(base.case, other.case)
         if diffs:
             lines.append("")
             lines.append("Driver (inputs that differ): " + "; ".join(diffs) + ".")
         lines.append("")
-    lines += ["## Assumptions", "",
-              "- Parameters come from the material library (each with its source) and the case files; nothing is "
-              "fitted to the measured CCDs.",
-              "- Steady ionic conduction with charge-transfer kinetics; Li metal is an equipotential.",
-              "- Flaw pressure from Porz et al. (p = F|eta|/V_m at the flaw tip), linear elastic fracture "
-              "mechanics (plane strain); the CCD is where the worst flaw first meets the criterion.", ""]
+    lines += _mechanism_section(study, tables)
+    criteria = {(s.get("risk") or {}).get("criterion") for d in designs for s in d.summaries} - {None}
+    electronic = any("electronic" in s for d in designs for s in d.summaries)
+    lines += ["## Assumptions", "", *assumptions(criteria, electronic), ""]
     return "\n".join(lines)
+
+
+def _verdict_sentence(base: _Design, other: _Design, key: str, ratio: float, gdim: int) -> str:
+    """``**B vs A**: ratio (values); conclusion. Spread.`` (rules in :mod:`solver.studies.compare_text`)."""
+    item = metric(key)
+    (ma, _, na), (mb, _, nb) = base.stats(key), other.stats(key)
+    a, b = base.case.name, other.case.name
+    if key == "critical_current_density":
+        head = f"**{b} vs {a}**: predicted CCD ratio "
+        values = f"({format_value(item, mb, gdim)} vs {format_value(item, ma, gdim)})"
+    else:
+        head = f"**{b} vs {a}**: {item.title} ratio "
+        values = f"({mb:.4g} vs {ma:.4g})"
+    if na == 0 or nb == 0:
+        missing = a if na == 0 else b
+        return f"**{b} vs {a}**: {item.title} not computed for {missing}; no verdict"
+    if not math.isfinite(ratio):
+        return head + f"not defined {values}: the CCD is not reached in the searched range in one design"
+    conclusion, spread = verdict(a, b, base.stats(key), other.stats(key), _random(base), _random(other),
+                                 higher_is_safer=key == "critical_current_density")
+    return head + f"{ratio:.3g} {values}; {conclusion}. {spread}"
 
 
 def _plot_side_by_side(path: Path, designs: list[_Design]) -> None:

@@ -42,7 +42,8 @@ def _split_flaw_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> T
 
     A facet belongs to flaw k when its midpoint lies beyond the flaw mouth along the flaw
     direction (0 < s <= depth) and within the flaw's half-width (plus its tip radius) of the
-    flaw axis.
+    flaw axis; a flaw whose Li-filled cavity begins before the mouth (``cavity_offset`` c:
+    the breach of an interphase layer) takes -c <= s <= depth.
     """
     msh = tagged.mesh
     fdim = msh.topology.dim - 1
@@ -59,7 +60,8 @@ def _split_flaw_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> T
         s = rel @ d
         lateral = np.abs(rel @ np.array([-d[1], d[0]]))
         half = 0.5 * flaw.get("width", flaw["depth"]) + flaw.get("tip_radius", 0.0)
-        inside = (s > 1e-6 * flaw["depth"]) & (s <= flaw["depth"] * (1 + 1e-6)) & (lateral <= half * (1 + 1e-6))
+        start = -(1 + 1e-6) * flaw["cavity_offset"] if flaw.get("cavity_offset") else 1e-6 * flaw["depth"]
+        inside = (s > start) & (s <= flaw["depth"] * (1 + 1e-6)) & (lateral <= half * (1 + 1e-6))
         sub[inside] = next_tag
         boundaries[f"flaw_{k}_faces"] = next_tag
         next_tag += 1
@@ -128,6 +130,7 @@ class FlawRiskAnalysis:
         self.influence = np.zeros((len(self.flaws), len(self.flaws)))
         self.force_imbalance = 0.0  # worst relative force imbalance of the elastic solves [-]
         self.stack = np.zeros(len(self.flaws))
+        self.influence_without_anode = None  # G of the electrolyte alone when the anode side is meshed
         if self.flaws:
             self.tip_radius = [max(f.get("tip_radius", 0.0), tagged.statistics["h_min_m"]) * 2 for f in self.flaws]
         self.fronts = None  # 3D: K_I along crack fronts (solver.studies.flaw_risk_3d)
@@ -145,16 +148,26 @@ class FlawRiskAnalysis:
         raise CaseError(f"risk.{prop}", "required: no electrolyte material of the case provides it")
 
     def _mechanics(self, tagged: TaggedMesh, case: Case) -> None:
+        """Influence matrix and stack K_I (2D); with a meshed anode side also the influence of
+        the electrolyte alone (``influence_without_anode``, for the mechanism table)."""
+        from solver.studies.anode_mechanics import mechanics_mesh
+
+        self.influence, self.stack = self._influence_on(mechanics_mesh(case, tagged), case)
+        if tagged.metadata.get("anode_layers") is not None and case.model.mechanics.anode_regions:
+            from solver.geometry.driver import restrict
+
+            alone = restrict(tagged, [r for r in tagged.regions if r != "interphase"])
+            self.influence_without_anode = self._influence_on(alone, case, stack=False)[0]
+
+    def _influence_on(self, mesh: TaggedMesh, case: Case, stack: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(G [m^0.5], K_I of the stack pressure [Pa m^0.5]) of the flaws on the mechanics mesh."""
         from solver.physics.elasticity import ElasticityProblem
         from solver.physics.fracture import CrackTip, interaction_integral
+        from solver.studies.anode_mechanics import region_elastic_constants
 
         boundary = case.electrochemistry.anode_interface
-        mech = _split_flaw_faces(tagged, self.flaws, boundary)
-        materials = {}
-        for region in mech.regions:
-            mat = case.materials[region]
-            materials[region] = (mat.get("youngs_modulus", f"materials.{region}.youngs_modulus"),
-                                 mat.get("poissons_ratio", f"materials.{region}.poissons_ratio"))
+        mech = _split_flaw_faces(mesh, self.flaws, boundary)
+        materials = region_elastic_constants(case, mech)
         constraints = {case.electrochemistry.counter_electrode: "roller"}
         point_constraints = []
         if "sides" in mech.boundaries and case.model.mechanics.lateral == "symmetry":
@@ -180,14 +193,14 @@ class FlawRiskAnalysis:
                 return np.array([interaction_integral(fields, tip, radius=case.model.mechanics.integration_radius,
                                                       crack_faces=[faces[j]]).K_I for j, tip in enumerate(tips)])
 
-        for k in range(len(self.flaws)):
-            self.influence[:, k] = k_values({faces[k]: 1.0})
+        influence = np.column_stack([k_values({faces[k]: 1.0}) for k in range(len(self.flaws))])
         p_stack = case.model.mechanics.stack_pressure
-        if p_stack > 0:
-            loads = {name: p_stack for name in faces}
-            loads[boundary] = p_stack
-            loads[case.electrochemistry.counter_electrode] = p_stack
-            self.stack = k_values(loads)
+        if not (stack and p_stack > 0):
+            return influence, np.zeros(len(self.flaws))
+        loads = {name: p_stack for name in faces}
+        loads[boundary] = p_stack
+        loads[case.electrochemistry.counter_electrode] = p_stack
+        return influence, k_values(loads)
 
     def _front_mechanics(self, tagged: TaggedMesh, case: Case) -> None:
         """3D: the influence of every flaw's pressure on K_I along every crack front."""

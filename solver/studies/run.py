@@ -270,6 +270,8 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm) -
         "threshold": analysis.threshold,
         "flaws": len(analysis.flaws),
         "influence_matrix_m05": analysis.influence.tolist(),
+        "influence_without_anode_m05": (None if analysis.influence_without_anode is None
+                                        else analysis.influence_without_anode.tolist()),
         "stack_stress_intensity_Pa_m05": analysis.stack.tolist(),
         "force_imbalance": analysis.force_imbalance,
         "at_applied": point_record(at_applied) if at_applied else None,

@@ -71,3 +71,36 @@ def test_calibration_reproduces_the_target_conductivity():
     assert effective_conductivity(tagged, sigma, direction=1) == pytest.approx(0.5, rel=1e-5)
     # a conductive GB phase must be more conductive than the total, the cores less
     assert result["conductivity_S_m"] > 0.5 > sigma["grains"]
+
+
+def test_mechanism_table_in_the_comparison(tmp_path):
+    """Two flat cells that differ only in i0, critical-overpotential criterion: the table's
+    all-on ratio equals the finite-element CCD ratio, and only the kinetics carry it."""
+    import copy
+    import json
+
+    from tests.support import FLAT
+
+    def flat(name, i0):
+        raw = copy.deepcopy(FLAT)
+        raw.pop("cycling", None)
+        raw.update(name=name, outputs={"mesh_cache": None, "png": False, "fields": False},
+                   risk={"criterion": "critical_overpotential", "critical_overpotential": "15 mV",
+                         "ccd_start": "0.5 mA/cm^2", "ccd_rtol": 1e-3})
+        raw["electrochemistry"] = {"applied_current_density": "1 mA/cm^2",
+                                   "kinetics": {"law": "butler_volmer", "exchange_current_density": i0}}
+        return parse_case(raw)
+
+    folder = compare([flat("slow", "0.69 mA/cm^2"), flat("fast", "1.11 mA/cm^2")], 1, tmp_path / "m",
+                     Study(name="m", cases=["a", "b"], measured_ccd={"slow": 10.0, "fast": 25.0}))
+    rows = {r["switched_off"]: r for r in csv.DictReader(open(folder / "mechanisms.csv"))}
+    all_on, fe = rows["(none: all on)"], rows["(finite-element CCD)"]
+    # flat interface, the same eta_c: CCD = 2 i0 sinh(F eta_c / 2RT), so the ratio is i0_b / i0_a
+    assert float(all_on["ratio_b_a"]) == pytest.approx(1.11 / 0.69, rel=1e-9)
+    assert float(fe["ratio_b_a"]) == pytest.approx(1.11 / 0.69, rel=3e-3)  # bisection tolerance
+    assert float(rows["interface_kinetics"]["ratio_b_a"]) == pytest.approx(1.0, rel=1e-9)
+    assert float(rows["focusing"]["ratio_b_a"]) == pytest.approx(1.11 / 0.69, rel=1e-3)
+    assert rows["flaws"]["note"] == "in neither design: no change"
+    text = (folder / "comparison.md").read_text()
+    assert "## Mechanisms" in text and "| measured | | | | 2.5 | |" in text and "Porz" not in text
+    assert json.loads((folder / "comparison.json").read_text())["mechanisms"][0]["design_b"] == "fast"

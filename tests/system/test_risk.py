@@ -101,3 +101,16 @@ def test_coupled_run_writes_the_sweep_and_balances_charge_and_force(tmp_path):
     below = max(float(r["applied_current_density_A_m2"]) for r in rows if float(r["worst_ratio"]) < 1)
     assert below < risk["ccd"] <= min(float(r["applied_current_density_A_m2"]) for r in rows
                                       if float(r["worst_ratio"]) >= 1)
+
+
+def test_report_says_not_computed_instead_of_zero_and_no_ccd_when_not_searched(tmp_path):
+    from solver.studies.run import run_case
+
+    case = flaw_case(criterion="critical_overpotential", critical_overpotential=0.015, ccd=False)
+    result = run_case(case, out=tmp_path / "run", quiet=True)
+    text = (result.folder / "report.txt").read_text()
+    assert "K_I: not computed (criterion critical_overpotential needs no flaw mechanics)" in text
+    assert "worst K_I" not in text  # no K_I = 0 line
+    assert "CCD: not searched: risk.ccd is false" in text and "predicted CCD" not in text
+    assert "critical_current_density" not in result.summary["metrics"]
+    assert "worst_stress_intensity" not in result.summary["metrics"]
