@@ -16,7 +16,7 @@ import re
 
 __all__ = ["check_petsc_option_values"]
 
-_TOKEN = re.compile(r"[!-~]+")  # printable ASCII, no whitespace
+_TOKEN = re.compile(r"[!-~]*")  # printable ASCII, no whitespace ("" or null: a flag)
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _NUMERIC = re.compile(r"_(rtol|atol|dtol|stol|divtol|max_it|max_funcs|max_fail|restart|threshold|levels)$")
 
