@@ -32,7 +32,10 @@ for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
     signal.signal(s, signal.SIG_IGN)
 held = set()
 for line in sys.stdin.buffer:
-    op, path = line[:1], bytes.fromhex(line[1:].strip().decode())
+    try:
+        op, path = line[:1], bytes.fromhex(line[1:].strip().decode())
+    except ValueError:
+        continue
     (held.add if op == b"+" else held.discard)(path)
 for path in held:
     if os.path.isdir(path) and not os.path.islink(path):

@@ -270,3 +270,24 @@ def test_clean_keeps_finished_folders(tmp_path):
     assert clean(tmp_path) == [stale, old]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([finished.name, mine.name, "run-x"])
     assert (tmp_path / "run-x" / "summary.json").exists()  # put back, not deleted
+
+
+def test_the_watcher_removes_only_what_is_still_watched(tmp_path):
+    """Watched: removed when the owner is killed; unwatched (finished, renamed): kept."""
+    script = textwrap.dedent("""
+        import os, pathlib, signal, sys
+        from solver import janitor
+        base = pathlib.Path(sys.argv[1])
+        for name in ("partial", "finished", "file.tmp"):
+            path = base / name
+            path.mkdir() if "." not in name else path.write_text("x")
+            janitor.watch(path)
+        janitor.unwatch(base / "finished")
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    done = subprocess.run([PY, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    deadline = time.monotonic() + 10
+    while len(list(tmp_path.iterdir())) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["finished"]
