@@ -7,7 +7,7 @@ and ``HOST`` the first 8 hex digits of the SHA-1 of the host name. A partial fol
 **stale** when it was written on this host and its owner is gone: no process ``PID``,
 or a process ``PID`` started at another time (the number was reused). Partial folders of
 another host are kept (their owner cannot be checked from here). Older names
-``.NAME-PID-XXXXXXXX.partial`` are judged by the PID alone.
+``.NAME-PID-XXXXXXXX.partial`` are judged by the PID alone, and only by ``dendrite clean``.
 
 Every run removes the stale partial folders of the folder it writes into before it
 starts, as do a sweep (its results folder) and ``dendrite clean``.
@@ -61,8 +61,11 @@ def partial_prefix(name: str) -> str:
     return f".{name}-{os.getpid()}.{start or 0}.{_host()}-"
 
 
-def is_stale(path: Path) -> bool:
-    """True when the owner of the partial folder ``path`` is known to be gone (see the module)."""
+def is_stale(path: Path, legacy: bool = True) -> bool:
+    """True when the owner of the partial folder ``path`` is known to be gone (see the module).
+
+    ``legacy=False``: a folder with an old name (no start time, no host) is never stale:
+    it may come from another host sharing the file system, still writing."""
     owned = _OWNED.search(path.name)
     if owned:
         pid, start, host = int(owned.group(1)), int(owned.group(2)), owned.group(3)
@@ -72,18 +75,21 @@ def is_stale(path: Path) -> bool:
             return True
         now = _start_time(pid)
         return now is None or bool(start and now and now != start)
-    legacy = _LEGACY.search(path.name)
-    return not (legacy and _pid_alive(int(legacy.group(1))))
+    if not legacy:
+        return False
+    old = _LEGACY.search(path.name)
+    return not (old and _pid_alive(int(old.group(1))))
 
 
 def remove_stale_partials(parent: str | Path) -> list[Path]:
-    """Remove the stale ``.*.partial`` folders in ``parent``; returns the removed paths."""
+    """Remove the stale ``.*.partial`` folders in ``parent`` that name their owner (old
+    names are left to ``dendrite clean``); returns the removed paths."""
     parent = Path(parent)
     if not parent.is_dir():
         return []
     removed = []
     for path in sorted(parent.glob(".*.partial")):
-        if is_stale(path):
+        if is_stale(path, legacy=False):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

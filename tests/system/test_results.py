@@ -192,17 +192,19 @@ def test_a_partial_whose_owner_is_gone_is_removed_by_the_next_run(tmp_path, caps
     mine = partials.partial_prefix("run")  # this process: alive
     me_then = f".run-{os.getpid()}.{partials._start_time('self') + 1}.{host}-x.partial"  # pid reused since
     names = {"dead": f".run-{pid}.{start}.{host}-abc.partial", "reused": me_then,
-             "alive": f"{mine}abc.partial", "elsewhere": f".run-{pid}.{start}.0123abcd-abc.partial"}
+             "alive": f"{mine}abc.partial", "elsewhere": f".run-{pid}.{start}.0123abcd-abc.partial",
+             "old_name": f".run-{pid}-abc.partial"}  # no host in it: left to `dendrite clean`
     if host == "0123abcd":
         pytest.skip("this host's hash is the made-up one")
     for name in names.values():
         (tmp_path / name).mkdir()
         (tmp_path / name / "summary.json").write_text("{}")
     with run_folder("next", tmp_path) as folder:
-        assert sorted(hidden(tmp_path)) == sorted([names["alive"], names["elsewhere"], folder.name])
+        assert sorted(hidden(tmp_path)) == sorted([names["alive"], names["elsewhere"], names["old_name"],
+                                                   folder.name])
     assert visible(tmp_path) == [folder.final.name]
     assert main(["clean", str(tmp_path)]) == 0
-    assert capsys.readouterr().out == ""  # the live one and the other host's are kept
+    assert capsys.readouterr().out.strip() == f"removed {tmp_path / names['old_name']}"  # its pid is gone
     assert sorted(hidden(tmp_path)) == sorted([names["alive"], names["elsewhere"]])
 
 
