@@ -64,7 +64,7 @@ def main() -> int:
         gc.disable()  # as the command line does under MPI: the sweep collects per point
     import solver.studies.sweep as sweep_module
     from solver.config.case import parse_case
-    from tests.test_case_validation import BASE
+    from tests.support import BASE
 
     samples: list[float] = []
     real_solve = sweep_module._solve_point

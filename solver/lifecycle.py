@@ -9,7 +9,8 @@
   removing its registered temporary folders; finished files (sweep points, cached
   meshes) are complete by construction (atomic renames).
 * **Temporary paths** (``.partial`` result folders, meshes being written) are registered
-  with :func:`register_temporary` while they exist, so an ending process removes them.
+  with :func:`register_temporary` while they exist, so an ending process removes them
+  (and a watcher process, :mod:`solver.janitor`, when it is killed).
 * :func:`exit_alone` ends this rank when the others cannot be reached (they are stuck in
   a collective call): one line on stderr, its temporary paths removed, ``os._exit``.
   The MPI launcher then ends the other ranks.
@@ -25,6 +26,8 @@ import sys
 import threading
 import time
 
+from solver import janitor
+
 __all__ = ["interrupt_handlers", "interrupted", "raise_if_interrupted", "register_temporary",
            "forget_temporary", "exit_alone", "remove_temporaries"]
 
@@ -36,10 +39,12 @@ _QUIET_SECONDS = 1.0  # a rank other than 0 waits this long before speaking for 
 
 def register_temporary(path) -> None:
     _temporaries.add(str(path))
+    janitor.watch(path)  # removed by the watcher if this process is killed (SIGKILL)
 
 
 def forget_temporary(path) -> None:
     _temporaries.discard(str(path))
+    janitor.unwatch(path)
 
 
 def remove_temporaries() -> None:

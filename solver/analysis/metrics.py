@@ -61,7 +61,9 @@ def boundary_flux(fields: ConductionFields, boundary: str) -> fem.Function:
         residual = ufl.inner(fields.conductivity * ufl.grad(fields.potential), ufl.grad(v)) * ufl.dx
         s = fields.settings
         if s.mode == "galvanostatic" and boundary != s.counter_electrode:
-            residual -= fields.load * v * ds(t.boundary_tag(s.counter_electrode))
+            # a Constant, not the float: one compiled form for every load of a sweep
+            load = fem.Constant(msh, PETSc.ScalarType(fields.load))
+            residual -= load * v * ds(t.boundary_tag(s.counter_electrode))
         kin = s.kinetics
         if not kin.fixes_potential and boundary != s.anode_interface:
             eta = fields.overpotential

@@ -33,6 +33,7 @@ from solver.io.outputs import DEFAULT_OUTPUTS, output_names
 from solver.analysis.acceptance import DEFAULT_CHARGE_BALANCE_TOLERANCE
 from solver.config.feasibility import check_feasible
 from solver.config.inputs import InputFileError, check_directory_path, read_text
+from solver.config.petsc_values import check_petsc_option_values
 from solver.physics.kinetics import kinetics_laws
 from solver.materials.library import Material, material
 from solver.config.units import Quantity
@@ -114,7 +115,7 @@ class Solver(_Section):
         if bad:
             raise ValueError(f"{bad[0]!r} is not a PETSc option name: letters, digits and '_', "
                              "without the leading '-' and the prefix dendrite_conduction_")
-        return options
+        return check_petsc_option_values(options)
     charge_balance_tolerance: float = Field(
         DEFAULT_CHARGE_BALANCE_TOLERANCE, gt=0, lt=1,
         description="largest accepted |I_interface - I_applied| / |I_applied| of a solution [-]")

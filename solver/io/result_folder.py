@@ -3,7 +3,9 @@
 A run folder holds the case as given, its resolved SI form, fields (XDMF), pictures,
 ``summary.json`` and ``checksums.sha256`` (SHA-256 of every other file). It appears only
 when complete: an interrupted run leaves at most a hidden ``.*.partial`` folder, which
-later runs ignore (and ``dendrite clean`` removes).
+later runs remove once its writer is gone (:mod:`solver.io.partials`; also ``dendrite
+clean``), and which a watcher process removes at once when the writer is killed
+(:mod:`solver.janitor`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,7 @@ import numpy as np
 from mpi4py import MPI
 
 from solver.errors import CaseError, DendriteError
+from solver.io.partials import is_stale, partial_prefix, remove_stale_partials
 from solver.lifecycle import forget_temporary, register_temporary
 from solver.studies.parallel import broadcast_errors
 
@@ -157,21 +159,11 @@ def _place(tmp: Path, final: Path, overwrite: bool) -> None:
         raise CaseError("--out", f"{final} was written by another run meanwhile; nothing was replaced") from None
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by someone else
-        pass
-    return True
-
-
 def clean(parent: str | Path) -> list[Path]:
     """Remove what interrupted runs left in ``parent``; returns the removed paths.
 
-    Temporary run folders are named ``.NAME-PID-XXXX.partial``; those of a process still
-    alive on this machine are kept (that run is still writing).
+    Temporary run folders name their owner (:mod:`solver.io.partials`); those of a process
+    still alive on this machine, or written on another machine, are kept.
     """
     removed = []
     parent = Path(parent)
@@ -180,8 +172,7 @@ def clean(parent: str | Path) -> list[Path]:
         if not original.exists():
             os.rename(old, original)
     for path in sorted(parent.glob(".*.partial")) + sorted(parent.glob(".*.old")):
-        pid = re.search(r"-(\d+)-[^-]*\.partial$", path.name)
-        if pid and _pid_alive(int(pid.group(1))):
+        if path.name.endswith(".partial") and not is_stale(path):
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
@@ -209,7 +200,8 @@ def run_folder(name: str, parent: str | Path = "results", out: str | Path | None
                 parent_dir = Path(parent)
                 final = None
             parent_dir.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{name}-{os.getpid()}-", suffix=".partial", dir=parent_dir))
+            remove_stale_partials(parent_dir)  # left by runs killed before they could clean up
+            tmp = Path(tempfile.mkdtemp(prefix=partial_prefix(name), suffix=".partial", dir=parent_dir))
             register_temporary(tmp)
             info = (str(tmp), str(final) if final else None)
         else:

@@ -36,6 +36,7 @@ from solver.errors import CaseError, DendriteError, SolverError
 from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import mesh_key
 from solver.analysis.acceptance import acceptance, require_accepted
+from solver.io.partials import remove_stale_partials
 from solver.io.result_folder import software_versions, write_json
 from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 
@@ -230,15 +231,34 @@ def _solve_point(point: SweepPoint, state: dict, comm: MPI.Comm) -> dict:
     return {"metrics": metrics, "solver": fields.solver_info, "mesh": dict(state["tagged"].statistics)}
 
 
+def _table_row(record: dict) -> dict:
+    """What the results table needs of a record: its scalar metrics, not the profiles,
+    hot spots and nested sections (a long sweep keeps one row per point, not one record)."""
+    row = {k: record[k] for k in ("index", "parameter", "value", "status", "seconds", "error") if k in record}
+    row["metrics"] = {k: v for k, v in record.get("metrics", {}).items()
+                      if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    row["solver"] = {k: v for k, v in record.get("solver", {}).items() if k == "newton_iterations"}
+    return row
+
+
 def _finished_on_disk(folder: Path, cache: dict) -> list[dict]:
-    """Every point file's record, in index order; ``cache`` keeps the parsed files by
+    """The table row of every point file, in index order; ``cache`` keeps the rows by
     modification time, so a long sweep reads each file once per change, not per point."""
-    records = []
+    rows = []
     for f in sorted((folder / "points").glob("[0-9]*.json")):
         stamp = f.stat().st_mtime_ns
         if cache.get(f.name, (None,))[0] != stamp:
-            cache[f.name] = (stamp, json.loads(f.read_text()))
-        records.append(cache[f.name][1])
+            cache[f.name] = (stamp, _table_row(json.loads(f.read_text())))
+        rows.append(cache[f.name][1])
+    return rows
+
+
+def _read_records(folder: Path, indices: list[int], resumed: set[int]) -> list[dict]:
+    """The records of the points ``indices`` from their files (rank 0), in index order."""
+    records = []
+    for index in sorted(indices):
+        record = json.loads((folder / "points" / f"{index:04d}.json").read_text())
+        records.append(dict(record, resumed=True) if index in resumed else record)
     return records
 
 
@@ -262,6 +282,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
     done = None
     with broadcast_errors(comm):
         if comm.rank == 0:
+            remove_stale_partials(case.model.outputs.directory)  # of runs killed before they could clean up
             done = _open_folder(folder, fingerprint, header)
     done = comm.bcast(done, root=0)
     resumed = [dict(done[p.index], resumed=True) for p in points if p.index in done]
@@ -269,7 +290,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
         for record in resumed:
             progress(record)
     state = {"meshes_built": 0, "problems_built": 0}
-    records, on_disk = [], {}
+    on_disk = {}  # the finished points' table rows; their records are read back at the end
     with broadcast_errors(comm), process_groups(comm, groups) as group:
         block = share_work([p for p in points if p.index not in done], group.count)[group.index]
         for point in block:
@@ -282,7 +303,6 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
                 raise_if_interrupted()  # Ctrl-C inside a solver callback surfaces as a solver failure
                 record.update(status="failed", error=f"{type(exc).__name__}: {exc}", exit_code=exc.exit_code)
             record["seconds"] = time.perf_counter() - t0
-            records.append(record)
             with broadcast_errors(group.comm):  # a full disk on rank 0 must not leave the others waiting
                 if group.leader:
                     tmp = folder / "points" / f".{point.index:04d}.json.tmp"
@@ -295,12 +315,14 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
             gc.collect()  # every rank of the group, between points (the collector is off under MPI)
         _hold_problem(state)
         counts = (state["meshes_built"], state["problems_built"])
-        mine = (records, counts) if group.leader else None
+        mine = counts if group.leader else None
     # outside the error block: a collective there would pair with another group's error report
     leaders = comm.allgather(mine)
-    records = sorted(resumed + [r for rs, _ in filter(None, leaders) for r in rs], key=lambda r: r["index"])
+    records = None
     with broadcast_errors(comm):
         if comm.rank == 0:
+            records = _read_records(folder, [p.index for p in points], set(done))
             _write_atomic(folder / "results.csv", _csv(records))  # the final table, in point order
-    meshes, problems = (sum(c) for c in zip(*(counts for _, counts in filter(None, leaders))))
+    records = comm.bcast(records, root=0)
+    meshes, problems = (sum(c) for c in zip(*filter(None, leaders)))
     return SweepResult(folder, records, meshes, problems)

@@ -1,6 +1,7 @@
 """Fault injection (tests/system/fuzz/inject.py): errors, signals and full disks at every phase of a
 run, serial and under ``mpiexec -n 2`` (on one rank only), end with one line, the right
-exit code, no process left and no result folder that is not complete.
+exit code, no process left and no result folder that is not complete, no hidden partial
+folder either (also after SIGKILL: the next run then writes a complete folder).
 
 The default run has a smoke subset (an error while solving, an error on one MPI rank only
 while the case is read); the phase-by-phase matrix, kills during ``--overwrite`` and JIT
@@ -76,18 +77,38 @@ def _folders(folder: Path) -> tuple[list[str], list[str]]:
     return [n for n in names if not n.startswith(".")], [n for n in names if n.startswith(".")]
 
 
-def _assert_clean_end(folder, code, stderr, seconds, expected_code, expected_start, allow_hidden=False):
+def _hidden_after(folder: Path, seconds: float = 10) -> list[str]:
+    """The hidden entries of the results folder once they are gone, or after ``seconds``
+    (a killed run's watcher process removes its partial folder right after the kill)."""
+    deadline = time.monotonic() + seconds
+    while _folders(folder)[1] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _folders(folder)[1]
+
+
+def _assert_clean_end(folder, code, stderr, seconds, expected_code, expected_start):
     assert seconds < ENDS_WITHIN, f"took {seconds:.0f} s"
     lines = _our_lines(stderr)
     assert "Traceback" not in stderr
     if expected_start:
         assert len(lines) == 1 and lines[0].startswith(expected_start), stderr[-600:]
     assert code == expected_code, (code, stderr[-600:])
-    visible, hidden = _folders(folder)
+    visible, _ = _folders(folder)
     assert visible == [], visible  # nothing that looks like a result
-    assert allow_hidden or hidden == [], hidden
+    assert _hidden_after(folder) == []  # no partial folder, also after SIGKILL
     time.sleep(0.5)
     assert _left_processes(folder) == []
+
+
+def _assert_next_run_complete(folder: Path, ranks: int = 1) -> None:
+    """The run after a kill succeeds with one complete, verifiable folder and nothing hidden."""
+    from solver.io.result_folder import verify_checksums
+
+    code, err, _ = _run(folder, None, ["run", str(folder / "case.yaml")], ranks=ranks)
+    assert code == 0, err[-600:]
+    visible, hidden = _folders(folder)
+    assert len(visible) == 1 and hidden == [], (visible, hidden)
+    assert verify_checksums(folder / "results" / visible[0]) == []
 
 
 # ---- smoke subset (default run) -----------------------------------------------------
@@ -115,10 +136,9 @@ EXPECTED = {"error": (2, "error: fault: injected"), "sigint": (130, "interrupted
 @pytest.mark.parametrize("phase", PHASES)
 def test_serial_fault_at_every_phase(tmp_path, phase, kind):
     code, err, seconds = _run(tmp_path, (kind, phase, "0"), ["run", str(_case(tmp_path))])
-    if kind == "sigkill":  # no handler runs: at most a hidden .partial, which clean removes
-        _assert_clean_end(tmp_path, code, err, seconds, -9, None, allow_hidden=True)
-        _run(tmp_path, None, ["clean", str(tmp_path / "results")])
-        assert _folders(tmp_path) == ([], [])
+    if kind == "sigkill":  # no handler runs: the watcher removes the partial folder
+        _assert_clean_end(tmp_path, code, err, seconds, -9, None)
+        _assert_next_run_complete(tmp_path)
         return
     _assert_clean_end(tmp_path, code, err, seconds, *EXPECTED[kind])
 
@@ -135,8 +155,9 @@ def test_mpi_fault_on_one_rank_at_every_phase(tmp_path, phase, kind, rank):
     if phase == "summary" and rank == "1":
         pytest.skip("only rank 0 writes summary.json")
     code, err, seconds = _run(tmp_path, (kind, phase, rank), ["run", str(_case(tmp_path))], ranks=2)
-    if kind == "sigkill":  # the launcher kills the other rank: a hidden .partial at most
-        _assert_clean_end(tmp_path, code, err, seconds, code if code != 0 else -1, None, allow_hidden=True)
+    if kind == "sigkill":  # the launcher kills the other rank; rank 0's watcher removes the partial
+        _assert_clean_end(tmp_path, code, err, seconds, code if code != 0 else -1, None)
+        _assert_next_run_complete(tmp_path, ranks=2)
         return
     expected_code, start = EXPECTED[kind]
     _assert_clean_end(tmp_path, code, err, seconds, expected_code, start)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.system.fuzz.corpus import build_corpus
+from solver.errors import CaseError
+from tests.system.fuzz.corpus import build_corpus, sections_covered
 from tests.system.fuzz.runner import CASE_SECONDS, verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +73,26 @@ def test_corpus_is_large_and_derived_from_every_shipped_case(corpus):
     assert len(kinds) == len(corpus) >= 342  # the 342 kinds first measured, and more
     shipped = {p.stem for p in (ROOT / "cases").glob("*.yaml")}
     assert shipped <= {k.split("/")[2] for k in kinds if k.startswith("value/")}
+
+
+def test_corpus_fuzzes_every_case_section():
+    """A new section of the case schema must reach the corpus: in a shipped case, or as an
+    example in ``EXTRA_SECTIONS``."""
+    from solver.config.case import case_model
+
+    missing = set(case_model().model_fields) - sections_covered()
+    assert not missing, f"sections no corpus entry fuzzes: {sorted(missing)}; add them to EXTRA_SECTIONS"
+
+
+def test_petsc_option_values_are_checked_before_running():
+    from solver.config.case import parse_case
+
+    base = {"geometry": {"type": "rough_interface_2d"}, "materials": {"electrolyte": "Li5.5PS4.5Cl1.5"},
+            "electrochemistry": {"applied_current_density": "1 mA/cm^2"}}
+    assert parse_case(dict(base, solver={"petsc_options": {"ksp_rtol": "1e-9", "ksp_type": "cg", "ksp_view": ""}}))
+    for value, why in (("5 kg", "not a PETSc option value"), ("um", "not a number"), ("\x1b[2J", "option value")):
+        with pytest.raises(CaseError, match=why):
+            parse_case(dict(base, solver={"petsc_options": {"ksp_rtol": value}}))
 
 
 def test_fast_subset(corpus, tmp_path):

@@ -17,6 +17,7 @@ import pytest
 from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
+from solver.io import partials
 from solver.io import result_folder as results
 from solver.config.case import parse_case
 from solver.errors import CaseError
@@ -155,19 +156,56 @@ def test_sigint_while_writing_removes_the_partial_folder(tmp_path):
     assert visible(parent) == [] and hidden(parent) == []
 
 
-def test_sigterm_leaves_only_a_partial_that_clean_removes(tmp_path, capsys):
-    from solver.cli import main
+def _gone_within(parent: Path, seconds: float) -> bool:
+    """True once ``parent`` holds no hidden entry (the watcher works right after the kill)."""
+    deadline = time.monotonic() + seconds
+    while hidden(parent) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return hidden(parent) == []
 
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_killed_writer_leaves_no_partial_folder(tmp_path, sig):
     proc, parent = _start_hanging_writer(tmp_path)
     assert clean(parent) == []  # its writer is alive: kept
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)  # no handler runs: the watcher process removes the folder
     proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGTERM
+    assert proc.returncode == -sig
+    assert _gone_within(parent, 10), hidden(parent)  # milliseconds, on a loaded machine seconds
     assert visible(parent) == []
-    (partial,) = hidden(parent)
-    assert main(["clean", str(parent)]) == 0
-    assert capsys.readouterr().out.strip() == f"removed {parent / partial}"
-    assert hidden(parent) == [] and visible(parent) == []
+
+
+def _dead_process() -> tuple[int, int]:
+    """(pid, start time) of a process that has ended."""
+    proc = subprocess.Popen([PY, "-c", "import time; time.sleep(30)"])
+    start = partials._start_time(proc.pid)
+    proc.kill()
+    proc.wait()
+    return proc.pid, start
+
+
+def test_a_partial_whose_owner_is_gone_is_removed_by_the_next_run(tmp_path, capsys):
+    from solver.cli import main
+
+    host = partials._host()
+    pid, start = _dead_process()
+    mine = partials.partial_prefix("run")  # this process: alive
+    me_then = f".run-{os.getpid()}.{partials._start_time('self') + 1}.{host}-x.partial"  # pid reused since
+    names = {"dead": f".run-{pid}.{start}.{host}-abc.partial", "reused": me_then,
+             "alive": f"{mine}abc.partial", "elsewhere": f".run-{pid}.{start}.0123abcd-abc.partial",
+             "old_name": f".run-{pid}-abc.partial"}  # no host in it: left to `dendrite clean`
+    if host == "0123abcd":
+        pytest.skip("this host's hash is the made-up one")
+    for name in names.values():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text("{}")
+    with run_folder("next", tmp_path) as folder:
+        assert sorted(hidden(tmp_path)) == sorted([names["alive"], names["elsewhere"], names["old_name"],
+                                                   folder.name])
+    assert visible(tmp_path) == [folder.final.name]
+    assert main(["clean", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == f"removed {tmp_path / names['old_name']}"  # its pid is gone
+    assert sorted(hidden(tmp_path)) == sorted([names["alive"], names["elsewhere"]])
 
 
 # --- a real run -------------------------------------------------------------------------
@@ -234,3 +272,24 @@ def test_clean_keeps_finished_folders(tmp_path):
     assert clean(tmp_path) == [stale, old]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([finished.name, mine.name, "run-x"])
     assert (tmp_path / "run-x" / "summary.json").exists()  # put back, not deleted
+
+
+def test_the_watcher_removes_only_what_is_still_watched(tmp_path):
+    """Watched: removed when the owner is killed; unwatched (finished, renamed): kept."""
+    script = textwrap.dedent("""
+        import os, pathlib, signal, sys
+        from solver import janitor
+        base = pathlib.Path(sys.argv[1])
+        for name in ("partial", "finished", "file.tmp"):
+            path = base / name
+            path.mkdir() if "." not in name else path.write_text("x")
+            janitor.watch(path)
+        janitor.unwatch(base / "finished")
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    done = subprocess.run([PY, "-c", script, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    deadline = time.monotonic() + 10
+    while len(list(tmp_path.iterdir())) > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["finished"]

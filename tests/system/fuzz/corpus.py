@@ -18,7 +18,12 @@ hanging. Kinds:
 * ``geometry/*``: infeasible geometry and resource limits (flaw rows, implied sizes).
 
 New YAML sections of the shipped cases are fuzzed automatically (leaves are found by
-walking the mapping); ``SECTION_VALUES`` names extra hostile values per section.
+walking the mapping): the cases in ``cases/`` and, from its subfolders (cycling, fracture),
+every case with a key path not seen before; a ``study:`` section is fuzzed with the study
+kept (elsewhere it is left out, since a swept key's value is replaced by the study's).
+``EXTRA_SECTIONS`` gives a valid example of each case section that no shipped case has
+(``solver``), fuzzed in the default case; :func:`sections_covered` lists the sections the
+corpus covers, and a test holds it equal to the case schema's sections.
 """
 
 from __future__ import annotations
@@ -35,6 +40,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = sorted((ROOT / "cases").glob("*.yaml"))
+#: case files in subfolders of cases/ (comparison files are another format)
+SHIPPED_NESTED = sorted(p for p in (ROOT / "cases").glob("*/*.yaml") if p.parent.name != "comparisons")
+#: a valid example of every case section that no shipped case has
+EXTRA_SECTIONS = {
+    "solver": {"element_degree": 1, "linear_solver": "direct", "newton_rtol": 1e-10, "newton_max_iterations": 50,
+               "petsc_options": {"ksp_rtol": 1e-9}, "charge_balance_tolerance": 1e-6, "on_check_failure": "error"},
+}
 
 ANY_INVALID = {"nan": math.nan, "inf": -math.inf, "list": [1, 2], "mapping": {"bogus_key": 1}}
 QUANTITY_INVALID = {
@@ -127,10 +139,13 @@ def _outputs_sandbox(raw: dict, folder: Path) -> dict:
     return raw
 
 
-def _value_kinds(w: _Writer, name: str, base: dict) -> None:
+def _value_kinds(w: _Writer, name: str, base: dict, only: str | None = None, paths: set | None = None) -> None:
+    """Every leaf (of section ``only``; at the key ``paths``) set to hostile values."""
     for path, value in _leaves(base):
         dotted = ".".join(map(str, path))
-        if path[0] in ("outputs",):
+        if path[0] in ("outputs",) or (only and path[0] != only):
+            continue
+        if paths is not None and tuple("*" if isinstance(k, int) else k for k in path) not in paths:
             continue
         for label, bad in ANY_INVALID.items():
             if label == "mapping" and path[-1] == "type":
@@ -164,8 +179,8 @@ def _yaml_kinds(w: _Writer, name: str, base: dict) -> None:
     w.text(f"yaml/complex_key/{name}", text + "? [a, b]\n: 1\n")
 
 
-def _section_kinds(w: _Writer, name: str, base: dict) -> None:
-    for section in base:
+def _section_kinds(w: _Writer, name: str, base: dict, only: str | None = None) -> None:
+    for section in [only] if only else base:
         if section in ("geometry", "materials", "electrochemistry"):
             raw = copy.deepcopy(base)
             del raw[section]
@@ -180,6 +195,8 @@ def _section_kinds(w: _Writer, name: str, base: dict) -> None:
             raw = copy.deepcopy(base)
             raw[section] = dict(raw[section], misspelt_key_x=1)
             w.case(f"section/unknown_key/{name}/{section}", raw)
+    if only:
+        return
     w.case(f"section/unknown_top/{name}", dict(copy.deepcopy(base), geometri={"type": "x"}))
     w.text(f"section/top_list/{name}", "- 1\n- 2\n")
     w.text(f"section/empty/{name}", "")
@@ -339,19 +356,71 @@ def _comparison_kinds(w: _Writer, folder: Path) -> None:
         w.items.append(Hostile("comparison/fifo", fifo, "compare"))
 
 
+def _key_paths(raw) -> set[tuple]:
+    return {tuple("*" if isinstance(k, int) else k for k in path) for path, _ in _leaves(raw)}
+
+
+def shipped_cases() -> list[tuple[str, dict, set | None]]:
+    """(name, case, key paths to fuzz: None for all) of every fuzzed shipped case: all of
+    ``cases/``, then each case of a subfolder that has key paths (list indices aside) none
+    of the earlier ones has, fuzzed at those paths."""
+    cases = [(p.stem, yaml.safe_load(p.read_text()), None) for p in SHIPPED]
+    seen = set().union(*(_key_paths(raw) for _, raw, _ in cases))
+    for p in SHIPPED_NESTED:
+        raw = yaml.safe_load(p.read_text())
+        new = _key_paths(raw) - seen
+        if new:
+            cases.append((p.stem, raw, new))
+            seen |= new
+    return cases
+
+
+def sections_covered() -> set[str]:
+    """The top-level case sections that the corpus fuzzes."""
+    return set(EXTRA_SECTIONS).union(*(raw for _, raw, _ in shipped_cases()))
+
+
+def _study_kinds(w: _Writer, name: str, raw: dict, folder: Path) -> None:
+    """The ``study:`` section's leaves and shape, the study kept (sweep points are validated too)."""
+    base = dict(_outputs_sandbox(raw, folder), study=copy.deepcopy(raw["study"]))
+    for path, value in _leaves(base["study"]):
+        dotted = ".".join(map(str, ("study", *path)))
+        for label, bad in ANY_INVALID.items():
+            w.case(f"value/{label}/{name}/{dotted}", _set(copy.deepcopy(base), ("study", *path), bad))
+        if _is_quantity(value):
+            for label, bad in QUANTITY_INVALID.items():
+                w.case(f"quantity/{label}/{name}/{dotted}", _set(copy.deepcopy(base), ("study", *path), bad))
+    for label, bad in (("scalar", 5), ("list", [1]), ("string", "x"), ("no_values", {"parameter": "name"}),
+                       ("empty_values", dict(base["study"], values=[])),
+                       ("unknown_parameter", dict(base["study"], parameter="geometry.no_such_key")),
+                       ("parameter_escape", dict(base["study"], parameter="a\x1b[2J")),
+                       ("unknown_key", dict(base["study"], misspelt_key_x=1))):
+        w.case(f"section/{label}/{name}/study", dict(copy.deepcopy(base), study=bad))
+
+
+def _extra_section_kinds(w: _Writer, base: dict) -> None:
+    """Each of ``EXTRA_SECTIONS`` added to the default case, fuzzed like a shipped section."""
+    for section, example in EXTRA_SECTIONS.items():
+        raw = dict(copy.deepcopy(base), **{section: copy.deepcopy(example)})
+        _value_kinds(w, f"extra_{section}", raw, only=section)
+        _section_kinds(w, f"extra_{section}", raw, only=section)
+
+
 def build_corpus(folder: Path) -> list[Hostile]:
     """Write the whole corpus under ``folder``; the entries in a fixed order."""
     folder = Path(folder)
     w = _Writer(folder / "cases")
     default = None
-    for case_file in SHIPPED:
-        base = _outputs_sandbox(yaml.safe_load(case_file.read_text()), folder)
-        name = case_file.stem
+    for name, raw, paths in shipped_cases():
+        base = _outputs_sandbox(raw, folder)
         default = base if name == "default" else default
-        _value_kinds(w, name, base)
+        _value_kinds(w, name, base, paths=paths)
         _yaml_kinds(w, name, base)
         _section_kinds(w, name, base)
+        if "study" in raw:
+            _study_kinds(w, name, raw, folder)
     base = default or _outputs_sandbox(yaml.safe_load(SHIPPED[0].read_text()), folder)
+    _extra_section_kinds(w, base)
     _path_kinds(w, base, folder)
     (folder / "special").mkdir()
     _special_files(w, folder / "special")
