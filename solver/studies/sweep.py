@@ -302,5 +302,9 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
     with broadcast_errors(comm):
         if comm.rank == 0:
             _write_atomic(folder / "results.csv", _csv(records))  # the final table, in point order
+            if case.model.outputs.png:
+                from solver.io.pictures.plots import sweep_plot
+
+                sweep_plot(records, folder / "sweep.png", case=case.name, parameter=parameter)
     meshes, problems = (sum(c) for c in zip(*(counts for _, counts in filter(None, leaders))))
     return SweepResult(folder, records, meshes, problems)
