@@ -86,20 +86,33 @@ def _mark_max(ax, where, value: float, unit: str, clipped: bool) -> None:
                                                                                      else ""))
 
 
-def _needs_inset(pts_um, tris, owner, where, width_um) -> bool:
-    """A strongly graded mesh at the maximum (cells there < 1/250 of the width): zoom in."""
-    near = np.linalg.norm(pts_um[tris].mean(axis=1) - np.asarray(where), axis=1)
-    k = int(np.argmin(near))
-    a = pts_um[tris[k]]
-    u, v = a[1] - a[0], a[2] - a[0]
-    h = np.sqrt(0.5 * abs(u[0] * v[1] - u[1] * v[0]))
-    return h < width_um / 250
+def _needs_inset(pts_um, tris, where, width_um) -> bool:
+    """A strongly graded mesh at the maximum (the median cell within 1/20 of the width of it
+    is smaller than 1/250 of the width): zoom in."""
+    centres = pts_um[tris].mean(axis=1)
+    near = np.linalg.norm(centres - np.asarray(where), axis=1) < width_um / 20
+    if not near.any():
+        return False
+    a = pts_um[tris[near]]
+    u, v = a[:, 1] - a[:, 0], a[:, 2] - a[:, 0]
+    h = np.sqrt(0.5 * np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]))
+    return float(np.median(h)) < width_um / 250
 
 
-def _inset(ax, pts_um, tris, colours, norm, cmap, facets, where, width_um) -> None:
+def _inset_corner(ax, where) -> list[float]:
+    """Inset axes box in the upper corner away from the zoomed point (axes fraction)."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    fx = (where[0] - x0) / (x1 - x0)
+    fy = (where[1] - y0) / (y1 - y0)
+    left = 0.1 if fx > 0.5 else 0.56
+    bottom = 0.52 if fy < 0.5 else 0.04
+    return [left, bottom, 0.34, 0.44]
+
+
+def _inset(ax, pts_um, tris, draw, facets, where, width_um) -> None:
     half = width_um / 12
-    box = ax.inset_axes([0.1, 0.52, 0.34, 0.44])
-    box.tripcolor(pts_um[:, 0], pts_um[:, 1], tris, facecolors=colours, cmap=cmap, norm=norm, rasterized=True)
+    box = ax.inset_axes(_inset_corner(ax, where))
+    draw(box)
     _draw_facets(box, facets, 1e6)
     box.plot(*where, marker="^", ms=7, mfc="white", mec="black", ls="none", zorder=6)
     box.set_xlim(where[0] - half, where[0] + half)
@@ -109,6 +122,16 @@ def _inset(ax, pts_um, tris, colours, norm, cmap, facets, where, width_um) -> No
     box.grid(False)
     box.set_facecolor("white")
     ax.indicate_inset_zoom(box, edgecolor="black", alpha=0.8)
+
+
+def vertex_average(pts: np.ndarray, tris: np.ndarray, values: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """Area-weighted average of the triangles' values at each vertex (values per triangle)."""
+    num = np.zeros(len(pts))
+    den = np.zeros(len(pts))
+    for k in range(3):
+        np.add.at(num, tris[:, k], values * areas)
+        np.add.at(den, tris[:, k], areas)
+    return num / np.where(den > 0, den, 1.0)
 
 
 def map_values(grid, name: str, quantity: str):
@@ -132,14 +155,27 @@ def draw_map(ax, grid, name: str, cr: style.ColourRange, *, quantity: str = "cur
     (x0, y0), (x1, y1) = pts_um.min(axis=0), pts_um.max(axis=0)
     width = x1 - x0
     norm = Normalize(cr.lo, cr.hi)
-    mesh = ax.tripcolor(pts_um[:, 0], pts_um[:, 1], tris, facecolors=values[owner], cmap=q.cmap, norm=norm,
-                        rasterized=True)
-    drawn = _draw_facets(ax, facets, 1e6)
+    smooth = bool(facets and len(facets.get("grain_boundary_facets", ())))
+    if smooth:  # grain maps: cell values averaged to the vertices, so the grains read, not the cells
+        tri_areas = _cell_areas(pts, tris, np.arange(len(tris)), len(tris))
+        nodal = vertex_average(pts_um, tris, values[owner], tri_areas)
+
+        def draw(target):
+            return target.tripcolor(pts_um[:, 0], pts_um[:, 1], tris, nodal, shading="gouraud", cmap=q.cmap,
+                                    norm=norm, rasterized=True)
+    else:
+        def draw(target):
+            return target.tripcolor(pts_um[:, 0], pts_um[:, 1], tris, facecolors=values[owner], cmap=q.cmap,
+                                    norm=norm, rasterized=True)
+    mesh = draw(ax)
+    drawn = _draw_facets(ax, facets, 1e6) + (["cell values averaged to the vertices"] if smooth else [])
     k = int(np.argmax(values))
     centroid = pts_um[tris[owner == k]].reshape(-1, 2).mean(axis=0)
     _mark_max(ax, centroid, float(values[k]), unit, float(values[k]) > cr.hi * (1 + 1e-12))
-    if inset and _needs_inset(pts_um, tris, owner, centroid, width):
-        _inset(ax, pts_um, tris, values[owner], norm, q.cmap, facets, centroid, width)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    if inset and _needs_inset(pts_um, tris, centroid, width):
+        _inset(ax, pts_um, tris, draw, facets, centroid, width)
     _scale_bar(ax, width)
     ax.set_aspect("equal")
     ax.set_xlim(x0, x1)
@@ -182,7 +218,8 @@ def field_map(grid, name: str, path: Path, *, case: str, quantity: str = "curren
     ax.set_title(title, loc="left")
     caption = (f"colour range {style.format_number(cr.lo)} to {style.format_number(cr.hi)} {unit}"
                + (f" (area-weighted {100 - percentile:g}-{percentile:g} percentiles)" if clim is None else
-                  " (shared)") + f"; maximum {style.format_number(cr.data_max)} {unit}")
+                  " (shared)") + f"; maximum {style.format_number(cr.data_max)} {unit}"
+               + ("; cell values averaged to the vertices" if "cell values averaged to the vertices" in drawn else ""))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, frameon=False, fontsize=8)
     fig.text(0.01, 0.005, style.tex_unit(caption) + (f"; {note}" if note else ""), fontsize=7, color="#444444",
              ha="left", va="bottom")

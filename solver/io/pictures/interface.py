@@ -119,14 +119,14 @@ def interface_profile(samples: dict, path: Path, *, case: str, sign: float = 1.0
     if eta_na:
         ax_e.text(0.5, 0.5, "overpotential zero everywhere (primary kinetics): not applicable",
                   transform=ax_e.transAxes, ha="center", va="center", color="#444444")
-        ax_e.set_ylim(-1, 1)
+        ax_e.set_yticks([])
     else:
         xe, ye = _joined(xs, [r["eta"] * fe for r in runs])
         ax_e.plot(xe, ye, color=style.OKABE_ITO[3])
     ax_e.set_ylabel(style.axis_label("overpotential", 2))
     xlabel = "x [\u00b5m]" if mode == "x" else "position along the interface s [\u00b5m]"
     ax_e.set_xlabel(xlabel)
-    ax_i.legend(loc="best", frameon=True, framealpha=0.85)
+    fig.legend(*ax_i.get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
     title = f"{case}: interface current density and overpotential"
     ax_i.set_title(title, loc="left")
     info = {"title": title, "case": case, "quantity": "interface current density", "unit": ui,
