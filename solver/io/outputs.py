@@ -9,7 +9,8 @@ The package's outputs:
 - ``fields_vtx``: ``fields.bp`` + ``cell_fields.bp`` (ADIOS2; the potential in its own
   element, P2 or DG, exactly; ParaView >= 5.12);
 - ``interface_table``: ``interface.csv`` and ``interface.vtu`` (interface samples);
-- ``pictures``: ``current_density.png`` and ``interface_current.png``;
+- ``pictures``: ``current_density.png`` (2D map or 3D view) and ``interface_current.png``
+  (profile or histograms), drawn by :mod:`solver.io.pictures`;
 - ``risk_sweep``: ``risk_sweep.csv`` and ``risk_sweep.png`` (CCD search, when run).
 
 A plugin adds one with :func:`register_output`; the case then selects it by name. This

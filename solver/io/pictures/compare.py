@@ -45,12 +45,11 @@ def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: s
     _, unit = style.display(q.name, gdim)
     cr = _shared_range(designs, gdim, percentile)
     n = len(designs)
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 1.0, 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 1.0, 4.2), squeeze=False, layout="compressed")
     for j, (name, grid) in enumerate(designs):
         ax = axes[0, j]
         if gdim == 2:
             draw_map(ax, grid, FIELD, cr, inset=False)
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=7)
         else:
             ax.imshow(render_view(grid, FIELD, samples[j], None, None, q.cmap, (cr.lo, cr.hi)))
             ax.set_axis_off()
@@ -61,8 +60,8 @@ def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: s
     fig.suptitle(title, x=0.01, ha="left")
     caption = (f"one colour scale: {style.format_number(cr.lo)} to {style.format_number(cr.hi)} {unit} "
                f"({100 - percentile:g}-{percentile:g} percentiles over all designs); maximum "
-               f"{style.format_number(cr.data_max)} {unit}")
-    fig.text(0.01, 0.005, style.tex_unit(caption), fontsize=7, color="#444444")
+               f"{style.format_number(cr.data_max)} {unit}; triangles mark each design's maximum")
+    style.caption(fig, caption)
     info = {"title": title, "case": ", ".join(name for name, _ in designs), "quantity": q.label, "unit": unit,
             "kind": "maps_compared", "axes": {"x": "x [um]", "y": "y [um]", "colour": cbar_label}, **cr.as_dict(),
             "caption": caption}

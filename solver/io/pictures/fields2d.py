@@ -48,12 +48,12 @@ def nice_length(span: float) -> float:
     return float(max(m * p for m in (1, 2, 5) if m * p <= target * 1.0001))
 
 
-def _scale_bar(ax, span_um: float) -> None:
+def _scale_bar(ax, span_um: float, where: str = "upper right") -> None:
     from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
     length = nice_length(span_um)
     label = f"{length:g} \u00b5m" if length >= 1 else f"{length * 1e3:g} nm"
-    bar = AnchoredSizeBar(ax.transData, length, label, "upper right", pad=0.4, borderpad=0.5, sep=3,
+    bar = AnchoredSizeBar(ax.transData, length, label, where, pad=0.4, borderpad=0.5, sep=3,
                           color="black", frameon=True, size_vertical=span_um / 250, fontproperties={"size": 8})
     bar.patch.set(alpha=0.8, facecolor="white", edgecolor="none")
     ax.add_artist(bar)
@@ -109,9 +109,11 @@ def _inset_corner(ax, where) -> list[float]:
     return [left, bottom, 0.34, 0.44]
 
 
-def _inset(ax, pts_um, tris, draw, facets, where, width_um) -> None:
+def _inset(ax, pts_um, tris, draw, facets, where, width_um) -> str:
+    """Draw the zoomed inset; the free upper corner (for the scale bar) is returned."""
     half = width_um / 12
-    box = ax.inset_axes(_inset_corner(ax, where))
+    corner = _inset_corner(ax, where)
+    box = ax.inset_axes(corner)
     draw(box)
     _draw_facets(box, facets, 1e6)
     box.plot(*where, marker="^", ms=7, mfc="white", mec="black", ls="none", zorder=6)
@@ -122,6 +124,7 @@ def _inset(ax, pts_um, tris, draw, facets, where, width_um) -> None:
     box.grid(False)
     box.set_facecolor("white")
     ax.indicate_inset_zoom(box, edgecolor="black", alpha=0.8)
+    return "upper right" if corner[0] < 0.5 else "upper left"
 
 
 def vertex_average(pts: np.ndarray, tris: np.ndarray, values: np.ndarray, areas: np.ndarray) -> np.ndarray:
@@ -132,6 +135,25 @@ def vertex_average(pts: np.ndarray, tris: np.ndarray, values: np.ndarray, areas:
         np.add.at(num, tris[:, k], values * areas)
         np.add.at(den, tris[:, k], areas)
     return num / np.where(den > 0, den, 1.0)
+
+
+def _colour_bar(fig, ax, mappable, cr, label: str):
+    """A colour bar as tall as the (equal-aspect) map, beside it."""
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    cax = make_axes_locatable(ax).append_axes("right", size="3.5%", pad=0.12)
+    return fig.colorbar(mappable, cax=cax, extend=cr.extend, label=label)
+
+
+def _legend_below(fig, ax) -> None:
+    """The map's legend centred under its x label."""
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    fig.draw_without_rendering()
+    box = ax.get_tightbbox(fig.canvas.get_renderer())
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, (box.y0 - 4) / fig.bbox.height),
+              bbox_transform=fig.transFigure, ncols=min(len(labels), 2), frameon=False, fontsize=8)
 
 
 def map_values(grid, name: str, quantity: str):
@@ -146,15 +168,13 @@ def map_values(grid, name: str, quantity: str):
 def draw_map(ax, grid, name: str, cr: style.ColourRange, *, quantity: str = "current_density_magnitude",
              facets: dict | None = None, inset: bool = True):
     """Draw one 2D map on ``ax`` with the colour range ``cr``; (mappable, layers drawn)."""
-    from matplotlib.colors import Normalize
-
     q = style.quantity(quantity)
     _, unit = style.display(quantity, 2)
     pts, tris, owner, values, _ = map_values(grid, name, quantity)
     pts_um = pts * 1e6
     (x0, y0), (x1, y1) = pts_um.min(axis=0), pts_um.max(axis=0)
     width = x1 - x0
-    norm = Normalize(cr.lo, cr.hi)
+    norm = style.norm(cr, q.signed)
     smooth = bool(facets and len(facets.get("grain_boundary_facets", ())))
     if smooth:  # grain maps: cell values averaged to the vertices, so the grains read, not the cells
         tri_areas = _cell_areas(pts, tris, np.arange(len(tris)), len(tris))
@@ -174,9 +194,10 @@ def draw_map(ax, grid, name: str, cr: style.ColourRange, *, quantity: str = "cur
     _mark_max(ax, centroid, float(values[k]), unit, float(values[k]) > cr.hi * (1 + 1e-12))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
+    free = "upper right"
     if inset and _needs_inset(pts_um, tris, centroid, width):
-        _inset(ax, pts_um, tris, draw, facets, centroid, width)
-    _scale_bar(ax, width)
+        free = _inset(ax, pts_um, tris, draw, facets, centroid, width)
+    _scale_bar(ax, width, free)
     ax.set_aspect("equal")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -210,19 +231,19 @@ def field_map(grid, name: str, path: Path, *, case: str, quantity: str = "curren
         cr = style.ColourRange(float(clim[0]), float(clim[1]), cr.data_min, cr.data_max, percentile)
     span = np.ptp(np.asarray(grid.points)[:, :2], axis=0)
     fig_w = 6.4
-    fig, ax = plt.subplots(figsize=(fig_w, max(2.6, min(7.5, (fig_w - 1.6) * span[1] / span[0] + 1.5))))
+    fig = plt.figure(figsize=(fig_w, max(2.4, min(7.5, (fig_w - 1.6) * span[1] / span[0] + 0.9))), layout="none")
+    ax = fig.add_axes([0.1, 0.12, 0.78, 0.8])
     mesh, drawn = draw_map(ax, grid, name, cr, quantity=quantity, facets=facets)
     cbar_label = style.axis_label(quantity, 2)
-    fig.colorbar(mesh, ax=ax, extend=cr.extend, label=cbar_label, shrink=0.9, pad=0.02)
+    _colour_bar(fig, ax, mesh, cr, cbar_label)
     title = f"{case}: {q.label}"
     ax.set_title(title, loc="left")
     caption = (f"colour range {style.format_number(cr.lo)} to {style.format_number(cr.hi)} {unit}"
                + (f" (area-weighted {100 - percentile:g}-{percentile:g} percentiles)" if clim is None else
                   " (shared)") + f"; maximum {style.format_number(cr.data_max)} {unit}"
                + ("; cell values averaged to the vertices" if "cell values averaged to the vertices" in drawn else ""))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncols=3, frameon=False, fontsize=8)
-    fig.text(0.01, 0.005, style.tex_unit(caption) + (f"; {note}" if note else ""), fontsize=7, color="#444444",
-             ha="left", va="bottom")
+    _legend_below(fig, ax)
+    style.caption(fig, caption + (f"; {note}" if note else ""))
     info = {"title": title, "case": case, "quantity": q.label, "unit": unit, "kind": "map_2d",
             "axes": {"x": ax.get_xlabel(), "y": ax.get_ylabel(), "colour": cbar_label}, **cr.as_dict(),
             "layers": drawn, "caption": caption}

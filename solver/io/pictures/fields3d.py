@@ -107,12 +107,12 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
     for front in fronts or []:
         line = pv.Spline(np.asarray(front) * 1e6, max(2 * len(front), 20))
         plotter.add_mesh(line.tube(radius=0.012 * max(np.ptp(vol.points, axis=0))), color=style.OKABE_ITO[3])
-    plotter.show_bounds(bounds=vol.bounds, xtitle="x [um]", ytitle="y [um]", ztitle="z [um]", color="black",
+    plotter.show_bounds(bounds=vol.bounds, xtitle="x [\u00b5m]", ytitle="y [\u00b5m]", ztitle="z [\u00b5m]", color="black",
                         font_size=26, location="outer", fmt="%.2g", ticks="outside", n_xlabels=3, n_ylabels=3,
                         n_zlabels=3)
     c = np.array(vol.center)
     plotter.camera_position = [tuple(c + size * np.array([1.7, 1.3, 2.1])), tuple(c), (0, 1, 0)]
-    plotter.camera.zoom(1.05)
+    plotter.camera.zoom(0.94)
     img = _crop(plotter.screenshot(return_img=True))
     plotter.close()
     return img
@@ -134,7 +134,7 @@ def interface_view(grid, name: str, samples: dict, path: Path, *, case: str, fac
     if clim is not None:
         cr = style.ColourRange(float(clim[0]), float(clim[1]), cr.data_min, cr.data_max, percentile)
     img = render_view(grid, name, samples, facets, fronts, q.cmap, (cr.lo, cr.hi))
-    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    fig, ax = plt.subplots(figsize=(6.4, 5.2), layout="compressed")
     ax.imshow(img)
     ax.set_axis_off()
     cbar_label = style.axis_label(q.name, 3, "current density")
@@ -150,9 +150,9 @@ def interface_view(grid, name: str, samples: dict, path: Path, *, case: str, fac
         layers.append("crack fronts (vermilion tubes)")
     caption = (f"{'; '.join(layers)}. Colour range {style.format_number(cr.lo)} to {style.format_number(cr.hi)} "
                f"{unit}; maximum {style.format_number(cr.data_max)} {unit}")
-    fig.text(0.01, 0.01, style.tex_unit(caption), fontsize=7, color="#444444", wrap=True)
+    style.caption(fig, caption)
     info = {"title": title, "case": case, "quantity": q.label, "unit": unit, "kind": "view_3d",
-            "axes": {"x": "x [um]", "y": "y [um]", "z": "z [um]", "colour": cbar_label}, **cr.as_dict(),
+            "axes": {"x": "x [\u00b5m]", "y": "y [\u00b5m]", "z": "z [\u00b5m]", "colour": cbar_label}, **cr.as_dict(),
             "layers": layers, "caption": caption}
     save_figure(fig, path, info)
     return info

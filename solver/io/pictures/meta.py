@@ -74,8 +74,10 @@ def blank_fraction(path: Path) -> float:
     with Image.open(path) as img:
         rgb = np.asarray(img.convert("RGB"), dtype=np.int16)
     flat = rgb.reshape(-1, 3)
-    colours, counts = np.unique(flat // 8, axis=0, return_counts=True)
-    background = colours[np.argmax(counts)] * 8
+    q = flat // 8
+    code = np.bincount(q[:, 0] * 1024 + q[:, 1] * 32 + q[:, 2], minlength=32768)
+    top = int(np.argmax(code))
+    background = np.array([top // 1024, (top // 32) % 32, top % 32]) * 8
     differs = np.abs(flat - background).max(axis=1) > 24
     return float(differs.mean())
 
@@ -99,7 +101,7 @@ def _range_problems(info: dict) -> list[str]:
     return problems
 
 
-def check_picture(path: Path, min_ink: float = 0.02) -> list[str]:
+def check_picture(path: Path, min_ink: float = 0.005) -> list[str]:
     """Problems of one picture ([] when it passes every check that applies)."""
     info = read_info(path)
     if not info:

@@ -227,7 +227,7 @@ def sweeps_compared(designs: list[dict], path: Path, *, title: str, measured: di
     ax.set_title(title, loc="left")
     ax.legend(loc="best", fontsize=8)
     if measured and measured_source:
-        fig.text(0.01, 0.005, f"measured: {measured_source}", fontsize=7, color="#444444")
+        style.caption(fig, f"measured: {measured_source}")
     info = {"title": title, "case": ", ".join(d["name"] for d in designs), "quantity": "worst risk ratio",
             "unit": "1", "kind": "risk_sweeps", "axes": {"x": xlabel, "y": ylabel},
             "measured_ccd": {k: v * factor for k, v in (measured or {}).items()}}

@@ -168,8 +168,8 @@ def robust_range(values, weights=None, percentile: float = 99.5, signed: bool = 
     """Colour range from the (weighted) percentiles ``100 - percentile`` and ``percentile``.
 
     The range lies within the data range by construction; a constant field gets a small
-    symmetric pad so the colour bar has width. ``signed`` makes it symmetric about zero
-    (a diverging map shows zero in its neutral colour).
+    symmetric pad so the colour bar has width. ``signed`` quantities keep this range; their
+    diverging map is centred on zero by :func:`norm`.
     """
     v = np.asarray(values, dtype=float).ravel()
     finite = np.isfinite(v)
@@ -180,13 +180,20 @@ def robust_range(values, weights=None, percentile: float = 99.5, signed: bool = 
     lo = _weighted_quantile(v, w, 1 - percentile / 100)
     hi = _weighted_quantile(v, w, percentile / 100)
     dmin, dmax = float(v.min()), float(v.max())
-    if signed and dmin < 0 < dmax:
-        m = max(abs(lo), abs(hi))
-        lo, hi = max(-m, dmin), min(m, dmax)
     if hi - lo <= 1e-9 * max(abs(lo), abs(hi), 1e-300):
         pad = max(1e-3 * abs(hi), 1e-12)
         return ColourRange(lo - pad, hi + pad, dmin, dmax, percentile)
     return ColourRange(lo, hi, dmin, dmax, percentile)
+
+
+def norm(cr: ColourRange, signed: bool = False):
+    """The matplotlib norm of a colour range: linear, centred on zero for a signed
+    quantity whose range spans zero (the diverging map's neutral colour is zero)."""
+    from matplotlib.colors import Normalize, TwoSlopeNorm
+
+    if signed and cr.lo < 0 < cr.hi:
+        return TwoSlopeNorm(0.0, cr.lo, cr.hi)
+    return Normalize(cr.lo, cr.hi)
 
 
 def format_number(x: float, digits: int = 3) -> str:
@@ -230,3 +237,18 @@ def log_axis(ax, axis: str = "x") -> None:
     target.set_major_formatter(fmt)
     target.set_minor_locator(LogLocator(subs=(2, 5)))
     target.set_minor_formatter(fmt)
+
+
+def caption(fig, text: str, width: int = 110) -> None:
+    """A small grey caption under everything else in the figure (wrapped; ``savefig`` with
+    the tight box keeps it in the picture)."""
+    import textwrap
+
+    fig.draw_without_rendering()  # the layout is final: find the lowest artist
+    renderer = fig.canvas.get_renderer()
+    bottom = min([a.get_tightbbox(renderer).y0 for a in fig.axes + fig.legends] + [0.0])
+    y = bottom / fig.bbox.height - 0.01
+    if fig.get_layout_engine() is not None:
+        fig.set_layout_engine("none")  # keep the layout as drawn
+    fig.text(0.01, y, "\n".join(textwrap.wrap(tex_unit(text), width)), fontsize=7, color="#444444",
+             ha="left", va="top")
