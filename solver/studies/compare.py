@@ -33,8 +33,7 @@ from solver.analysis.registry import flatten, format_value, metric, metrics
 from solver.config.case import Case, load_case, parse_case
 from solver.config.units import Quantity
 from solver.errors import CaseError
-from solver.io.exports import cell_current_density
-from solver.io.pictures.gather import gather_grid
+from solver.io.pictures.gather import picture_grid
 from solver.io.result_folder import run_folder, write_json
 from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.studies.run import run_case
@@ -143,9 +142,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
                 result = run_case(real, out=folder / "runs" / f"{real.name}-{k}", quiet=True, comm=group.comm)
                 grid = sweep = None
                 if k == 0:
-                    _, i_mag = cell_current_density(result.fields)
-                    grid = gather_grid(result.fields.tagged.mesh,
-                                       {"current_density_magnitude_A_m2": i_mag.x.array})
+                    grid = picture_grid(result.fields)
                     sweep = (result.summary.get("risk") or {}).get("sweep")
                 if group.leader:
                     done.append((d, k, flatten_metrics(result.summary), result.summary, grid, sweep))

@@ -38,6 +38,7 @@ def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: s
 
     from solver.io.pictures.fields2d import draw_map
     from solver.io.pictures.fields3d import render_view
+    from solver.io.pictures.gather import facets_of
 
     style.apply_style()
     gdim = 2 if np.ptp(np.asarray(designs[0][1].points)[:, 2]) == 0 else 3
@@ -45,11 +46,13 @@ def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: s
     _, unit = style.display(q.name, gdim)
     cr = _shared_range(designs, gdim, percentile)
     n = len(designs)
-    fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 1.0, 4.2), squeeze=False, layout="compressed")
+    span = np.ptp(np.asarray(designs[0][1].points), axis=0)
+    height = 4.2 * span[1] / span[0] + 1.3 if gdim == 2 else 4.6
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 1.0, height), squeeze=False, layout="compressed")
     for j, (name, grid) in enumerate(designs):
         ax = axes[0, j]
         if gdim == 2:
-            draw_map(ax, grid, FIELD, cr, inset=False)
+            draw_map(ax, grid, FIELD, cr, inset=False, facets=facets_of(grid))
         else:
             ax.imshow(render_view(grid, FIELD, samples[j], None, None, q.cmap, (cr.lo, cr.hi)))
             ax.set_axis_off()

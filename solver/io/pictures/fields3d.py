@@ -107,7 +107,7 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
     for front in fronts or []:
         line = pv.Spline(np.asarray(front) * 1e6, max(2 * len(front), 20))
         plotter.add_mesh(line.tube(radius=0.012 * max(np.ptp(vol.points, axis=0))), color=style.OKABE_ITO[3])
-    plotter.show_bounds(bounds=vol.bounds, xtitle="x [\u00b5m]", ytitle="y [\u00b5m]", ztitle="z [\u00b5m]", color="black",
+    plotter.show_bounds(bounds=vol.bounds, xtitle="x [um]", ytitle="y [um]", ztitle="z [um]", color="black",
                         font_size=26, location="outer", fmt="%.2g", ticks="outside", n_xlabels=3, n_ylabels=3,
                         n_zlabels=3)
     c = np.array(vol.center)
@@ -152,7 +152,7 @@ def interface_view(grid, name: str, samples: dict, path: Path, *, case: str, fac
                f"{unit}; maximum {style.format_number(cr.data_max)} {unit}")
     style.caption(fig, caption)
     info = {"title": title, "case": case, "quantity": q.label, "unit": unit, "kind": "view_3d",
-            "axes": {"x": "x [\u00b5m]", "y": "y [\u00b5m]", "z": "z [\u00b5m]", "colour": cbar_label}, **cr.as_dict(),
+            "axes": {"x": "x [um]", "y": "y [um]", "z": "z [um]", "colour": cbar_label}, **cr.as_dict(),
             "layers": layers, "caption": caption}
     save_figure(fig, path, info)
     return info

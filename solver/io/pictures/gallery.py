@@ -62,8 +62,12 @@ ENTRIES = (
           "and the crack front; K_I along the front at the critical current.", ("cases/pit_crack_3d.yaml",),
           {"outputs": {"mesh_cache": None}}),
     Entry("grain_size", "Comparison on one colour scale",
-          "Small against large grains, both maps on one colour scale.",
-          ("cases/grains_small.yaml", "cases/grains_large.yaml"), _NO_RISK, kind="compare"),
+          "Small against large grains (`dendrite compare`): both maps on one colour scale.",
+          ("cases/comparisons/compare_grain_size.yaml",), _NO_RISK, kind="compare"),
+    Entry("bare_vs_li_al_cl", "Predicted and measured critical current densities",
+          "Bare Li against the Li-Al-Cl stratified anode with the same flaw (`dendrite compare`): the CCD "
+          "searches of both designs with each predicted CCD beside the measured one.",
+          ("cases/comparisons/compare_bare_vs_li_al_cl.yaml",), _COARSE, kind="compare"),
     Entry("temperature_sweep", "Parameter sweep",
           "The shipped temperature sweep: worst local current density, focusing factor and cell voltage "
           "against temperature.", ("cases/temperature_sweep.yaml",), _COARSE, kind="sweep"),
@@ -97,23 +101,15 @@ def _run(entry: Entry, work: Path) -> list[Path]:
 
 
 def _compare(entry: Entry, work: Path) -> list[Path]:
-    from mpi4py import MPI
+    """A comparison file of ``cases/comparisons`` through ``dendrite compare``'s pipeline."""
+    from solver.config.case import parse_case
+    from solver.studies.compare import compare, load_study
 
-    from solver.io.exports import cell_current_density
-    from solver.io.pictures.compare import FIELD, maps_side_by_side
-    from solver.io.pictures.gather import gather_grid
-    from solver.studies.run import run_case
-
-    designs = []
-    for path in entry.cases:
-        case = _case(path, {**entry.changes, "outputs": {"mesh_cache": None, "png": False}})
-        result = run_case(case, write=False, quiet=True)
-        _, magnitude = cell_current_density(result.fields)
-        designs.append((case.name, gather_grid(result.fields.tagged.mesh, {FIELD: magnitude.x.array})))
-    out = work / "current_density_side_by_side.png"
-    if MPI.COMM_WORLD.rank == 0:
-        maps_side_by_side(designs, out, title="current density magnitude, one colour scale")
-    return [out]
+    study, cases = load_study(ROOT / entry.cases[0])
+    cases = [parse_case(_merged(c.raw, entry.changes), name=c.name) for c in cases]
+    study = study.model_copy(update={"seeds": 1})  # the pictures show the first realisation
+    folder = compare(cases, 1, out=work / "comparison", study=study)
+    return sorted(Path(folder).glob("*.png"))
 
 
 def _sweep(entry: Entry, work: Path) -> list[Path]:

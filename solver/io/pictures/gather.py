@@ -12,7 +12,7 @@ import numpy as np
 import dolfinx.mesh
 import dolfinx.plot
 
-__all__ = ["FACET_LAYERS", "gather_facets", "gather_grid", "pyvista"]
+__all__ = ["FACET_LAYERS", "facets_of", "gather_facets", "gather_grid", "picture_grid", "pyvista"]
 
 #: boundary names drawn on maps: grain-boundary facets and contact voids (name -> label)
 FACET_LAYERS = {"grain_boundary_facets": "grain boundaries", "contact_voids": "contact voids (no contact)",
@@ -74,3 +74,29 @@ def gather_facets(tagged, names=tuple(FACET_LAYERS)) -> dict[str, np.ndarray] | 
     if msh.comm.rank != 0:
         return None
     return {name: np.concatenate([g[name] for g in gathered]) for name in local}
+
+
+def picture_grid(fields, name: str = "current_density_magnitude_A_m2"):
+    """The grid of a solved state with its cell current density magnitude [A/m^2] and the
+    tagged facets (GBs, voids) kept in its field data, on rank 0 (None elsewhere); collective."""
+    from solver.io.exports import cell_current_density
+
+    _, magnitude = cell_current_density(fields)
+    grid = gather_grid(fields.tagged.mesh, {name: magnitude.x.array})
+    facets = gather_facets(fields.tagged)
+    if grid is not None:
+        for key, segs in facets.items():
+            grid.field_data[f"facets:{key}"] = np.asarray(segs).reshape(len(segs), -1)
+            grid.field_data[f"facets_shape:{key}"] = np.asarray(segs.shape[1:])
+    return grid
+
+
+def facets_of(grid) -> dict[str, np.ndarray]:
+    """The tagged facets a :func:`picture_grid` carries ({} for other grids)."""
+    out = {}
+    for key in grid.field_data.keys():
+        if key.startswith("facets:"):
+            name = key.split(":", 1)[1]
+            shape = tuple(int(v) for v in grid.field_data[f"facets_shape:{name}"])
+            out[name] = np.asarray(grid.field_data[key]).reshape(-1, *shape)
+    return out

@@ -213,11 +213,11 @@ def sweeps_compared(designs: list[dict], path: Path, *, title: str, measured: di
             ax.plot(i, r, "o-", color=colour, label=d["name"])
         if d.get("ccd") is not None and math.isfinite(d["ccd"]):
             ax.axvline(d["ccd"] * factor, color=colour, ls="-.", lw=1.0,
-                       label=f"{d['name']}: predicted CCD {style.format_number(d['ccd'] * factor)}")
+                       label=f"{d['name']}: predicted CCD {style.format_number(d['ccd'] * factor)} {style.tex_unit(unit)}")
         m = (measured or {}).get(d["name"])
         if m:
             ax.axvline(m * factor, color=colour, ls="-", lw=2.0, alpha=0.8,
-                       label=f"{d['name']}: measured CCD {style.format_number(m * factor)}")
+                       label=f"{d['name']}: measured CCD {style.format_number(m * factor)} {style.tex_unit(unit)}")
     ax.axhline(1.0, color="black", ls="--", lw=0.8, label="critical (ratio 1)")
     style.log_axis(ax)
     xlabel = style.axis_label("applied_current_density")

@@ -19,18 +19,16 @@ def _fronts(risk: dict | None) -> list:
 
 
 def write_run_pictures(folder: Path, context) -> list[Path]:
-    from solver.io.exports import cell_current_density
     from solver.io.pictures.fields2d import field_map
     from solver.io.pictures.fields3d import interface_view
-    from solver.io.pictures.gather import gather_facets, gather_grid
+    from solver.io.pictures.gather import facets_of, picture_grid
     from solver.io.pictures.interface import interface_histogram, interface_profile
 
     tagged = context.fields.tagged
-    _, magnitude = cell_current_density(context.fields)
-    grid = gather_grid(tagged.mesh, {FIELD: magnitude.x.array})
-    facets = gather_facets(tagged)
+    grid = picture_grid(context.fields, FIELD)
     if context.comm.rank != 0:
         return []
+    facets = facets_of(grid)
     folder = Path(folder)
     samples = context.samples
     net = float((samples["current_density"].mean(axis=1) * samples["area"]).sum())
