@@ -47,7 +47,7 @@ def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: s
     cr = _shared_range(designs, gdim, percentile)
     n = len(designs)
     span = np.ptp(np.asarray(designs[0][1].points), axis=0)
-    height = 4.2 * span[1] / span[0] + 1.3 if gdim == 2 else 4.6
+    height = 4.2 * span[1] / span[0] + 0.9 if gdim == 2 else 4.6
     fig, axes = plt.subplots(1, n, figsize=(4.2 * n + 1.0, height), squeeze=False, layout="compressed")
     for j, (name, grid) in enumerate(designs):
         ax = axes[0, j]
