@@ -182,8 +182,6 @@ def voltage_time(rows: list[dict], path: Path, *, case: str, short_s: float | No
     if short_s is not None:
         for ax in axes:
             ax.axvline(short_s / 3600, color="black", ls="--", lw=0.8)
-        axes[0].annotate(f"short after {style.format_number(short_s / 3600)} h", (short_s / 3600, 0.95),
-                         xycoords=("data", "axes fraction"), ha="right", fontsize=8)
     title = f"{case}: cycling" + (f", short after {style.format_number(short_s / 3600)} h" if short_s is not None
                                   else ", no short")
     axes[0].set_title(title, loc="left")
