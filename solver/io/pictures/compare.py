@@ -54,7 +54,8 @@ def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: s
         if gdim == 2:
             draw_map(ax, grid, FIELD, cr, inset=False, facets=facets_of(grid))
         else:
-            ax.imshow(render_view(grid, FIELD, samples[j], None, None, q.cmap, (cr.lo, cr.hi)))
+            ax.imshow(render_view(grid, FIELD, samples[j] if samples else None, facets_of(grid), None, q.cmap,
+                                  (cr.lo, cr.hi)))
             ax.set_axis_off()
         ax.set_title(name, loc="left")
     cbar_label = style.axis_label(q.name, gdim)

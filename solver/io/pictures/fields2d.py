@@ -65,7 +65,7 @@ def _draw_facets(ax, facets: dict | None, scale: float) -> list[str]:
 
     drawn = []
     for name, segs in (facets or {}).items():
-        if not len(segs):
+        if not len(segs) or name not in FACET_LAYERS:
             continue
         xy = np.asarray(segs)[:, :, :2] * scale
         if name == "contact_voids":

@@ -32,13 +32,26 @@ def _slice_origin(bounds, point) -> np.ndarray:
     return np.clip(point, lo + 0.001 * (hi - lo), hi - 0.001 * (hi - lo))
 
 
-def _gb_lines(pv, facets, origin, y_interface):
-    """The GB facets cut by the slice planes and just above the interface (line sets, um)."""
+_NORMALS = np.eye(3)
+
+
+def view_axes(points: np.ndarray) -> tuple[int, int, int]:
+    """(up, a, b): the axis across the interface (the one its points spread least along,
+    anode to counter electrode) and the two along it, in cyclic order."""
+    up = int(np.argmin(np.ptp(points, axis=0)))
+    return up, (up + 1) % 3, (up + 2) % 3
+
+
+def _gb_lines(pv, facets, origin, axes, interface_level: float):
+    """The GB facets cut by the two slice planes and just above the interface (line sets, um)."""
+    up, a, b = axes
     tris = facets * 1e6
     n = tris.shape[0]
     gb = pv.PolyData(tris.reshape(-1, 3), np.hstack([np.full((n, 1), 3), np.arange(3 * n).reshape(n, 3)]).ravel())
-    lines = [gb.slice(normal="x", origin=origin), gb.slice(normal="z", origin=origin),
-             gb.slice(normal="y", origin=(origin[0], y_interface, origin[2]))]
+    level = np.array(origin, float)
+    level[up] = interface_level
+    lines = [gb.slice(normal=_NORMALS[a], origin=origin), gb.slice(normal=_NORMALS[b], origin=origin),
+             gb.slice(normal=_NORMALS[up], origin=level)]
     return [piece for piece in lines if piece.n_points]
 
 
@@ -84,25 +97,29 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
     else:  # no interface samples: the hottest cell, the interface drawn as the volume's bottom face
         hot = vol.cell_centers().points[np.argmax(vol.cell_data["|i|"])]
         surf = vol.extract_surface(algorithm="dataset_surface").cell_data_to_point_data()
-        surf = surf.extract_points(surf.points[:, 1] <= vol.bounds[2] + 1e-6 * np.ptp(surf.points[:, 1]),
+        anode = (facets or {}).get("anode_interface")
+        up = view_axes(np.asarray(anode).reshape(-1, 3))[0] if anode is not None and len(anode) else 2
+        surf = surf.extract_points(surf.points[:, up] <= vol.bounds[2 * up] + 1e-6 * np.ptp(surf.points[:, up]),
                                    adjacent_cells=False).extract_surface(algorithm="dataset_surface")
         surf.point_data["i"] = surf.point_data["|i|"]
+    axes = view_axes(surf.points)
+    up, a, b = axes
     origin = _slice_origin(vol.bounds, hot)
     size = float(max(np.ptp(vol.points, axis=0)))
-    surf.points = surf.points + 0.004 * size * np.array([0.0, 1.0, 1.0])  # drawn over a slice in its plane
+    surf.points = surf.points + 0.004 * size * np.ones(3)  # drawn over a slice in its plane (crack faces)
     plotter = pv.Plotter(off_screen=True, window_size=(1400, 1100))
     plotter.set_background("white")
-    kw = dict(cmap=cmap, clim=clim, show_scalar_bar=False)
+    kw = dict(cmap=cmap, clim=clim, show_scalar_bar=False, lighting=False)  # unshaded: colours are values
     plotter.add_mesh(surf, scalars="i", **kw, smooth_shading=False)
-    for normal in ("x", "z"):
+    for normal in (_NORMALS[a], _NORMALS[b]):
         cut = vol.slice(normal=normal, origin=origin)
         if cut.n_points:
             plotter.add_mesh(cut, scalars="|i|", **kw, opacity=1.0)
     plotter.add_mesh(vol.outline(), color="#555555", line_width=1.5)
     plotter.add_mesh(pv.Sphere(radius=0.012 * size, center=hot), color="white")
     if facets is not None and "grain_boundary_facets" in facets and len(facets["grain_boundary_facets"]):
-        for piece in _gb_lines(pv, facets["grain_boundary_facets"], origin, vol.bounds[2] + 0.01 *
-                               (vol.bounds[3] - vol.bounds[2])):
+        level = vol.bounds[2 * up] + 0.01 * (vol.bounds[2 * up + 1] - vol.bounds[2 * up])
+        for piece in _gb_lines(pv, facets["grain_boundary_facets"], origin, axes, level):
             plotter.add_mesh(piece, color="white", line_width=2.5)
     for front in fronts or []:
         line = pv.Spline(np.asarray(front) * 1e6, max(2 * len(front), 20))
@@ -111,7 +128,8 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
                         font_size=26, location="outer", fmt="%.2g", ticks="outside", n_xlabels=3, n_ylabels=3,
                         n_zlabels=3)
     c = np.array(vol.center)
-    plotter.camera_position = [tuple(c + size * np.array([1.7, 1.3, 2.1])), tuple(c), (0, 1, 0)]
+    eye = c + size * (1.7 * _NORMALS[a] + 1.3 * _NORMALS[up] + 2.1 * _NORMALS[b])
+    plotter.camera_position = [tuple(eye), tuple(c), tuple(_NORMALS[up])]
     plotter.camera.zoom(0.94)
     img = _crop(plotter.screenshot(return_img=True))
     plotter.close()

@@ -83,7 +83,7 @@ def picture_grid(fields, name: str = "current_density_magnitude_A_m2"):
 
     _, magnitude = cell_current_density(fields)
     grid = gather_grid(fields.tagged.mesh, {name: magnitude.x.array})
-    facets = gather_facets(fields.tagged)
+    facets = gather_facets(fields.tagged, (*FACET_LAYERS, "anode_interface"))
     if grid is not None:
         for key, segs in facets.items():
             grid.field_data[f"facets:{key}"] = np.asarray(segs).reshape(len(segs), -1)
