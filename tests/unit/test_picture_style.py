@@ -183,3 +183,14 @@ def test_sweep_plot_and_cycling_plot(tmp_path):
     voltage_time(rows, tmp_path / "v.png", case="c", short_s=15 * 3600.0)
     for name in ("s.png", "v.png"):
         assert check_picture(tmp_path / name) == []
+
+
+def test_drawing_leaves_the_callers_matplotlib_settings_alone(tmp_path):
+    import matplotlib
+
+    from solver.io.pictures.plots import risk_sweep
+
+    with matplotlib.rc_context({"lines.linewidth": 7.0, "axes.grid": False}):
+        risk_sweep([{"applied_current_density": 1.0, "worst_ratio": 0.5}], tmp_path / "r.png", case="c",
+                   criterion="critical_overpotential")
+        assert matplotlib.rcParams["lines.linewidth"] == 7.0 and not matplotlib.rcParams["axes.grid"]

@@ -28,6 +28,7 @@ def _shared_range(designs, gdim: int, percentile: float) -> style.ColourRange:
                               percentile=percentile)
 
 
+@style.styled
 def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: str, samples=None,
                       percentile: float = 99.5) -> dict:
     """``designs``: (name, pyvista grid with the cell field ``current_density_magnitude_A_m2``
@@ -40,7 +41,6 @@ def maps_side_by_side(designs: list[tuple[str, object]], path: Path, *, title: s
     from solver.io.pictures.fields3d import render_view
     from solver.io.pictures.gather import facets_of
 
-    style.apply_style()
     gdim = 2 if np.ptp(np.asarray(designs[0][1].points)[:, 2]) == 0 else 3
     q = style.quantity("current_density_magnitude")
     _, unit = style.display(q.name, gdim)

@@ -213,6 +213,7 @@ def map_range(grid, name: str, quantity: str = "current_density_magnitude", perc
     return style.robust_range(values, areas, percentile, style.quantity(quantity).signed)
 
 
+@style.styled
 def field_map(grid, name: str, path: Path, *, case: str, quantity: str = "current_density_magnitude",
               facets: dict | None = None, percentile: float = 99.5, clim=None, note: str = "") -> dict:
     """Draw the cell field ``name`` of the 2D ``grid`` (SI values) to ``path``; the picture's
@@ -223,7 +224,6 @@ def field_map(grid, name: str, path: Path, *, case: str, quantity: str = "curren
     """
     import matplotlib.pyplot as plt
 
-    style.apply_style()
     q = style.quantity(quantity)
     _, unit = style.display(quantity, 2)
     cr = map_range(grid, name, quantity, percentile)

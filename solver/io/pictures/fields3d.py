@@ -136,6 +136,7 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
     return img
 
 
+@style.styled
 def interface_view(grid, name: str, samples: dict, path: Path, *, case: str, facets=None, fronts=None,
                    percentile: float = 99.5, clim=None) -> dict:
     """The 3D view (see the module) of the cell field ``name`` of ``grid`` (SI) and the
@@ -144,7 +145,6 @@ def interface_view(grid, name: str, samples: dict, path: Path, *, case: str, fac
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
 
-    style.apply_style()
     q = style.quantity("current_density_magnitude")
     factor, unit = style.display(q.name, 3)
     values = np.concatenate([np.asarray(grid.cell_data[name]) * factor, samples["current_density"].ravel() * factor])

@@ -89,12 +89,12 @@ def _joined(xs, ys):
     return x, y
 
 
+@style.styled
 def interface_profile(samples: dict, path: Path, *, case: str, sign: float = 1.0) -> dict:
     """Current density and overpotential along a 2D interface, with gaps where there is no
     contact (shaded, labelled) and the maximum (along the operating direction ``sign``) marked."""
     import matplotlib.pyplot as plt
 
-    style.apply_style()
     fi, ui = style.display("interface_current_density", 2)
     fe, ue = style.display("overpotential", 2)
     runs = _polylines(samples)
@@ -145,11 +145,11 @@ def histogram_range(values) -> tuple[float, float]:
     return min(cr.data_min, cr.lo), max(cr.data_max, cr.hi)
 
 
+@style.styled
 def interface_histogram(samples: dict, path: Path, *, case: str) -> dict:
     """Area-weighted histograms of the current density and overpotential (3D interfaces)."""
     import matplotlib.pyplot as plt
 
-    style.apply_style()
     fi, ui = style.display("interface_current_density", 3)
     fe, _ = style.display("overpotential", 3)
     w = np.repeat(samples["area"][:, None] / samples["current_density"].shape[1],

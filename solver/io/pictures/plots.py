@@ -29,6 +29,7 @@ def _mark_ccd(ax, ccd_display: float | None, measured_display: float | None, uni
                    + (f" ({source})" if source else ""))
 
 
+@style.styled
 def risk_sweep(points: list[dict], path: Path, *, case: str, criterion: str, ccd: float | None = None,
                measured_ccd: float | None = None, measured_source: str = "") -> dict:
     """Worst risk ratio against the applied current density (log axis) from the CCD search
@@ -36,7 +37,6 @@ def risk_sweep(points: list[dict], path: Path, *, case: str, criterion: str, ccd
     critical line (ratio 1), the predicted CCD and, when given, the measured CCD."""
     import matplotlib.pyplot as plt
 
-    style.apply_style()
     factor, unit = style.display("applied_current_density")
     pts = sorted((p["applied_current_density"] * factor, p["worst_ratio"]) for p in points
                  if p.get("failed") is None and p.get("worst_ratio") is not None)
@@ -63,6 +63,7 @@ def risk_sweep(points: list[dict], path: Path, *, case: str, criterion: str, ccd
     return info
 
 
+@style.styled
 def front_profile(fronts: list[dict], path: Path, *, case: str, parameter: str, title: str,
                   toughness: float | None = None) -> dict:
     """K along crack fronts: ``fronts`` are dicts with ``label``, ``parameter`` (the front
@@ -70,7 +71,6 @@ def front_profile(fronts: list[dict], path: Path, *, case: str, parameter: str, 
     [Pa m^0.5] draws K_IC."""
     import matplotlib.pyplot as plt
 
-    style.apply_style()
     factor, unit = style.display("stress_intensity")
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for j, f in enumerate(fronts):
@@ -118,6 +118,7 @@ def _swept_values(records: list[dict]) -> tuple[np.ndarray, str]:
     return np.asarray(values), unit or ""
 
 
+@style.styled
 def sweep_plot(records: list[dict], path: Path, *, case: str, parameter: str) -> dict | None:
     """The main metrics of a parameter sweep against the swept value (one panel each);
     failed points are marked on the x axis. None when no point finished."""
@@ -128,7 +129,6 @@ def sweep_plot(records: list[dict], path: Path, *, case: str, parameter: str) ->
     ok = [r for r in records if r.get("status") == "ok"]
     if not ok:
         return None
-    style.apply_style()
     x_all, xunit = _swept_values(records)
     okmask = np.array([r.get("status") == "ok" for r in records])
     gdim = len(next((r["metrics"]["hot_spot"] for r in ok if r["metrics"].get("hot_spot")), (0, 0, 0)))
@@ -158,11 +158,11 @@ def sweep_plot(records: list[dict], path: Path, *, case: str, parameter: str) ->
     return info
 
 
+@style.styled
 def voltage_time(rows: list[dict], path: Path, *, case: str, short_s: float | None) -> dict:
     """Cycling: cell voltage, contact fraction and peak local current density against time."""
     import matplotlib.pyplot as plt
 
-    style.apply_style()
     t = np.array([r["time_s"] for r in rows]) / 3600.0
     fv, uv = style.display("cell_voltage")
     fi, ui = style.display("interface_current_density")
@@ -192,6 +192,7 @@ def voltage_time(rows: list[dict], path: Path, *, case: str, short_s: float | No
     return info
 
 
+@style.styled
 def sweeps_compared(designs: list[dict], path: Path, *, title: str, measured: dict | None = None,
                     measured_source: str = "") -> dict:
     """Risk ratio against applied current for several designs (``designs``: dicts with
@@ -199,7 +200,6 @@ def sweeps_compared(designs: list[dict], path: Path, *, title: str, measured: di
     of a design (``measured``: name -> A/m^2) is drawn in its colour beside its prediction."""
     import matplotlib.pyplot as plt
 
-    style.apply_style()
     factor, unit = style.display("applied_current_density")
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for j, d in enumerate(designs):

@@ -203,21 +203,41 @@ def format_number(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}"
 
 
-def apply_style() -> None:
-    """The package's matplotlib style (Agg backend, readable sizes, Okabe-Ito cycle)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
+def rc() -> dict:
+    """The package's matplotlib settings (readable sizes, Okabe-Ito cycle, constrained layout)."""
     from cycler import cycler
 
-    matplotlib.rcParams.update({
+    return {
         "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight", "savefig.pad_inches": 0.05,
         "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
         "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.grid": True, "grid.alpha": 0.3, "grid.linewidth": 0.6,
         "axes.spines.top": False, "axes.spines.right": False, "lines.linewidth": 1.4, "lines.markersize": 4,
         "axes.prop_cycle": cycler(color=OKABE_ITO), "image.cmap": SEQUENTIAL, "mathtext.default": "regular",
         "axes.formatter.useoffset": False, "axes.formatter.limits": (-3, 4), "figure.constrained_layout.use": True,
-    })
+    }
+
+
+def apply_style() -> None:
+    """Make the package's style the global matplotlib style (Agg backend), e.g. in a script."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update(rc())
+
+
+def styled(function):
+    """Run a drawing function in the package's style (Agg backend); the caller's own
+    matplotlib settings are left as they were."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        with matplotlib.rc_context(rc()):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def outline():
