@@ -10,7 +10,8 @@ The package's outputs:
 - ``fields_vtx``: ``fields.bp`` + ``cell_fields.bp`` (ADIOS2; the potential in its own
   element, P2 or DG, exactly; ParaView >= 5.12);
 - ``interface_table``: ``interface.csv`` and ``interface.vtu`` (interface samples);
-- ``pictures``: ``current_density.png`` and ``interface_current.png``;
+- ``pictures``: ``current_density.png`` (2D map or 3D view) and ``interface_current.png``
+  (profile or histograms), drawn by :mod:`solver.io.pictures`;
 - ``risk_sweep``: ``risk_sweep.csv`` and ``risk_sweep.png`` (CCD search, when run);
 - ``report_html``: ``report.html`` (self-contained, pictures embedded) and ``report.md``.
 
@@ -123,15 +124,9 @@ class Pictures:
     description = "current_density.png and interface_current.png"
 
     def write(self, folder: Path, context: OutputContext) -> None:
-        from solver.io.exports import cell_current_density
-        from solver.io.report import gather_grid, plot_cell_field, plot_interface
+        from solver.io.pictures.run_pictures import write_run_pictures
 
-        name = "current_density_magnitude_A_m2"
-        _, magnitude = cell_current_density(context.fields)
-        grid = gather_grid(context.fields.tagged.mesh, {name: magnitude.x.array})
-        if context.comm.rank == 0:
-            plot_cell_field(grid, name, Path(folder) / "current_density.png", "|i| [A/m^2]")
-            plot_interface(context.samples, Path(folder) / "interface_current.png", f"{context.case_name}: interface")
+        write_run_pictures(folder, context)
 
 
 class RiskSweep:
@@ -143,7 +138,7 @@ class RiskSweep:
         if context.comm.rank == 0 and risk and risk.get("sweep_points"):
             from solver.studies.flaw_risk import write_sweep
 
-            write_sweep(Path(folder), risk["sweep_points"], risk["criterion"])
+            write_sweep(Path(folder), risk["sweep_points"], risk["criterion"], context.case_name, risk.get("ccd"))
 
 
 class ReportHtml:

@@ -35,8 +35,7 @@ from solver.config.case import Case, load_case, parse_case
 from solver.config.units import Quantity
 from solver.errors import CaseError
 from solver.io.documents import write_comparison_report
-from solver.io.exports import cell_current_density
-from solver.io.report import gather_grid
+from solver.io.pictures.gather import picture_grid
 from solver.io.result_folder import run_folder, write_json
 from solver.studies.compare_text import assumptions, input_differences, verdict
 from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
@@ -152,9 +151,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
                 result = run_case(real, out=folder / "runs" / f"{real.name}-{k}", quiet=True, comm=group.comm)
                 grid = sweep = None
                 if k == 0:
-                    _, i_mag = cell_current_density(result.fields)
-                    grid = gather_grid(result.fields.tagged.mesh,
-                                       {"current_density_magnitude_A_m2": i_mag.x.array})
+                    grid = picture_grid(result.fields)
                     sweep = (result.summary.get("risk") or {}).get("sweep")
                 if group.leader:
                     done.append((d, k, flatten_metrics(result.summary), result.summary, grid, sweep))
@@ -170,7 +167,7 @@ def compare(cases: list[Case], seeds: int = 1, out: Path | None = None, study: S
             _plot_side_by_side(folder / "current_density_side_by_side.png", designs)
             has_sweeps = any(d.sweep for d in designs)
             if has_sweeps:
-                _plot_sweeps(folder / "ccd_sweeps.png", designs)
+                _plot_sweeps(folder / "ccd_sweeps.png", designs, study)
             tables = _mechanism_tables(folder, study, designs) if study.mechanisms else []
             text = _report(study, designs, has_sweeps, tables)
             (folder / "comparison.md").write_text(text)
@@ -339,48 +336,15 @@ def _verdict_sentence(base: _Design, other: _Design, key: str, ratio: float, gdi
 
 
 def _plot_side_by_side(path: Path, designs: list[_Design]) -> None:
-    from solver.io.report import _pyvista
+    from solver.io.pictures.compare import maps_side_by_side
 
-    pyvista = _pyvista()
-    name = "current_density_magnitude_A_m2"
-    # one colour scale for all designs, spanning what they show (robust to single hot cells)
-    top = max(float(np.percentile(d.grid.cell_data[name], 99.5)) for d in designs)
-    bottom = min(float(np.percentile(d.grid.cell_data[name], 0.5)) for d in designs)
-    plotter = pyvista.Plotter(off_screen=True, shape=(1, len(designs)), window_size=(700 * len(designs), 600))
-    for j, d in enumerate(designs):
-        plotter.subplot(0, j)
-        plotter.add_text(d.case.name, font_size=11)
-        plotter.add_mesh(d.grid, scalars=name, cmap="inferno", clim=(bottom, top), copy_mesh=True,
-                         scalar_bar_args={"title": "|i| [A/m^2]", "fmt": "%.3g"})
-        if np.ptp(d.grid.points[:, 2]) == 0:
-            plotter.view_xy()
-            plotter.camera.tight(padding=0.05)
-        else:
-            plotter.view_isometric()
-    plotter.screenshot(str(path))
-    plotter.close()
+    maps_side_by_side([(d.case.name, d.grid) for d in designs], path, title="current density magnitude, one colour scale")
 
 
-def _plot_sweeps(path: Path, designs: list[_Design]) -> None:
-    import matplotlib
+def _plot_sweeps(path: Path, designs: list[_Design], study: Study) -> None:
+    from solver.io.pictures.plots import sweeps_compared
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    current = metric("applied_current_density_projected")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for d in designs:
-        if not d.sweep:
-            continue
-        pts = sorted((p["applied_current_density"], p["worst_ratio"]) for p in d.sweep if p.get("failed") is None)
-        i, r = np.array(pts).T
-        ax.plot(i * current.scale(), r, "o-", ms=3, label=d.case.name)
-    ax.axhline(1.0, color="k", lw=0.8, ls="--")
-    ax.set_xlabel(f"applied current density [{current.shown_unit()}]")
-    ax.set_ylabel("worst risk ratio (1 = critical)")
-    ax.set_xscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    sweeps_compared([{"name": d.case.name, "points": d.sweep or [],
+                      "ccd": (d.summaries[0].get("risk") or {}).get("ccd")} for d in designs], path,
+                    title=f"{study.name}: dendrite risk against the applied current",
+                    measured=dict(study.measured_ccd), measured_source=study.measured_source)

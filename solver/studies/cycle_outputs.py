@@ -140,34 +140,14 @@ class CycleWriter:
             return
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         if runner.case.model.outputs.png and rows:
-            plot(rows, summary, self.folder / "voltage.png")
+            plot(rows, summary, self.folder / "voltage.png", runner.case.name)
 
 
-def plot(rows: list[dict], summary: dict, path: Path) -> None:
+def plot(rows: list[dict], summary: dict, path: Path, case: str = "cycling") -> None:
     """Voltage, contact fraction and peak local current vs time (hours)."""
-    import matplotlib
+    from solver.io.pictures.plots import voltage_time
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    t = np.array([r["time_s"] for r in rows]) / 3600.0
-    fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
-    axes[0].plot(t, [1e3 * r["cell_voltage_V"] for r in rows], lw=0.8)
-    axes[0].set_ylabel("cell voltage [mV]")
-    axes[1].plot(t, [r["contact_fraction"] for r in rows], label="anode (mean)")
-    axes[1].plot(t, [r["min_contact_fraction"] for r in rows], label="anode (min)")
-    axes[1].plot(t, [r["counter_contact_fraction"] for r in rows], label="counter")
-    axes[1].set_ylabel("contact fraction [-]")
-    axes[1].legend(fontsize=8)
-    axes[2].plot(t, [0.1 * r["peak_local_current_density_A_m2"] for r in rows])
-    axes[2].set_ylabel("peak local i [mA/cm^2]")
-    axes[2].set_xlabel("time [h]")
-    short = summary.get("time_to_short_s")
-    title = f"short after {short / 3600:.3g} h" if short is not None else "no short"
-    axes[0].set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    voltage_time(rows, path, case=case, short_s=summary.get("time_to_short_s"))
 
 
 class Progress:

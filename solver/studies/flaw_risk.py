@@ -345,8 +345,12 @@ def point_record(point: SweepPoint) -> dict:
     }
 
 
-def write_sweep(folder: Path, points: list[SweepPoint], criterion: str) -> None:
-    """``risk_sweep.csv`` and ``risk_sweep.png`` (rank 0)."""
+def write_sweep(folder: Path, points: list[SweepPoint], criterion: str, case: str = "", ccd: float | None = None,
+                measured_ccd: float | None = None, measured_source: str = "") -> None:
+    """``risk_sweep.csv`` and ``risk_sweep.png`` (rank 0); the plot shows the predicted CCD
+    and, when given, the measured one [A/m^2]."""
+    from solver.io.pictures.plots import risk_sweep
+
     points = sorted(points, key=lambda p: p.applied_current_density)
     with open(folder / "risk_sweep.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -357,24 +361,12 @@ def write_sweep(folder: Path, points: list[SweepPoint], criterion: str) -> None:
             w.writerow([p.applied_current_density, p.worst_ratio, p.worst_flaw,
                         worst.overpotential if worst else "", worst.pressure if worst else "",
                         worst.stress_intensity if worst else "", p.failed or ""])
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     ok = [p for p in points if p.failed is None]
     critical = next((p for p in ok if p.worst_ratio >= 1.0 and any(st.front for st in p.flaws)), None)
     if critical is not None:
         from solver.studies.flaw_risk_3d import write_front_profile
 
-        write_front_profile(folder, critical, criterion)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    ax.plot([p.applied_current_density * 0.1 for p in ok], [p.worst_ratio for p in ok], "o-", ms=4)
-    ax.axhline(1.0, color="k", ls="--", lw=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel("applied current density [mA/cm$^2$]")
-    ax.set_ylabel(f"worst ratio ({criterion})")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(folder / "risk_sweep.png", dpi=130)
-    plt.close(fig)
+        write_front_profile(folder, critical, criterion, case)
+    risk_sweep([{"applied_current_density": p.applied_current_density, "worst_ratio": p.worst_ratio} for p in ok],
+               folder / "risk_sweep.png", case=case, criterion=criterion, ccd=ccd, measured_ccd=measured_ccd,
+               measured_source=measured_source)

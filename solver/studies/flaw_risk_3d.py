@@ -124,7 +124,7 @@ def front_overpotential(samples: dict, front: CrackFront, distance: float) -> tu
     return float(eta[k_eta]), float(cur[k_cur]), pts[k_eta].tolist()
 
 
-def write_front_profile(folder, point, criterion: str) -> None:
+def write_front_profile(folder, point, criterion: str, case: str = "") -> None:
     """``front_stress_intensity.csv`` / ``.png``: K_I along every flaw front at ``point`` (rank 0).
 
     ``point`` is a sweep point whose flaws carry ``front`` data; the run writes the one at
@@ -132,10 +132,8 @@ def write_front_profile(folder, point, criterion: str) -> None:
     """
     import csv
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from solver.io.pictures import style
+    from solver.io.pictures.plots import front_profile
 
     flaws = [st for st in point.flaws if st.front]
     with open(folder / "front_stress_intensity.csv", "w", newline="") as f:
@@ -146,22 +144,12 @@ def write_front_profile(folder, point, criterion: str) -> None:
             scale = st.ratio / st.stress_intensity if st.stress_intensity else 0.0
             for par, pt, k in zip(st.front["parameter"], st.front["points"], st.front["K_I"]):
                 w.writerow([st.index, par, *pt, k, k * scale])
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for st in flaws:
-        k = np.asarray(st.front["K_I"]) * 1e-6
-        ax.plot(st.front["parameter"], k, "o-", ms=4, label=f"flaw {st.index}")
-        j = int(np.argmax(k))
-        ax.annotate(f"max {k[j]:.3g} MPa m$^{{1/2}}$", (st.front["parameter"][j], k[j]), textcoords="offset points",
-                    xytext=(-60, -18))
+    toughness = None
     if criterion == "fracture_toughness" and flaws and flaws[0].ratio > 0:
-        k_ic = flaws[0].stress_intensity / flaws[0].ratio * 1e-6
-        ax.axhline(k_ic, color="k", ls="--", lw=0.8, label=f"K_IC = {k_ic:.3g} MPa m$^{{1/2}}$")
-    label = {"phi_deg": "front angle phi [deg] (90 = deepest point)", "z/B": "position through the thickness z/B [-]"}
-    ax.set_xlabel(label.get(name, name))
-    ax.set_ylabel("K$_I$ [MPa m$^{1/2}$]")
-    ax.set_title(f"K$_I$ along the crack front at {point.applied_current_density * 0.1:.3g} mA/cm$^2$")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(folder / "front_stress_intensity.png", dpi=130)
-    plt.close(fig)
+        toughness = flaws[0].stress_intensity / flaws[0].ratio
+    factor, unit = style.display("applied_current_density")
+    front_profile([{"label": f"flaw {st.index}: K$_I$", "parameter": st.front["parameter"], "K": st.front["K_I"]}
+                   for st in flaws], folder / "front_stress_intensity.png", case=case or "run", parameter=name,
+                  title=f"K$_I$ along the crack front at "
+                        f"{style.format_number(point.applied_current_density * factor)} {style.tex_unit(unit)}",
+                  toughness=toughness)

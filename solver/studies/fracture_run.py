@@ -147,26 +147,16 @@ def write_fracture(folder, result: FractureResult, case_name: str, comm: MPI.Com
 
 
 def _plot_fronts(path, rows: list[dict], case_name: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from solver.io.pictures.plots import front_profile
 
     name = next(k for k in rows[0] if k not in ("front", "arc_length_m", "x_m", "y_m", "z_m") and not k.startswith("K_"))
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fronts = []
     for j in sorted({r["front"] for r in rows}):
         mine = [r for r in rows if r["front"] == j]
-        ax.plot([r[name] for r in mine], [r["K_I_Pa_m05"] * 1e-6 for r in mine], "o-", ms=4, label=f"front {j}: K$_I$")
+        x = [r[name] for r in mine]
+        fronts.append({"label": f"front {j}: K$_I$", "parameter": x, "K": [r["K_I_Pa_m05"] for r in mine]})
         if "K_II_Pa_m05" in mine[0]:
-            ax.plot([r[name] for r in mine], [r["K_II_Pa_m05"] * 1e-6 for r in mine], "s--", ms=3, label="K$_{II}$")
-            ax.plot([r[name] for r in mine], [r["K_III_Pa_m05"] * 1e-6 for r in mine], "^:", ms=3, label="K$_{III}$")
-    label = {"phi_deg": "front angle phi [deg] (90 = deepest point)", "z/B": "position through the thickness z/B [-]"}
-    ax.set_xlabel(label.get(name, name))
-    ax.set_ylabel("stress intensity [MPa m$^{1/2}$]")
-    ax.set_title(f"{case_name}: stress intensity along the crack front")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-
+            fronts.append({"label": "K$_{II}$", "parameter": x, "K": [r["K_II_Pa_m05"] for r in mine], "style": "s--"})
+            fronts.append({"label": "K$_{III}$", "parameter": x, "K": [r["K_III_Pa_m05"] for r in mine],
+                           "style": "^:"})
+    front_profile(fronts, path, case=case_name, parameter=name, title="stress intensity along the crack front")

@@ -323,6 +323,10 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
         if comm.rank == 0:
             records = _read_records(folder, [p.index for p in points], set(done))
             _write_atomic(folder / "results.csv", _csv(records))  # the final table, in point order
+            if case.model.outputs.png:
+                from solver.io.pictures.plots import sweep_plot
+
+                sweep_plot(records, folder / "sweep.png", case=case.name, parameter=parameter)
     records = comm.bcast(records, root=0)
     meshes, problems = (sum(c) for c in zip(*filter(None, leaders)))
     return SweepResult(folder, records, meshes, problems)

@@ -27,6 +27,10 @@ def test_comparison_report_table_pictures_and_verdict(comparison):
     # the driver of the difference is named: the kinetics law
     assert "kinetics.law" in text and "primary -> butler_volmer" in text
     assert (comparison / "current_density_side_by_side.png").stat().st_size > 10_000
+    from solver.io.pictures.meta import check_picture, read_info
+
+    assert check_picture(comparison / "current_density_side_by_side.png") == []  # one colour scale, in the data
+    assert read_info(comparison / "current_density_side_by_side.png")["case"] == "primary, secondary"
     rows = list(csv.DictReader(open(comparison / "metrics.csv")))
     assert [r["case"] for r in rows] == ["primary", "primary", "secondary", "secondary"]
     # realisations differ (the seeds were shifted), so the spread is real

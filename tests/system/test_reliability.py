@@ -315,9 +315,9 @@ def test_report_escapes_terminal_controls():
 
 @pytest.mark.parametrize("values", [np.zeros(50), np.full(50, 6.9), np.full(50, -1e-3), np.linspace(0, 1, 50)])
 def test_histogram_of_a_flat_interface(values):
-    from solver.io.report import _hist_range
+    from solver.io.pictures.interface import histogram_range
 
-    lo, hi = _hist_range(values)
+    lo, hi = histogram_range(values)
     counts, edges = np.histogram(values, 60, range=(lo, hi))  # a flat 3D height map has one value
     assert counts.sum() == 50 and lo <= values.min() and hi >= values.max()
 
