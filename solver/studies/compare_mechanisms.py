@@ -23,7 +23,9 @@ input to a neutral value or to design A's value:
 * ``electronic_leakage``: no onset of Li formation inside the electrolyte.
 
 A mechanism that carries the difference between the designs moves the ratio towards 1 when
-it is off. Rows of mechanisms neither design has say so.
+it is off. Rows of mechanisms neither design has say so, and so do rows of a mechanism whose
+inputs are the same in both designs (:data:`MECHANISM_INPUTS`; kinetics laws compared by
+their currents at fixed probe overpotentials).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import numpy as np
 
 from solver.physics.kinetics import FARADAY
 
-__all__ = ["DesignChain", "MECHANISMS", "design_chain", "mechanism_rows", "write_mechanism_csv",
+__all__ = ["DesignChain", "MECHANISMS", "MECHANISM_INPUTS", "design_chain", "mechanism_rows", "write_mechanism_csv",
            "mechanism_markdown"]
 
 LI_MOLAR_VOLUME = 1.30e-5  # m^3/mol (Porz et al. 2017), as solver.analysis.risk
@@ -116,10 +118,46 @@ MECHANISMS: dict[str, tuple[Callable, str, Callable[[DesignChain], bool]]] = {
 }
 
 
-def _note(designs: list[DesignChain], switched: list[DesignChain], present: Callable) -> str:
+_PROBE_OVERPOTENTIALS = -np.geomspace(1e-4, 0.5, 16)  # [V], plating side (the side the chain uses)
+
+
+def _kinetics_samples(d: DesignChain) -> tuple:
+    """i(eta) [A/m^2] at fixed probe overpotentials: two laws are the same if these agree."""
+    return tuple(float(d.current_density(eta)) for eta in _PROBE_OVERPOTENTIALS)
+
+
+def _shielding(d: DesignChain) -> tuple:
+    if d.influence_without_anode is None or d.influence is None:
+        return (None,)
+    return (d.influence / d.influence_without_anode,)
+
+
+#: name -> the inputs [SI] through which the mechanism enters a design's CCD: a mechanism
+#: whose inputs agree in every design is "the same in both designs"
+MECHANISM_INPUTS: dict[str, Callable[[DesignChain], tuple]] = {
+    "focusing": lambda d: (d.focusing,),
+    "flaws": lambda d: (d.influence, d.influence_without_anode),
+    "fracture_toughness": lambda d: (d.fracture_toughness,),
+    "interphase_mechanics": _shielding,
+    "interface_kinetics": _kinetics_samples,
+    "electronic_leakage": lambda d: (d.onset,),
+}
+
+
+def _same_values(x: tuple, y: tuple) -> bool:
+    return len(x) == len(y) and all(
+        (u is None and v is None) or (u is not None and v is not None and math.isclose(u, v, rel_tol=1e-9, abs_tol=0))
+        for u, v in zip(x, y))
+
+
+def _note(name: str, designs: list[DesignChain], switched: list[DesignChain], present: Callable) -> str:
     if not any(present(d) for d in designs):
         return "in neither design: no change"
-    return "the same in both designs: no change" if switched == designs else ""
+    inputs = MECHANISM_INPUTS[name]
+    if not all(_same_values(inputs(d), inputs(designs[0])) for d in designs):
+        return ""
+    unchanged = all(math.isclose(s.ccd(), d.ccd(), rel_tol=1e-12) for s, d in zip(switched, designs))
+    return "the same in both designs: no change" if unchanged else "the same in both designs"
 
 
 def _focusing(risk: dict, applied_fallback: float) -> float:
@@ -178,7 +216,7 @@ def mechanism_rows(design_a: list[DesignChain], design_b: list[DesignChain]) -> 
         a = design_a if switch is None else [switch(d, base) for d in design_a]
         b = design_b if switch is None else [switch(d, base) for d in design_b]
         ccd_a, ccd_b = _mean(d.ccd() for d in a), _mean(d.ccd() for d in b)
-        note = "" if switch is None else _note(design_a + design_b, a + b, present)
+        note = "" if switch is None else _note(name, design_a + design_b, a + b, present)
         rows.append({"switched_off": name, "meaning": meaning, "ccd_a": ccd_a, "ccd_b": ccd_b,
                      "ratio": ccd_b / ccd_a if ccd_a else math.nan, "note": note})
     rows.append({"switched_off": "(finite-element CCD)", "meaning": "the runs' own CCD search",

@@ -111,3 +111,19 @@ def test_mechanism_rows_of_flaws_and_interphase():
     assert rows["interphase_mechanics"]["ratio"] == pytest.approx(1.0)
     assert rows["flaws"]["ratio"] == pytest.approx(1.0)
     assert rows["fracture_toughness"]["note"] == "the same in both designs: no change"
+    # two separate but equal kinetics laws, the same focusing (not 1): both rows say so
+    assert rows["interface_kinetics"]["note"] == "the same in both designs: no change"
+    assert rows["focusing"]["note"] == "the same in both designs: no change"  # f = 1 already
+    assert rows["interphase_mechanics"]["note"] == ""  # only b has the layer
+
+
+def test_mechanism_rows_name_what_is_the_same_in_both_designs():
+    a = DesignChain("a", "critical_overpotential", _linear(4e-3), focusing=2.0, critical_overpotential=0.02)
+    b = DesignChain("b", "critical_overpotential", _linear(4e-3), focusing=2.0, critical_overpotential=0.03)
+    rows = {r["switched_off"]: r for r in mechanism_rows([a], [b])}
+    assert rows["interface_kinetics"]["note"] == "the same in both designs: no change"
+    assert rows["focusing"]["note"] == "the same in both designs"  # CCDs change, the ratio does not
+    assert rows["focusing"]["ratio"] == pytest.approx(rows[None]["ratio"], rel=1e-12)
+    c = DesignChain("c", "critical_overpotential", _linear(2e-3), focusing=1.5, critical_overpotential=0.03)
+    rows = {r["switched_off"]: r for r in mechanism_rows([a], [c])}
+    assert rows["interface_kinetics"]["note"] == "" and rows["focusing"]["note"] == ""
