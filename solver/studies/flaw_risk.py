@@ -159,6 +159,13 @@ class FlawRiskAnalysis:
             alone = restrict(tagged, [r for r in tagged.regions if r != "interphase"])
             self.influence_without_anode = self._influence_on(alone, case, stack=False)[0]
 
+    def anode_shielding(self, flaw: int = 0) -> float:
+        """K_I of ``flaw`` under the bonded anode side over K_I in the electrolyte alone [-]
+        (G_kk / G_kk of the electrolyte alone); 1 when the anode side is not in the mechanics."""
+        if self.influence_without_anode is None or not self.influence_without_anode[flaw, flaw]:
+            return 1.0
+        return float(self.influence[flaw, flaw] / self.influence_without_anode[flaw, flaw])
+
     def _influence_on(self, mesh: TaggedMesh, case: Case, stack: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(G [m^0.5], K_I of the stack pressure [Pa m^0.5]) of the flaws on the mechanics mesh."""
         from solver.physics.elasticity import ElasticityProblem
@@ -304,7 +311,9 @@ class FlawRiskAnalysis:
         Every flaw of the population is an edge flaw whose tip carries the focusing factor
         f_tip = |i_tip| / i_applied of the worst meshed flaw at ``point`` (taken as
         independent of the depth: an approximation), the case's kinetics and K_IC, and the
-        Porz pressure, limited by the flow of Li out of each flaw with ``risk.li_flow``.
+        Porz pressure, limited by the flow of Li out of each flaw with ``risk.li_flow``. With
+        the anode side in the mechanics, each flaw's K_I carries the shielding of the worst
+        meshed flaw (:meth:`anode_shielding`, also taken as independent of the depth).
         """
         from solver.analysis.flaw_population import FractureLimitedFlaw, ccd_distribution, make_population, sample_ccd
 
@@ -313,18 +322,20 @@ class FlawRiskAnalysis:
             return None
         if self.settings.criterion != "fracture_toughness":
             raise CaseError("risk.flaw_population", "needs criterion: fracture_toughness (a flaw fails when K_I = K_IC)")
-        focusing = 1.0
+        focusing, shielding = 1.0, 1.0
         if point is not None and point.flaws and self.flaws:
             worst = max(point.flaws, key=lambda st: st.ratio)
             focusing = abs(worst.current_density) / point.applied_current_density
+            shielding = self.anode_shielding(worst.index)
         kinetics = self.problem.settings.kinetics
         flaw = FractureLimitedFlaw(self.threshold, kinetics.current_density, self.settings.molar_volume, focusing,
-                                   li_flow=self.li_flow, opening_ratio=spec.opening_ratio)
+                                   li_flow=self.li_flow, opening_ratio=spec.opening_ratio, anode_shielding=shielding)
         population = make_population(spec.kind, **spec.parameters())
         ccds = sample_ccd(population, flaw, spec.electrode_area, spec.realisations, np.random.default_rng(spec.seed))
         out = ccd_distribution(ccds)
-        out.update(kind=spec.kind, tip_focusing=focusing, flaws_per_cell=population.density * spec.electrode_area,
-                   electrode_area=spec.electrode_area, units="A/m^2 (CCDs), m^2 (area), - (focusing)")
+        out.update(kind=spec.kind, tip_focusing=focusing, anode_shielding=shielding,
+                   flaws_per_cell=population.density * spec.electrode_area, electrode_area=spec.electrode_area,
+                   units="A/m^2 (CCDs), m^2 (area), - (focusing, shielding)")
         return out
 
     def critical_current_density(self, progress=None) -> tuple[float | None, list[SweepPoint]]:
