@@ -19,6 +19,8 @@ input to a neutral value or to design A's value:
 * ``fracture_toughness``: K_IC of design A in both (K_IC(d) laws and tables included);
 * ``interphase_mechanics``: G of the electrolyte alone (no interphase layer or Li in the
   mechanics; only where the geometry meshes its anode side);
+* ``li_stiffness``: the Li under the layer fully yielded (G with the Li region removed:
+  Li yields near 0.8 MPa, far below Porz pressures; elastic Li and this row bound the CCD);
 * ``interface_kinetics``: design A's kinetics law i(eta) in both;
 * ``electronic_leakage``: no onset of Li formation inside the electrolyte.
 
@@ -58,6 +60,7 @@ class DesignChain:
     fracture_toughness: float | None = None  # [Pa m^0.5]
     influence: float | None = None  # G [m^0.5]
     influence_without_anode: float | None = None  # G of the electrolyte alone [m^0.5]
+    influence_li_yielded: float | None = None  # G with the Li region carrying nothing [m^0.5]
     onset: float | None = None  # onset current of internal Li formation [A/m^2]
     fe_ccd: float | None = None  # the finite-element CCD of the run [A/m^2]
     molar_volume: float = LI_MOLAR_VOLUME
@@ -96,6 +99,12 @@ def _off_interphase(d: DesignChain, base: DesignChain) -> DesignChain:
     return dataclasses.replace(d, influence=d.influence_without_anode)
 
 
+def _off_li_stiffness(d: DesignChain, base: DesignChain) -> DesignChain:
+    if d.influence_li_yielded is None:
+        return d
+    return dataclasses.replace(d, influence=d.influence_li_yielded)
+
+
 def _off_kinetics(d: DesignChain, base: DesignChain) -> DesignChain:
     return dataclasses.replace(d, current_density=base.current_density)
 
@@ -113,6 +122,7 @@ MECHANISMS: dict[str, tuple[Callable, str, Callable[[DesignChain], bool]]] = {
                            lambda d: d.fracture_toughness is not None),
     "interphase_mechanics": (_off_interphase, "electrolyte alone in the mechanics",
                              lambda d: d.influence_without_anode is not None),
+    "li_stiffness": (_off_li_stiffness, "Li fully yielded (lower bound)", lambda d: d.influence_li_yielded is not None),
     "interface_kinetics": (_off_kinetics, "kinetics of the first design in both", lambda d: True),
     "electronic_leakage": (_off_electronic, "no Li formation inside the electrolyte", lambda d: d.onset is not None),
 }
@@ -139,6 +149,7 @@ MECHANISM_INPUTS: dict[str, Callable[[DesignChain], tuple]] = {
     "flaws": lambda d: (d.influence, d.influence_without_anode),
     "fracture_toughness": lambda d: (d.fracture_toughness,),
     "interphase_mechanics": _shielding,
+    "li_stiffness": lambda d: (None,) if d.influence_li_yielded is None else (d.influence / d.influence_li_yielded,),
     "interface_kinetics": _kinetics_samples,
     "electronic_leakage": lambda d: (d.onset,),
 }
@@ -182,7 +193,7 @@ def design_chain(case, summary: dict) -> DesignChain | None:
     if not risk or risk.get("criterion") not in ("fracture_toughness", "critical_overpotential"):
         return None
     criterion = risk["criterion"]
-    influence = without = None
+    influence = without = yielded = None
     if criterion == "fracture_toughness":
         k = risk.get("worst_flaw") or 0
         matrix = risk.get("influence_matrix_m05") or []
@@ -191,13 +202,16 @@ def design_chain(case, summary: dict) -> DesignChain | None:
         influence = float(matrix[k][k])
         bare = risk.get("influence_without_anode_m05")
         without = float(bare[k][k]) if bare else None
+        li_yielded = risk.get("influence_li_yielded_m05")
+        yielded = float(li_yielded[k][k]) if li_yielded else None
     onset = (summary.get("electronic") or {}).get("onset_current_density")
     return DesignChain(
         name=case.name, criterion=criterion, current_density=case_kinetics(case, "plating").current_density,
         focusing=_focusing(risk, case.electrochemistry.applied_current_density),
         critical_overpotential=risk["threshold"] if criterion == "critical_overpotential" else None,
         fracture_toughness=risk["threshold"] if criterion == "fracture_toughness" else None,
-        influence=influence, influence_without_anode=without, onset=onset, fe_ccd=risk.get("ccd"),
+        influence=influence, influence_without_anode=without, influence_li_yielded=yielded, onset=onset,
+        fe_ccd=risk.get("ccd"),
     )
 
 
