@@ -160,6 +160,7 @@ def test_population_ccd_of_a_flaw_case():
     assert pop["anode_shielding"] == 1.0  # no anode side in the mechanics
 
 
+@pytest.mark.mpi
 def test_population_ccd_carries_the_meshed_anode_shielding():
     from solver.config.case import parse_case
     from tests.support import analysis
