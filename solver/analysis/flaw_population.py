@@ -161,6 +161,11 @@ class FractureLimitedFlaw:
     ``li_flow`` (:class:`~solver.physics.li_flow.LiFlowLimit`) with ``opening_ratio`` w / a [-]:
     the pressure is min(Porz, p_flow(i_tip)), both rising with the current, so the flaw
     fails at the larger of the two currents that bring each to p_c: j_c = max(j_Porz, j_flow).
+
+    ``anode_shielding`` s [-]: K_I of the flaw under the bonded anode side (interphase layer,
+    Li and its skeleton) over K_I of the same flaw in the electrolyte alone, from the meshed
+    flaw mechanics (:mod:`solver.studies.anode_mechanics`); K_I = s 1.1215 p sqrt(pi a), so
+    p_c = K_IC / (s 1.1215 sqrt(pi a)). Taken as independent of the depth (an approximation).
     """
 
     fracture_toughness: float
@@ -170,9 +175,13 @@ class FractureLimitedFlaw:
     pressure_limit: float | None = None
     li_flow: object | None = None
     opening_ratio: float | None = None
+    anode_shielding: float = 1.0
 
     def critical_pressure(self, depth):
-        return self.fracture_toughness / (EDGE_CRACK_FACTOR * np.sqrt(np.pi * np.asarray(depth, float)))
+        if not self.anode_shielding > 0:
+            raise ValueError(f"anode_shielding must be > 0, got {self.anode_shielding}")
+        return self.fracture_toughness / (self.anode_shielding * EDGE_CRACK_FACTOR
+                                          * np.sqrt(np.pi * np.asarray(depth, float)))
 
     def __call__(self, depth) -> np.ndarray:
         from solver.physics.kinetics import FARADAY

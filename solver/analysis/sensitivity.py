@@ -5,6 +5,12 @@ cells of the CCD of each cell's worst flaw, with j_c(a) from the Porz pressure, 
 kinetics law i(eta) and K_IC. :func:`median_ccd` evaluates it for one set of inputs;
 :func:`one_at_a_time` changes one input at a time and reports the CCD ratio to the base.
 
+The stiffness of the Li9Al4 + LiCl layer and the skeleton fraction of the Li under it enter
+through ``anode_shielding``, K_I of a flaw under the bonded anode over K_I in the
+electrolyte alone, which the meshed flaw mechanics measures
+(:meth:`solver.studies.flaw_risk.FlawRiskAnalysis.anode_shielding`; flaw_2d with an
+``anode`` section). Elastic Li and fully yielded Li (the layer alone) bound it.
+
 Mechanisms this chain does not contain are listed in :data:`NOT_IN_THE_CHAIN` with the
 reason, so that a report can say why an input does not move the prediction.
 """
@@ -21,20 +27,17 @@ from solver.analysis.flaw_population import FractureLimitedFlaw, make_population
 __all__ = ["NOT_IN_THE_CHAIN", "CcdInputs", "median_ccd", "one_at_a_time"]
 
 NOT_IN_THE_CHAIN = {
-    "interphase_stiffness": "this chain takes K_I of each flaw from the edge-crack solution in the electrolyte "
-                            "alone; the stiffness of the Li9Al4 + LiCl layer (and of the Li under it) acts in "
-                            "the meshed flaw mechanics instead (flaw_2d with an anode section: a 100 nm layer "
-                            "of 64 GPa alone lowers K_I by about 1 %, on elastic Li by about 16 %)",
-    "skeleton_fraction": "the skeleton stiffens the Li under the layer (rule of mixtures) in the meshed flaw "
-                         "mechanics (flaw_2d with an anode section: 10 % lowers K_I by about 5 %), not in this "
-                         "chain; its main role in seed 001, contact retention on stripping, is not modelled",
+    "skeleton_contact": "the skeleton's main role in seed 001, keeping the Li in contact while it strips "
+                        "(fewer voids), is not modelled: the skeleton fraction enters only through the "
+                        "stiffness it adds to the Li under the layer (anode_shielding)",
 }
 
 
 @dataclasses.dataclass(frozen=True)
 class CcdInputs:
     """Inputs of the chain: the kinetics law i(eta) [A/m^2], K_IC [Pa m^0.5], the tip
-    focusing [-], the population kind and parameters (SI), the electrode area [m^2]."""
+    focusing [-], the population kind and parameters (SI), the electrode area [m^2], the
+    anode shielding [-] (K_I under the bonded anode side over K_I in the electrolyte alone)."""
 
     current_density: Callable
     fracture_toughness: float
@@ -43,12 +46,13 @@ class CcdInputs:
     electrode_area: float = 7.85e-5  # m^2: 10 mm pellet (seed 001)
     tip_focusing: float = 1.0
     molar_volume: float = 1.30e-5  # m^3/mol, Porz et al. 2017
+    anode_shielding: float = 1.0
 
 
 def median_ccd(inputs: CcdInputs, realisations: int = 2000, seed: int = 0) -> float:
     """Median weakest-link CCD [A/m^2]."""
     flaw = FractureLimitedFlaw(inputs.fracture_toughness, inputs.current_density, inputs.molar_volume,
-                               inputs.tip_focusing)
+                               inputs.tip_focusing, anode_shielding=inputs.anode_shielding)
     population = make_population(inputs.population, **inputs.parameters)
     ccds = sample_ccd(population, flaw, inputs.electrode_area, realisations, np.random.default_rng(seed))
     return float(np.median(ccds))

@@ -19,11 +19,15 @@ input to a neutral value or to design A's value:
 * ``fracture_toughness``: K_IC of design A in both (K_IC(d) laws and tables included);
 * ``interphase_mechanics``: G of the electrolyte alone (no interphase layer or Li in the
   mechanics; only where the geometry meshes its anode side);
+* ``li_stiffness``: the Li under the layer fully yielded (G with the Li region removed:
+  Li yields near 0.8 MPa, far below Porz pressures; elastic Li and this row bound the CCD);
 * ``interface_kinetics``: design A's kinetics law i(eta) in both;
 * ``electronic_leakage``: no onset of Li formation inside the electrolyte.
 
 A mechanism that carries the difference between the designs moves the ratio towards 1 when
-it is off. Rows of mechanisms neither design has say so.
+it is off. Rows of mechanisms neither design has say so, and so do rows of a mechanism whose
+inputs are the same in both designs (:data:`MECHANISM_INPUTS`; kinetics laws compared by
+their currents at fixed probe overpotentials).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import numpy as np
 
 from solver.physics.kinetics import FARADAY
 
-__all__ = ["DesignChain", "MECHANISMS", "design_chain", "mechanism_rows", "write_mechanism_csv",
+__all__ = ["DesignChain", "MECHANISMS", "MECHANISM_INPUTS", "design_chain", "mechanism_rows", "write_mechanism_csv",
            "mechanism_markdown"]
 
 LI_MOLAR_VOLUME = 1.30e-5  # m^3/mol (Porz et al. 2017), as solver.analysis.risk
@@ -56,6 +60,7 @@ class DesignChain:
     fracture_toughness: float | None = None  # [Pa m^0.5]
     influence: float | None = None  # G [m^0.5]
     influence_without_anode: float | None = None  # G of the electrolyte alone [m^0.5]
+    influence_li_yielded: float | None = None  # G with the Li region carrying nothing [m^0.5]
     onset: float | None = None  # onset current of internal Li formation [A/m^2]
     fe_ccd: float | None = None  # the finite-element CCD of the run [A/m^2]
     molar_volume: float = LI_MOLAR_VOLUME
@@ -94,6 +99,12 @@ def _off_interphase(d: DesignChain, base: DesignChain) -> DesignChain:
     return dataclasses.replace(d, influence=d.influence_without_anode)
 
 
+def _off_li_stiffness(d: DesignChain, base: DesignChain) -> DesignChain:
+    if d.influence_li_yielded is None:
+        return d
+    return dataclasses.replace(d, influence=d.influence_li_yielded)
+
+
 def _off_kinetics(d: DesignChain, base: DesignChain) -> DesignChain:
     return dataclasses.replace(d, current_density=base.current_density)
 
@@ -111,15 +122,53 @@ MECHANISMS: dict[str, tuple[Callable, str, Callable[[DesignChain], bool]]] = {
                            lambda d: d.fracture_toughness is not None),
     "interphase_mechanics": (_off_interphase, "electrolyte alone in the mechanics",
                              lambda d: d.influence_without_anode is not None),
+    "li_stiffness": (_off_li_stiffness, "Li fully yielded (lower bound)", lambda d: d.influence_li_yielded is not None),
     "interface_kinetics": (_off_kinetics, "kinetics of the first design in both", lambda d: True),
     "electronic_leakage": (_off_electronic, "no Li formation inside the electrolyte", lambda d: d.onset is not None),
 }
 
 
-def _note(designs: list[DesignChain], switched: list[DesignChain], present: Callable) -> str:
+_PROBE_OVERPOTENTIALS = -np.geomspace(1e-4, 0.5, 16)  # [V], plating side (the side the chain uses)
+
+
+def _kinetics_samples(d: DesignChain) -> tuple:
+    """i(eta) [A/m^2] at fixed probe overpotentials: two laws are the same if these agree."""
+    return tuple(float(d.current_density(eta)) for eta in _PROBE_OVERPOTENTIALS)
+
+
+def _shielding(d: DesignChain) -> tuple:
+    if d.influence_without_anode is None or d.influence is None:
+        return (None,)
+    return (d.influence / d.influence_without_anode,)
+
+
+#: name -> the inputs [SI] through which the mechanism enters a design's CCD: a mechanism
+#: whose inputs agree in every design is "the same in both designs"
+MECHANISM_INPUTS: dict[str, Callable[[DesignChain], tuple]] = {
+    "focusing": lambda d: (d.focusing,),
+    "flaws": lambda d: (d.influence, d.influence_without_anode),
+    "fracture_toughness": lambda d: (d.fracture_toughness,),
+    "interphase_mechanics": _shielding,
+    "li_stiffness": lambda d: (None,) if d.influence_li_yielded is None else (d.influence / d.influence_li_yielded,),
+    "interface_kinetics": _kinetics_samples,
+    "electronic_leakage": lambda d: (d.onset,),
+}
+
+
+def _same_values(x: tuple, y: tuple) -> bool:
+    return len(x) == len(y) and all(
+        (u is None and v is None) or (u is not None and v is not None and math.isclose(u, v, rel_tol=1e-9, abs_tol=0))
+        for u, v in zip(x, y))
+
+
+def _note(name: str, designs: list[DesignChain], switched: list[DesignChain], present: Callable) -> str:
     if not any(present(d) for d in designs):
         return "in neither design: no change"
-    return "the same in both designs: no change" if switched == designs else ""
+    inputs = MECHANISM_INPUTS[name]
+    if not all(_same_values(inputs(d), inputs(designs[0])) for d in designs):
+        return ""
+    unchanged = all(math.isclose(s.ccd(), d.ccd(), rel_tol=1e-12) for s, d in zip(switched, designs))
+    return "the same in both designs: no change" if unchanged else "the same in both designs"
 
 
 def _focusing(risk: dict, applied_fallback: float) -> float:
@@ -144,7 +193,7 @@ def design_chain(case, summary: dict) -> DesignChain | None:
     if not risk or risk.get("criterion") not in ("fracture_toughness", "critical_overpotential"):
         return None
     criterion = risk["criterion"]
-    influence = without = None
+    influence = without = yielded = None
     if criterion == "fracture_toughness":
         k = risk.get("worst_flaw") or 0
         matrix = risk.get("influence_matrix_m05") or []
@@ -153,13 +202,16 @@ def design_chain(case, summary: dict) -> DesignChain | None:
         influence = float(matrix[k][k])
         bare = risk.get("influence_without_anode_m05")
         without = float(bare[k][k]) if bare else None
+        li_yielded = risk.get("influence_li_yielded_m05")
+        yielded = float(li_yielded[k][k]) if li_yielded else None
     onset = (summary.get("electronic") or {}).get("onset_current_density")
     return DesignChain(
         name=case.name, criterion=criterion, current_density=case_kinetics(case, "plating").current_density,
         focusing=_focusing(risk, case.electrochemistry.applied_current_density),
         critical_overpotential=risk["threshold"] if criterion == "critical_overpotential" else None,
         fracture_toughness=risk["threshold"] if criterion == "fracture_toughness" else None,
-        influence=influence, influence_without_anode=without, onset=onset, fe_ccd=risk.get("ccd"),
+        influence=influence, influence_without_anode=without, influence_li_yielded=yielded, onset=onset,
+        fe_ccd=risk.get("ccd"),
     )
 
 
@@ -178,7 +230,7 @@ def mechanism_rows(design_a: list[DesignChain], design_b: list[DesignChain]) -> 
         a = design_a if switch is None else [switch(d, base) for d in design_a]
         b = design_b if switch is None else [switch(d, base) for d in design_b]
         ccd_a, ccd_b = _mean(d.ccd() for d in a), _mean(d.ccd() for d in b)
-        note = "" if switch is None else _note(design_a + design_b, a + b, present)
+        note = "" if switch is None else _note(name, design_a + design_b, a + b, present)
         rows.append({"switched_off": name, "meaning": meaning, "ccd_a": ccd_a, "ccd_b": ccd_b,
                      "ratio": ccd_b / ccd_a if ccd_a else math.nan, "note": note})
     rows.append({"switched_off": "(finite-element CCD)", "meaning": "the runs' own CCD search",

@@ -131,6 +131,7 @@ class FlawRiskAnalysis:
         self.force_imbalance = 0.0  # worst relative force imbalance of the elastic solves [-]
         self.stack = np.zeros(len(self.flaws))
         self.influence_without_anode = None  # G of the electrolyte alone when the anode side is meshed
+        self.influence_li_yielded = None  # G with the Li region carrying no stress (fully yielded bound)
         if self.flaws:
             self.tip_radius = [max(f.get("tip_radius", 0.0), tagged.statistics["h_min_m"]) * 2 for f in self.flaws]
         self.fronts = None  # 3D: K_I along crack fronts (solver.studies.flaw_risk_3d)
@@ -149,15 +150,34 @@ class FlawRiskAnalysis:
 
     def _mechanics(self, tagged: TaggedMesh, case: Case) -> None:
         """Influence matrix and stack K_I (2D); with a meshed anode side also the influence of
-        the electrolyte alone (``influence_without_anode``, for the mechanism table)."""
+        the electrolyte alone (``influence_without_anode``, for the mechanism table) and, when
+        Li is meshed, with the Li region removed (``influence_li_yielded``): Li yields near
+        0.8 MPa, far below Porz pressures, so fully yielded Li that restrains nothing bounds
+        the anode's restraint from below, elastic Li from above."""
         from solver.studies.anode_mechanics import mechanics_mesh
 
-        self.influence, self.stack = self._influence_on(mechanics_mesh(case, tagged), case)
+        mech = mechanics_mesh(case, tagged)
+        self.influence, self.stack = self._influence_on(mech, case)
         if tagged.metadata.get("anode_layers") is not None and case.model.mechanics.anode_regions:
             from solver.geometry.driver import restrict
 
             alone = restrict(tagged, [r for r in tagged.regions if r != "interphase"])
             self.influence_without_anode = self._influence_on(alone, case, stack=False)[0]
+            if "li_metal" in mech.regions:
+                yielded = restrict(mech, [r for r in mech.regions if r != "li_metal"])
+                self.influence_li_yielded = self._influence_on(yielded, case, stack=False)[0]
+
+    def anode_shielding(self, flaw: int = 0, li: str = "elastic") -> float:
+        """K_I of ``flaw`` under the bonded anode side over K_I in the electrolyte alone [-]
+        (G_kk / G_kk of the electrolyte alone) with elastic Li, or with ``li="yielded"`` the
+        fully yielded bound (the Li region removed; the elastic value when no Li is meshed);
+        1 when the anode side is not in the mechanics."""
+        if self.influence_without_anode is None or not self.influence_without_anode[flaw, flaw]:
+            return 1.0
+        influence = self.influence
+        if li == "yielded" and self.influence_li_yielded is not None:
+            influence = self.influence_li_yielded
+        return float(influence[flaw, flaw] / self.influence_without_anode[flaw, flaw])
 
     def _influence_on(self, mesh: TaggedMesh, case: Case, stack: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(G [m^0.5], K_I of the stack pressure [Pa m^0.5]) of the flaws on the mechanics mesh."""
@@ -304,7 +324,10 @@ class FlawRiskAnalysis:
         Every flaw of the population is an edge flaw whose tip carries the focusing factor
         f_tip = |i_tip| / i_applied of the worst meshed flaw at ``point`` (taken as
         independent of the depth: an approximation), the case's kinetics and K_IC, and the
-        Porz pressure, limited by the flow of Li out of each flaw with ``risk.li_flow``.
+        Porz pressure, limited by the flow of Li out of each flaw with ``risk.li_flow``. With
+        the anode side in the mechanics, each flaw's K_I carries the shielding of the worst
+        meshed flaw (:meth:`anode_shielding`, also taken as independent of the depth), and
+        ``li_yielded_bound`` gives the median with fully yielded Li (same cells).
         """
         from solver.analysis.flaw_population import FractureLimitedFlaw, ccd_distribution, make_population, sample_ccd
 
@@ -313,18 +336,28 @@ class FlawRiskAnalysis:
             return None
         if self.settings.criterion != "fracture_toughness":
             raise CaseError("risk.flaw_population", "needs criterion: fracture_toughness (a flaw fails when K_I = K_IC)")
-        focusing = 1.0
+        focusing, shielding = 1.0, 1.0
         if point is not None and point.flaws and self.flaws:
             worst = max(point.flaws, key=lambda st: st.ratio)
             focusing = abs(worst.current_density) / point.applied_current_density
+            shielding = self.anode_shielding(worst.index)
         kinetics = self.problem.settings.kinetics
-        flaw = FractureLimitedFlaw(self.threshold, kinetics.current_density, self.settings.molar_volume, focusing,
-                                   li_flow=self.li_flow, opening_ratio=spec.opening_ratio)
+
+        def cell_ccds(shield: float) -> np.ndarray:
+            flaw = FractureLimitedFlaw(self.threshold, kinetics.current_density, self.settings.molar_volume,
+                                       focusing, li_flow=self.li_flow, opening_ratio=spec.opening_ratio,
+                                       anode_shielding=shield)
+            return sample_ccd(population, flaw, spec.electrode_area, spec.realisations,
+                              np.random.default_rng(spec.seed))
+
         population = make_population(spec.kind, **spec.parameters())
-        ccds = sample_ccd(population, flaw, spec.electrode_area, spec.realisations, np.random.default_rng(spec.seed))
-        out = ccd_distribution(ccds)
-        out.update(kind=spec.kind, tip_focusing=focusing, flaws_per_cell=population.density * spec.electrode_area,
-                   electrode_area=spec.electrode_area, units="A/m^2 (CCDs), m^2 (area), - (focusing)")
+        out = ccd_distribution(cell_ccds(shielding))
+        if self.influence_li_yielded is not None and point is not None and point.flaws and self.flaws:
+            yielded = self.anode_shielding(worst.index, li="yielded")
+            out["li_yielded_bound"] = {"anode_shielding": yielded, "median": ccd_distribution(cell_ccds(yielded))["median"]}
+        out.update(kind=spec.kind, tip_focusing=focusing, anode_shielding=shielding,
+                   flaws_per_cell=population.density * spec.electrode_area, electrode_area=spec.electrode_area,
+                   units="A/m^2 (CCDs), m^2 (area), - (focusing, shielding)")
         return out
 
     def critical_current_density(self, progress=None) -> tuple[float | None, list[SweepPoint]]:

@@ -272,6 +272,8 @@ def assess_risk(case: Case, problem, fields: ConductionFields, comm: MPI.Comm) -
         "influence_matrix_m05": analysis.influence.tolist(),
         "influence_without_anode_m05": (None if analysis.influence_without_anode is None
                                         else analysis.influence_without_anode.tolist()),
+        "influence_li_yielded_m05": (None if analysis.influence_li_yielded is None
+                                     else analysis.influence_li_yielded.tolist()),
         "stack_stress_intensity_Pa_m05": analysis.stack.tolist(),
         "force_imbalance": analysis.force_imbalance,
         "at_applied": point_record(at_applied) if at_applied else None,

@@ -67,6 +67,16 @@ def test_stiff_layer_lowers_the_flaw_stress_intensity(influences):
     assert 0.97 * g["off"] < g["layer_only"] < g["off"]  # measured -0.8 %: a 100 nm layer alone, little
 
 
+def test_li_yielded_bound_is_the_layer_alone(influences):
+    # the run's own bound (the Li region removed from the elasticity problem) against the
+    # geometry that meshes no Li at all: the same mechanics on two meshes
+    risk = analysis(parse_case(copy.deepcopy(BASE)))
+    assert risk.influence[0, 0] == pytest.approx(influences["layer"], rel=1e-12)
+    # measured equal to 4e-15: the electrolyte and layer are meshed alike with and without the Li
+    assert risk.influence_li_yielded[0, 0] == pytest.approx(influences["layer_only"], rel=1e-9)
+    assert risk.anode_shielding(0, li="yielded") > risk.anode_shielding(0)
+
+
 def test_skeleton_stiffens_the_li_and_lowers_k_i(influences):
     assert influences["skeleton"] < influences["layer"] * 0.99  # measured -5 %
 

@@ -111,3 +111,30 @@ def test_mechanism_rows_of_flaws_and_interphase():
     assert rows["interphase_mechanics"]["ratio"] == pytest.approx(1.0)
     assert rows["flaws"]["ratio"] == pytest.approx(1.0)
     assert rows["fracture_toughness"]["note"] == "the same in both designs: no change"
+    # two separate but equal kinetics laws, the same focusing (not 1): both rows say so
+    assert rows["interface_kinetics"]["note"] == "the same in both designs: no change"
+    assert rows["focusing"]["note"] == "the same in both designs: no change"  # f = 1 already
+    assert rows["interphase_mechanics"]["note"] == ""  # only b has the layer
+    assert rows["li_stiffness"]["note"] == "in neither design: no change"
+
+
+def test_li_yielded_row_is_the_lower_bound():
+    kw = {"criterion": "fracture_toughness", "current_density": _linear(4e-3), "focusing": 1.0,
+          "fracture_toughness": 0.23e6, "influence_without_anode": 1.8e-3}
+    a = DesignChain("a", influence=1.8e-3, **{**kw, "influence_without_anode": None})
+    b = DesignChain("b", influence=1.5e-3, influence_li_yielded=1.75e-3, **kw)
+    rows = {r["switched_off"]: r for r in mechanism_rows([a], [b])}
+    assert rows["li_stiffness"]["ratio"] == pytest.approx(1.8 / 1.75)  # linear kinetics: eta_c ~ 1 / G
+    assert rows["li_stiffness"]["ratio"] < rows[None]["ratio"] and rows["li_stiffness"]["note"] == ""
+
+
+def test_mechanism_rows_name_what_is_the_same_in_both_designs():
+    a = DesignChain("a", "critical_overpotential", _linear(4e-3), focusing=2.0, critical_overpotential=0.02)
+    b = DesignChain("b", "critical_overpotential", _linear(4e-3), focusing=2.0, critical_overpotential=0.03)
+    rows = {r["switched_off"]: r for r in mechanism_rows([a], [b])}
+    assert rows["interface_kinetics"]["note"] == "the same in both designs: no change"
+    assert rows["focusing"]["note"] == "the same in both designs"  # CCDs change, the ratio does not
+    assert rows["focusing"]["ratio"] == pytest.approx(rows[None]["ratio"], rel=1e-12)
+    c = DesignChain("c", "critical_overpotential", _linear(2e-3), focusing=1.5, critical_overpotential=0.03)
+    rows = {r["switched_off"]: r for r in mechanism_rows([a], [c])}
+    assert rows["interface_kinetics"]["note"] == "" and rows["focusing"]["note"] == ""

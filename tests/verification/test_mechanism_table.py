@@ -34,11 +34,26 @@ def test_bare_vs_li_al_cl_mechanism_table():
     i0_ratio = 1.11 / 0.69
     # same random draws in every design (fixed seed, same population): ratios are exact
     assert by_name[None] == pytest.approx(i0_ratio, rel=1e-9)
-    for name in ("focusing", "flaws", "toughness"):
+    for name in ("focusing", "flaws", "toughness", "interphase_mechanics"):
         assert by_name[name] == pytest.approx(i0_ratio, rel=1e-9)  # carries none of the difference
     assert by_name["interface_kinetics"] == pytest.approx(1.0, rel=1e-12)
+    notes = {r["switched_off"]: r["note"] for r in rows}
+    assert all(notes[n] == "the same in both designs" for n in ("focusing", "flaws", "toughness",
+                                                                 "interphase_mechanics"))
+    assert notes["interface_kinetics"] == ""  # i0 differs
     text = format_mechanism_table(rows, ("bare Li", "Li-Al-Cl"), measured_ratio=2.5)
-    assert "| measured | | | 2.5 |" in text and "factor 1.55" in text
+    assert "| measured | | | 2.5 | |" in text and "factor 1.55" in text
+    assert "| toughness | 0.202 | 0.325 | 1.61 | the same in both designs |" in text
+
+
+def test_equal_kinetics_of_separate_laws_are_the_same_in_both_designs():
+    bare = _design(0.69e1)
+    layered = dataclasses.replace(_design(0.69e1), anode_shielding=0.84)  # a separate law object, same i0
+    rows = {r["switched_off"]: r for r in mechanism_table(bare, layered, realisations=200)}
+    assert rows["interface_kinetics"]["note"] == "the same in both designs"
+    assert rows["interphase_mechanics"]["note"] == ""
+    assert rows[None]["ratio"] > 1.1  # the shielded design is safer
+    assert rows["interphase_mechanics"]["ratio"] == pytest.approx(1.0, rel=1e-12)
 
 
 def test_a_mechanism_that_differs_moves_the_ratio():
