@@ -186,10 +186,28 @@ def _default_options(settings: ConductionSettings, direct: bool) -> dict:
     }
 
 
-def _attempts(log: list[tuple[float, list[float]]]) -> str:
-    """'load: r0, r1, ...' for each attempt (at most 8 residuals; 'linear solve failed' if none)."""
-    failed = "linear solve failed (singular or non-finite Jacobian)"
-    return "; ".join(f"{load:.6g}: " + (", ".join(f"{r:.3e}" for r in history[:8]) or failed) for load, history in log)
+def _attempts(log: list) -> str:
+    """'load: r0, r1, ...' for each attempt (at most 8 residuals; the linear solver's failure if it failed)."""
+    def one(load, history, linear):
+        text = ", ".join(f"{r:.3e}" for r in history[:8])
+        if linear < 0:
+            text += ("; " if text else "") + f"linear solve failed ({_KSP_REASONS.get(linear, linear)})"
+        return f"{load:.6g}: {text}"
+
+    return "; ".join(one(*attempt) for attempt in log)
+
+
+_KSP_REASONS = {v: k for k, v in vars(PETSc.KSP.ConvergedReason).items() if isinstance(v, int)}
+
+
+def _failure_advice(log: list) -> str:
+    """What to try, from what failed: the linear solver (every attempt), or Newton itself."""
+    if all(linear < 0 for _, _, linear in log):
+        return (
+            "The linear solver failed at every load, so a smaller current will not help: "
+            "try solver.linear_solver: direct, or other solver.petsc_options (docs/petsc_options.md)."
+        )
+    return "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
 
 
 class ConductionProblem(PetscResources):
@@ -289,6 +307,8 @@ class ConductionProblem(PetscResources):
         defaults = _default_options(s, direct)
         self.petsc_options = configure_solver(self.problem.solver, defaults, s.petsc_options)
         self.problem.solver.setConvergenceHistory()
+        if not s.kinetics.is_linear and not user_has_option(s.options_prefix, "snes_atol", s.petsc_options):
+            self.problem.solver.setMonitor(self._raise_atol_to_round_off)
         # Every variant of the operator is symmetric (ohmic term, kinetics terms f(phi) v,
         # symmetric interior penalty and Nitsche; tests/verification/test_solver_symmetry.py checks it):
         # telling PETSc spares GAMG the symmetrisation of its graph (1 s of 6 at 1e6 DOFs).
@@ -343,10 +363,46 @@ class ConductionProblem(PetscResources):
             failed = True
         history = [float(r) for r in snes.getConvergenceHistory()[0]]
         # a linear solve that stopped short (KSP diverged) must not pass as a converged step
-        linear_ok = snes.getKSP().getConvergedReason() >= 0
-        ok = not failed and linear_ok and snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
+        linear = snes.getKSP().getConvergedReason()
+        converged = snes.getConvergedReason() > 0 or self._at_round_off(history)
+        ok = not failed and linear >= 0 and converged and np.all(np.isfinite(self.unknown.x.array))
         ok = self.comm.allreduce(bool(ok), MPI.LAND)
-        return ok, history
+        return ok, history, int(linear)
+
+    def _round_off(self) -> float:
+        """The residual's round-off level: 4 eps ||diag(J) x||_2 [residual units], rows of
+        the strong (Dirichlet) conditions left out.
+
+        Assembling F = J x - b sums terms of size |J_ij x_j| (about |J_ii x_i| each, a few
+        dozen per row); double precision cannot resolve a residual below about eps times
+        them. Estimated from the last assembled Jacobian; 0 before there is one.
+        """
+        A = self.problem.A
+        if not A.isAssembled():
+            return 0.0
+        if not hasattr(self, "_strong_rows"):
+            rows = [bc.dof_indices()[0][: bc.dof_indices()[1]] for bc in self.bcs]
+            self._strong_rows = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
+        terms = A.getDiagonal()
+        terms.pointwiseMult(terms, self.problem.solver.getSolution())
+        terms.array[self._strong_rows] = 0.0
+        level = 4 * np.finfo(float).eps * terms.norm()
+        terms.destroy()
+        return level
+
+    def _raise_atol_to_round_off(self, snes, iteration: int, residual: float) -> None:
+        """SNES monitor (it runs before the convergence test): Newton's absolute tolerance is
+        at least the round-off level, so that a residual already there (a warm start, or
+        the last quadratic step) is converged instead of sent through steps that cannot
+        reduce it and a line search that then fails."""
+        floor = self._round_off()
+        rtol, atol, stol, max_it = snes.getTolerances()
+        if floor > atol:
+            snes.setTolerances(atol=floor)
+
+    def _at_round_off(self, history: list[float]) -> bool:
+        """Converged to round-off: Newton stopped with the residual at the round-off level."""
+        return bool(history) and history[-1] <= self._round_off()
 
     def solve(self, load: float | None = None, progress=None) -> ConductionFields:
         """Solve at ``load`` (applied current density [A/m^2] or potential [V]; default: settings).
@@ -362,8 +418,8 @@ class ConductionProblem(PetscResources):
         t0 = time.perf_counter()
         start = float(self.load.value)
         saved = self.unknown.x.array.copy()
-        ok, history = self._try(target)
-        log = [(target, history)]
+        ok, history, linear = self._try(target)
+        log = [(target, history, linear)]
         iterations, steps = self.problem.solver.getIterationNumber(), 1
         if not ok:
             self.unknown.x.array[:] = saved
@@ -396,8 +452,8 @@ class ConductionProblem(PetscResources):
         while current != target:
             trial = target if abs(target - current) <= abs(step) else current + step
             backup = self.unknown.x.array.copy()
-            ok, history = self._try(trial)
-            log.append((trial, history))
+            ok, history, linear = self._try(trial)
+            log.append((trial, history, linear))
             steps += 1
             iterations += self.problem.solver.getIterationNumber()
             if ok:
@@ -411,8 +467,7 @@ class ConductionProblem(PetscResources):
                 raise SolverError(
                     f"Newton failed to converge at load {trial:.6g} (reached {current:.6g} of {target:.6g} "
                     "by continuation; residual history of the first and last attempts: "
-                    f"{_attempts(log[:1] + log[-2:])}). "
-                    "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
+                    f"{_attempts(log[:1] + log[-2:])}). " + _failure_advice(log)
                 )
         return iterations, steps
 
