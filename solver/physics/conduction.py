@@ -53,6 +53,7 @@ from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import TaggedMesh, restrict
 from solver.physics.boundary_conditions import counter_condition, interface_condition
 from solver.physics.conduction_schemes import make_scheme
+from solver.physics.dg_preconditioner import TWO_LEVEL_OPTIONS, use_continuous_coarse_space
 from solver.physics.grain_boundaries import GrainBoundaryModel, sheet_end_currents
 from solver.physics.kinetics import KineticsLaw
 from solver.physics.petsc_options import CONDUCTION_PREFIX, PetscResources, configure_solver, user_has_option
@@ -166,13 +167,16 @@ def _ionic_mesh(tagged: TaggedMesh, conductivity: dict[str, float], settings: Co
     return ionic
 
 
-def _default_options(settings: ConductionSettings, direct: bool) -> dict:
-    """The tuned PETSc options (without prefix): Newton, or one linear solve for linear kinetics."""
-    ksp = (
-        {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
-        if direct
-        else ITERATIVE_SOLVER_OPTIONS
-    )
+def _default_options(settings: ConductionSettings, direct: bool, discontinuous: bool = False) -> dict:
+    """The tuned PETSc options (without prefix): Newton, or one linear solve for linear kinetics.
+
+    Iterative: CG + GAMG for Lagrange elements, CG + the two-level DG preconditioner
+    (solver.physics.dg_preconditioner) for the interior-penalty scheme.
+    """
+    if direct:
+        ksp = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+    else:
+        ksp = TWO_LEVEL_OPTIONS if discontinuous else ITERATIVE_SOLVER_OPTIONS
     linear = settings.kinetics.is_linear
     # Newton with GAMG: the preconditioner built from the first Jacobian of a solve serves its
     # later steps (the kinetics change only the interface rows; Krylov counts stay the same,
@@ -309,8 +313,12 @@ class ConductionProblem(PetscResources):
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             self.residual_form, self.unknown, bcs=self.bcs, petsc_options_prefix=s.options_prefix
         )
-        defaults = _default_options(s, direct)
+        discontinuous = self.scheme.keeps_weak_fluxes  # the interior-penalty (DG) scheme
+        defaults = _default_options(s, direct, discontinuous)
         self.petsc_options = configure_solver(self.problem.solver, defaults, s.petsc_options)
+        self._coarse_space = None
+        if not direct and discontinuous and self.problem.solver.getKSP().getPC().getType() == "mg":
+            self._coarse_space = use_continuous_coarse_space(self.problem.solver.getKSP(), self.V, self._strong_rows())
         self.problem.solver.setConvergenceHistory()
         if not s.kinetics.is_linear and not user_has_option(s.options_prefix, "snes_atol", s.petsc_options):
             self.problem.solver.setMonitor(self._raise_atol_to_round_off)
@@ -322,13 +330,24 @@ class ConductionProblem(PetscResources):
         self.info = {
             "dofs": n_dofs,
             "degree": s.degree,
-            "linear_solver": "direct (MUMPS LU)" if direct else "CG + GAMG",
+            "linear_solver": "direct (MUMPS LU)" if direct else self._iterative_name(),
             "options_prefix": s.options_prefix,
         }
 
+    def _iterative_name(self) -> str:
+        if self._coarse_space is not None:
+            return "CG + two-level DG (continuous P1 coarse space, GAMG)"
+        return "CG + GAMG"
+
+    def _strong_rows(self) -> np.ndarray:
+        """Owned local rows of the strong (Dirichlet) conditions."""
+        rows = [bc.dof_indices()[0][: bc.dof_indices()[1]] for bc in self.bcs]
+        return np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
+
     def _petsc_objects(self):
         problem = self.__dict__.get("problem")
-        return () if problem is None else (problem.solver, problem.A, problem.P_mat, problem.b, problem.x)
+        coarse = (self.__dict__.get("_coarse_space"),)
+        return coarse if problem is None else (problem.solver, problem.A, problem.P_mat, problem.b, problem.x) + coarse
 
     def _target(self) -> float:
         s = self.settings
@@ -385,12 +404,11 @@ class ConductionProblem(PetscResources):
         A = self.problem.A
         if not A.isAssembled():
             return 0.0
-        if not hasattr(self, "_strong_rows"):
-            rows = [bc.dof_indices()[0][: bc.dof_indices()[1]] for bc in self.bcs]
-            self._strong_rows = np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
+        if not hasattr(self, "_strong"):
+            self._strong = self._strong_rows()
         terms = A.getDiagonal()
         terms.pointwiseMult(terms, self.problem.solver.getSolution())
-        terms.array[self._strong_rows] = 0.0
+        terms.array[self._strong] = 0.0
         level = 4 * np.finfo(float).eps * terms.norm()
         terms.destroy()
         return level
