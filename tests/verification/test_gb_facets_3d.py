@@ -99,3 +99,27 @@ def test_penalty_is_coercive_on_slivers():
     # one zero eigenvalue (constants: no Dirichlet data here); the rest must be positive
     assert eigenvalues[0] > -1e-10 * eigenvalues[-1]
     assert eigenvalues[1] > 1e-8 * eigenvalues[-1]
+
+
+@pytest.mark.mpi
+def test_warm_start_at_the_solution_is_converged():
+    """A second solve at the same load starts at round-off: Newton accepts it (at most one
+    step) instead of failing in a line search that cannot reduce the residual any more."""
+    kin = make_kinetics("butler_volmer", exchange_current_density=6.9, temperature=T)
+    settings = ConductionSettings(kinetics=kin, applied_current_density=10.0,
+                                  grain_boundary=GrainBoundaryModel(1.67e-7, 1.5e-10))
+    with ConductionProblem(stack(), {"electrolyte": SIGMA}, settings) as problem:
+        first = problem.solve()
+        again = problem.solve()
+    assert again.solver_info["load_steps"] == 1 and again.solver_info["newton_iterations"] <= 1
+    assert np.allclose(again.potential.x.array, first.potential.x.array, rtol=0, atol=1e-12)
+
+
+def test_failure_advice_names_the_linear_solver_when_it_failed():
+    from solver.physics.conduction import _attempts, _failure_advice
+
+    diverged = int(__import__("petsc4py.PETSc").PETSc.KSP.ConvergedReason.DIVERGED_INDEFINITE_MAT)
+    log = [(10.0, [], diverged), (5.0, [1e-12], diverged)]
+    assert "linear solver failed at every load" in _failure_advice(log)
+    assert "DIVERGED_INDEFINITE_MAT" in _attempts(log)
+    assert "smaller applied current" in _failure_advice([(10.0, [1e-12, 1e-13], 2)])
