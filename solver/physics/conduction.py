@@ -54,6 +54,7 @@ from solver.geometry.driver import TaggedMesh, restrict
 from solver.physics.boundary_conditions import counter_condition, interface_condition
 from solver.physics.conduction_schemes import make_scheme
 from solver.physics.dg_preconditioner import TWO_LEVEL_OPTIONS, use_continuous_coarse_space
+from solver.physics.split_jacobian import SplitJacobian
 from solver.physics.grain_boundaries import GrainBoundaryModel, sheet_end_currents
 from solver.physics.kinetics import KineticsLaw
 from solver.physics.petsc_options import CONDUCTION_PREFIX, PetscResources, configure_solver, user_has_option
@@ -284,10 +285,14 @@ class ConductionProblem(PetscResources):
         F, self.gb_dissipation = self.scheme.bulk(unknowns, tests, self.sigma, t)
         ds = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)
         weak_fluxes, dirichlet = {}, []
+        self._varying_residual, self._nonlinear = 0, False  # the terms nonlinear in phi (kinetics)
         for boundary, condition in self.conditions.items():
             measure = ds(t.boundary_tag(boundary))
             terms = condition.terms(phi, v, measure)
             F += terms.residual
+            law = getattr(condition, "law", None)
+            if law is not None and not law.is_linear:
+                self._varying_residual, self._nonlinear = self._varying_residual + terms.residual, True
             if terms.weak_flux is not None:
                 weak_fluxes[boundary] = terms.weak_flux
             if terms.dirichlet is not None:
@@ -319,6 +324,12 @@ class ConductionProblem(PetscResources):
         self._coarse_space = None
         if not direct and discontinuous and self.problem.solver.getKSP().getPC().getType() == "mg":
             self._coarse_space = use_continuous_coarse_space(self.problem.solver.getKSP(), self.V, self._strong_rows())
+        self._split = None
+        if self._nonlinear:
+            fixed = self.residual_form - self._varying_residual
+            self._split = SplitJacobian(fixed, self._varying_residual, self.unknown, self.bcs, self.problem.A,
+                                        self.problem.J)
+            self.problem.solver.setJacobian(self._split, self.problem.A, self.problem.P_mat)
         self.problem.solver.setConvergenceHistory()
         if not s.kinetics.is_linear and not user_has_option(s.options_prefix, "snes_atol", s.petsc_options):
             self.problem.solver.setMonitor(self._raise_atol_to_round_off)
@@ -346,7 +357,8 @@ class ConductionProblem(PetscResources):
 
     def _petsc_objects(self):
         problem = self.__dict__.get("problem")
-        coarse = (self.__dict__.get("_coarse_space"),)
+        split = self.__dict__.get("_split")
+        coarse = (self.__dict__.get("_coarse_space"), None if split is None else split.base)
         return coarse if problem is None else (problem.solver, problem.A, problem.P_mat, problem.b, problem.x) + coarse
 
     def _target(self) -> float:
@@ -436,6 +448,8 @@ class ConductionProblem(PetscResources):
         if self.closed:
             raise RuntimeError("ConductionProblem.solve after close(): its PETSc objects are released")
         target = self._target() if load is None else float(load)
+        if self._split is not None:
+            self._split.refresh()  # the bulk operator once per solve (conductivities may have changed)
         self._set_absolute_tolerance(target)
         t0 = time.perf_counter()
         start = float(self.load.value)
