@@ -53,6 +53,8 @@ from solver.lifecycle import raise_if_interrupted
 from solver.geometry.driver import TaggedMesh, restrict
 from solver.physics.boundary_conditions import counter_condition, interface_condition
 from solver.physics.conduction_schemes import make_scheme
+from solver.physics.dg_preconditioner import TWO_LEVEL_OPTIONS, use_continuous_coarse_space
+from solver.physics.split_jacobian import SplitJacobian
 from solver.physics.grain_boundaries import GrainBoundaryModel, sheet_end_currents
 from solver.physics.kinetics import KineticsLaw
 from solver.physics.petsc_options import CONDUCTION_PREFIX, PetscResources, configure_solver, user_has_option
@@ -166,18 +168,26 @@ def _ionic_mesh(tagged: TaggedMesh, conductivity: dict[str, float], settings: Co
     return ionic
 
 
-def _default_options(settings: ConductionSettings, direct: bool) -> dict:
-    """The tuned PETSc options (without prefix): Newton, or one linear solve for linear kinetics."""
-    ksp = (
-        {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
-        if direct
-        else ITERATIVE_SOLVER_OPTIONS
-    )
+def _default_options(settings: ConductionSettings, direct: bool, discontinuous: bool = False) -> dict:
+    """The tuned PETSc options (without prefix): Newton, or one linear solve for linear kinetics.
+
+    Iterative: CG + GAMG for Lagrange elements, CG + the two-level DG preconditioner
+    (solver.physics.dg_preconditioner) for the interior-penalty scheme.
+    """
+    if direct:
+        ksp = {"ksp_type": "preonly", "pc_type": "lu", "pc_factor_mat_solver_type": "mumps"}
+    else:
+        ksp = TWO_LEVEL_OPTIONS if discontinuous else ITERATIVE_SOLVER_OPTIONS
     linear = settings.kinetics.is_linear
+    # Newton with GAMG: the preconditioner built from the first Jacobian of a solve serves its
+    # later steps (the kinetics change only the interface rows; Krylov counts stay the same,
+    # measured in bench/README.md), so it is built once per solve (lag > max iterations).
+    lag = {} if linear or direct else {"snes_lag_preconditioner": settings.newton_max_iterations + 1}
     return {
         # a linear problem needs one linear solve, not a Newton loop that re-checks it
         "snes_type": "ksponly" if linear else "newtonls",
         **({} if linear else {"snes_linesearch_type": "bt"}),
+        **lag,
         "snes_rtol": settings.newton_rtol,
         "snes_atol": settings.newton_atol,
         "snes_stol": settings.newton_stol,
@@ -186,10 +196,28 @@ def _default_options(settings: ConductionSettings, direct: bool) -> dict:
     }
 
 
-def _attempts(log: list[tuple[float, list[float]]]) -> str:
-    """'load: r0, r1, ...' for each attempt (at most 8 residuals; 'linear solve failed' if none)."""
-    failed = "linear solve failed (singular or non-finite Jacobian)"
-    return "; ".join(f"{load:.6g}: " + (", ".join(f"{r:.3e}" for r in history[:8]) or failed) for load, history in log)
+def _attempts(log: list) -> str:
+    """'load: r0, r1, ...' for each attempt (at most 8 residuals; the linear solver's failure if it failed)."""
+    def one(load, history, linear):
+        text = ", ".join(f"{r:.3e}" for r in history[:8])
+        if linear < 0:
+            text += ("; " if text else "") + f"linear solve failed ({_KSP_REASONS.get(linear, linear)})"
+        return f"{load:.6g}: {text}"
+
+    return "; ".join(one(*attempt) for attempt in log)
+
+
+_KSP_REASONS = {v: k for k, v in vars(PETSc.KSP.ConvergedReason).items() if isinstance(v, int)}
+
+
+def _failure_advice(log: list) -> str:
+    """What to try, from what failed: the linear solver (every attempt), or Newton itself."""
+    if all(linear < 0 for _, _, linear in log):
+        return (
+            "The linear solver failed at every load, so a smaller current will not help: "
+            "try solver.linear_solver: direct, or other solver.petsc_options (docs/petsc_options.md)."
+        )
+    return "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
 
 
 class ConductionProblem(PetscResources):
@@ -257,10 +285,14 @@ class ConductionProblem(PetscResources):
         F, self.gb_dissipation = self.scheme.bulk(unknowns, tests, self.sigma, t)
         ds = ufl.Measure("ds", domain=msh, subdomain_data=t.facet_tags)
         weak_fluxes, dirichlet = {}, []
+        self._varying_residual, self._nonlinear = 0, False  # the terms nonlinear in phi (kinetics)
         for boundary, condition in self.conditions.items():
             measure = ds(t.boundary_tag(boundary))
             terms = condition.terms(phi, v, measure)
             F += terms.residual
+            law = getattr(condition, "law", None)
+            if law is not None and not law.is_linear:
+                self._varying_residual, self._nonlinear = self._varying_residual + terms.residual, True
             if terms.weak_flux is not None:
                 weak_fluxes[boundary] = terms.weak_flux
             if terms.dirichlet is not None:
@@ -286,9 +318,21 @@ class ConductionProblem(PetscResources):
         self.problem = dolfinx.fem.petsc.NonlinearProblem(
             self.residual_form, self.unknown, bcs=self.bcs, petsc_options_prefix=s.options_prefix
         )
-        defaults = _default_options(s, direct)
+        discontinuous = self.scheme.keeps_weak_fluxes  # the interior-penalty (DG) scheme
+        defaults = _default_options(s, direct, discontinuous)
         self.petsc_options = configure_solver(self.problem.solver, defaults, s.petsc_options)
+        self._coarse_space = None
+        if not direct and discontinuous and self.problem.solver.getKSP().getPC().getType() == "mg":
+            self._coarse_space = use_continuous_coarse_space(self.problem.solver.getKSP(), self.V, self._strong_rows())
+        self._split = None
+        if self._nonlinear:
+            fixed = self.residual_form - self._varying_residual
+            self._split = SplitJacobian(fixed, self._varying_residual, self.unknown, self.bcs, self.problem.A,
+                                        self.problem.J)
+            self.problem.solver.setJacobian(self._split, self.problem.A, self.problem.P_mat)
         self.problem.solver.setConvergenceHistory()
+        if not s.kinetics.is_linear and not user_has_option(s.options_prefix, "snes_atol", s.petsc_options):
+            self.problem.solver.setMonitor(self._raise_atol_to_round_off)
         # Every variant of the operator is symmetric (ohmic term, kinetics terms f(phi) v,
         # symmetric interior penalty and Nitsche; tests/verification/test_solver_symmetry.py checks it):
         # telling PETSc spares GAMG the symmetrisation of its graph (1 s of 6 at 1e6 DOFs).
@@ -297,13 +341,25 @@ class ConductionProblem(PetscResources):
         self.info = {
             "dofs": n_dofs,
             "degree": s.degree,
-            "linear_solver": "direct (MUMPS LU)" if direct else "CG + GAMG",
+            "linear_solver": "direct (MUMPS LU)" if direct else self._iterative_name(),
             "options_prefix": s.options_prefix,
         }
 
+    def _iterative_name(self) -> str:
+        if self._coarse_space is not None:
+            return "CG + two-level DG (continuous P1 coarse space, GAMG)"
+        return "CG + GAMG"
+
+    def _strong_rows(self) -> np.ndarray:
+        """Owned local rows of the strong (Dirichlet) conditions."""
+        rows = [bc.dof_indices()[0][: bc.dof_indices()[1]] for bc in self.bcs]
+        return np.concatenate(rows).astype(np.int32) if rows else np.zeros(0, np.int32)
+
     def _petsc_objects(self):
         problem = self.__dict__.get("problem")
-        return () if problem is None else (problem.solver, problem.A, problem.P_mat, problem.b, problem.x)
+        split = self.__dict__.get("_split")
+        coarse = (self.__dict__.get("_coarse_space"), None if split is None else split.base)
+        return coarse if problem is None else (problem.solver, problem.A, problem.P_mat, problem.b, problem.x) + coarse
 
     def _target(self) -> float:
         s = self.settings
@@ -343,10 +399,44 @@ class ConductionProblem(PetscResources):
             failed = True
         history = [float(r) for r in snes.getConvergenceHistory()[0]]
         # a linear solve that stopped short (KSP diverged) must not pass as a converged step
-        linear_ok = snes.getKSP().getConvergedReason() >= 0
-        ok = not failed and linear_ok and snes.getConvergedReason() > 0 and np.all(np.isfinite(self.unknown.x.array))
+        linear = snes.getKSP().getConvergedReason()
+        converged = snes.getConvergedReason() > 0 or self._at_round_off(history)
+        ok = not failed and linear >= 0 and converged and np.all(np.isfinite(self.unknown.x.array))
         ok = self.comm.allreduce(bool(ok), MPI.LAND)
-        return ok, history
+        return ok, history, int(linear)
+
+    def _round_off(self) -> float:
+        """The residual's round-off level: 4 eps ||diag(J) x||_2 [residual units], rows of
+        the strong (Dirichlet) conditions left out.
+
+        Assembling F = J x - b sums terms of size |J_ij x_j| (about |J_ii x_i| each, a few
+        dozen per row); double precision cannot resolve a residual below about eps times
+        them. Estimated from the last assembled Jacobian; 0 before there is one.
+        """
+        A = self.problem.A
+        if not A.isAssembled():
+            return 0.0
+        if not hasattr(self, "_strong"):
+            self._strong = self._strong_rows()
+        terms = A.getDiagonal()
+        terms.pointwiseMult(terms, self.problem.solver.getSolution())
+        terms.array[self._strong] = 0.0
+        level = 4 * np.finfo(float).eps * terms.norm()
+        terms.destroy()
+        return level
+
+    def _raise_atol_to_round_off(self, snes, iteration: int, residual: float) -> None:
+        """SNES monitor (it runs before the convergence test): Newton's absolute tolerance is
+        at least the round-off level, so that a residual already there (a warm start, or
+        the last quadratic step) is converged instead of sent through steps that cannot
+        reduce it and a line search that then fails."""
+        floor = self._round_off()
+        if floor > snes.getTolerances()[1]:
+            snes.setTolerances(atol=floor)
+
+    def _at_round_off(self, history: list[float]) -> bool:
+        """Converged to round-off: Newton stopped with the residual at the round-off level."""
+        return bool(history) and history[-1] <= self._round_off()
 
     def solve(self, load: float | None = None, progress=None) -> ConductionFields:
         """Solve at ``load`` (applied current density [A/m^2] or potential [V]; default: settings).
@@ -358,12 +448,14 @@ class ConductionProblem(PetscResources):
         if self.closed:
             raise RuntimeError("ConductionProblem.solve after close(): its PETSc objects are released")
         target = self._target() if load is None else float(load)
+        if self._split is not None:
+            self._split.refresh()  # the bulk operator once per solve (conductivities may have changed)
         self._set_absolute_tolerance(target)
         t0 = time.perf_counter()
         start = float(self.load.value)
         saved = self.unknown.x.array.copy()
-        ok, history = self._try(target)
-        log = [(target, history)]
+        ok, history, linear = self._try(target)
+        log = [(target, history, linear)]
         iterations, steps = self.problem.solver.getIterationNumber(), 1
         if not ok:
             self.unknown.x.array[:] = saved
@@ -396,8 +488,8 @@ class ConductionProblem(PetscResources):
         while current != target:
             trial = target if abs(target - current) <= abs(step) else current + step
             backup = self.unknown.x.array.copy()
-            ok, history = self._try(trial)
-            log.append((trial, history))
+            ok, history, linear = self._try(trial)
+            log.append((trial, history, linear))
             steps += 1
             iterations += self.problem.solver.getIterationNumber()
             if ok:
@@ -411,8 +503,7 @@ class ConductionProblem(PetscResources):
                 raise SolverError(
                     f"Newton failed to converge at load {trial:.6g} (reached {current:.6g} of {target:.6g} "
                     "by continuation; residual history of the first and last attempts: "
-                    f"{_attempts(log[:1] + log[-2:])}). "
-                    "Try a smaller applied current, linear kinetics to start, or a finer interface mesh."
+                    f"{_attempts(log[:1] + log[-2:])}). " + _failure_advice(log)
                 )
         return iterations, steps
 

@@ -74,3 +74,24 @@ def test_capacity_script_reports_ceiling_speedup_and_the_same_answer():
     (line,) = [line for line in r.stdout.splitlines() if line.startswith("round 1:")]
     mpi, serial = (float(x) for x in line.split("(answer ")[1].split(")")[0].split(", serial "))
     assert mpi == pytest.approx(serial, rel=1e-8)
+
+
+def test_headline_table_regenerates_the_marked_readme_section(tmp_path):
+    """bench/headline_table.py: one CSV row -> a Markdown row; the marked section is replaced."""
+    sys.path.insert(0, str(ROOT))
+    from bench.headline import COLUMNS
+    from bench.headline_table import END, START, main
+
+    row = dict.fromkeys(COLUMNS, "1.0")
+    row.update(case="polycrystal_3d", ranks="1", dofs="111761", newton_its="4", krylov_its="102")
+    path = tmp_path / "h.csv"
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerow(row)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"before\n{START}\nold table\n{END}\nafter\n")
+    main([str(path), "--readme", str(readme)])
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("before\n") and text.endswith("after\n")
+    assert "| 111,761 | 1 |" in text and "4 / 102" in text
