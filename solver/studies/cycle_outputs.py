@@ -26,7 +26,7 @@ __all__ = ["COLUMNS", "CycleWriter", "Progress"]
 COLUMNS = ["time_s", "time_step_s", "applied_current_density_A_m2", "cell_voltage_V", "contact_fraction",
            "min_contact_fraction", "counter_contact_fraction", "peak_local_current_density_A_m2",
            "worst_risk_ratio", "max_filament_length_m", "charge_passed_C", "li_moved_C", "newton_iterations",
-           "segment"]
+           "segment", "worst_stress_intensity_ratio", "crack_length_m", "worst_flaw_fill", "worst_flaw_pressure_Pa"]
 
 
 def _atomic(path: Path, write) -> None:
@@ -75,6 +75,7 @@ class CycleWriter:
             return []
         if "error" in meta:
             raise CaseError("--out", meta["error"])
+        runner.resume_geometry(meta["scalars"])
         try:
             arrays = runner.elements.scatter(meta["arrays"])
         except ValueError as exc:
@@ -100,7 +101,11 @@ class CycleWriter:
     def _fields(self, runner, time_s: float) -> None:
         import dolfinx.io
 
+        if self.xdmf is not None and self._mesh_version != runner.mesh_version:  # a crack extended: new file
+            self.xdmf.close()
+            self.xdmf = None
         if self.xdmf is None:
+            self._mesh_version = runner.mesh_version
             k = 0
             while (self.folder / f"fields{'' if k == 0 else f'_part{k}'}.xdmf").exists() and k < 1000:
                 k += 1
@@ -151,7 +156,8 @@ def plot(rows: list[dict], summary: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     t = np.array([r["time_s"] for r in rows]) / 3600.0
-    fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
+    flaws = rows[0].get("crack_length_m") not in (None, "")
+    fig, axes = plt.subplots(4 if flaws else 3, 1, figsize=(8, 9 if flaws else 7), sharex=True)
     axes[0].plot(t, [1e3 * r["cell_voltage_V"] for r in rows], lw=0.8)
     axes[0].set_ylabel("cell voltage [mV]")
     axes[1].plot(t, [r["contact_fraction"] for r in rows], label="anode (mean)")
@@ -161,13 +167,25 @@ def plot(rows: list[dict], summary: dict, path: Path) -> None:
     axes[1].legend(fontsize=8)
     axes[2].plot(t, [0.1 * r["peak_local_current_density_A_m2"] for r in rows])
     axes[2].set_ylabel("peak local i [mA/cm^2]")
-    axes[2].set_xlabel("time [h]")
+    axes[-1].set_xlabel("time [h]")
+    if flaws:
+        _plot_flaws(axes[3], t, rows)
     short = summary.get("time_to_short_s")
     title = f"short after {short / 3600:.3g} h" if short is not None else "no short"
     axes[0].set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _plot_flaws(ax, t: np.ndarray, rows: list[dict]) -> None:
+    """Worst K_I/K_IC and the crack length [um] of the meshed flaws."""
+    ax.plot(t, [float(r["worst_stress_intensity_ratio"]) for r in rows], label="worst K_I/K_IC")
+    ax.axhline(1.0, color="k", ls="--", lw=0.8)
+    ax.set_ylabel("K_I / K_IC [-]")
+    twin = ax.twinx()
+    twin.plot(t, [1e6 * float(r["crack_length_m"]) for r in rows], color="C3", label="crack length")
+    twin.set_ylabel("crack length [um]", color="C3")
 
 
 class Progress:
