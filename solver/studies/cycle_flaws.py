@@ -74,6 +74,7 @@ class FlawCycling:
         self.molar_volume = case.model.risk.molar_volume
         self.pressure_cap = case.model.risk.pressure_cap
         self.extensions: list[dict] = []
+        self.influence: list[dict] = []  # K_I per pascal in the flaw [m^0.5] at every crack length meshed
         self.analysis = None
         self.members: list[np.ndarray] = []
         self.ratio = np.zeros(len(self.flaws))
@@ -101,6 +102,8 @@ class FlawCycling:
         from solver.studies.flaw_risk import FlawRiskAnalysis
 
         self.analysis = FlawRiskAnalysis(self.case(), problem)
+        self.influence.append({"depth_m": float(self.depth.max()),
+                               "influence_m05": float(np.max(np.diag(self.analysis.influence)))})
         self.elements = elements
         self.members = []
         for f, meta in zip(self.flaws, self.analysis.flaws):
@@ -195,4 +198,4 @@ class FlawCycling:
     def summary(self) -> dict:
         return {"crack_length_m": float(self.depth.max()), "initial_crack_length_m": float(max(
             f.depth for f in self.flaws)), "crack_extensions": self.extensions,
-            "crack_increment_m": self.increment}
+            "crack_increment_m": self.increment, "flaw_influence": self.influence}
