@@ -197,8 +197,9 @@ class Progress:
             from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
 
-            from solver.io.progress import console
+            from rich.console import Console
 
+            console = Console(stderr=True)
             self.bar = RichProgress(TextColumn("cycling"), BarColumn(), TextColumn("{task.percentage:>5.1f} %"),
                                     TextColumn("{task.fields[simulated]}"), TimeRemainingColumn(), console=console)
             self.bar.start()

@@ -172,3 +172,39 @@ def test_results_folder_has_the_crack_columns_plot_and_summary(tmp_path):
     assert summary["crack_length_m"] > DEPTH and summary["crack_extensions"]
     assert (tmp_path / "run" / "voltage.png").stat().st_size > 0
     assert (tmp_path / "run" / "fields_part1.xdmf").exists()  # the rebuilt mesh opens a new series
+
+
+def test_a_step_that_would_carry_the_ratio_past_one_is_cut():
+    from solver.studies.cycle_flaws import FlawCycling
+
+    case = parse_case(copy.deepcopy(RAW))
+    flaws = FlawCycling(case, case.model.cycling.flaws)
+    flaws.plating[:] = 0.0  # full flaw: no fill limit
+    flaws.ratio[:] = 0.5
+    assert flaws.limit_step(100.0, 0.0, 1e-3) == 100.0  # no trend yet
+    flaws.ratio[:] = 0.8  # +0.3 in 10 s: 1 is reached 6.67 s later
+    assert flaws.limit_step(100.0, 10.0, 1e-3) == pytest.approx(0.2 / 0.03, rel=1e-12)
+    flaws.ratio[:] = 0.99  # within ratio_tolerance (0.02) of 1 at the trend: the step stands
+    assert flaws.limit_step(0.5, 20.0, 1e-3) == 0.5
+    # an unfilled flaw that plates ends its step full
+    flaws.li_volume[:] = 0.5 * flaws.volumes()
+    flaws.plating[:] = 1e-4  # A/m
+    flaws._trend = None
+    fill_time = 0.5 * flaws.volumes()[0] * 96485.33212 / (flaws.molar_volume * 1e-4)
+    assert flaws.limit_step(1e6, 30.0, 1e-3) == pytest.approx(fill_time, rel=1e-9)
+
+
+@pytest.mark.mpi
+def test_serial_and_two_processes_agree():
+    from mpi4py import MPI
+
+    raw = raw_with(cycling__flaws={"crack_increment": "3 um", "initial_fill": 0.5})
+    raw["cycling"]["protocol"] = [{"type": "table", "time": ["0 s", "10 min"], "current_density": ["2 mA/cm^2"]}]
+    world = run_cycle(parse_case(copy.deepcopy(raw)), write=False)
+    alone = run_cycle(parse_case(copy.deepcopy(raw)), write=False, comm=MPI.COMM_SELF)
+    assert len(world.rows) == len(alone.rows) and world.summary["short_by"] == "crack"
+    for a, b in zip(world.summary["crack_extensions"], alone.summary["crack_extensions"]):
+        assert a["time_s"] == pytest.approx(b["time_s"], rel=1e-8)
+    assert world.summary["time_to_short_s"] == pytest.approx(alone.summary["time_to_short_s"], rel=1e-8)
+    for a, b in zip(world.rows, alone.rows):
+        assert a["worst_stress_intensity_ratio"] == pytest.approx(b["worst_stress_intensity_ratio"], rel=1e-8)
