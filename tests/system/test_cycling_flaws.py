@@ -208,3 +208,30 @@ def test_serial_and_two_processes_agree():
     assert world.summary["time_to_short_s"] == pytest.approx(alone.summary["time_to_short_s"], rel=1e-8)
     for a, b in zip(world.rows, alone.rows):
         assert a["worst_stress_intensity_ratio"] == pytest.approx(b["worst_stress_intensity_ratio"], rel=1e-8)
+
+
+def test_a_run_killed_after_the_crack_grew_resumes_on_the_deeper_flaw(tmp_path, monkeypatch):
+    from solver.studies import cycle_outputs
+
+    p_cap = 1.4 * K_IC / (1.1215 * math.sqrt(math.pi * DEPTH))
+    raw = raw_with(risk__pressure_cap=f"{p_cap!r} Pa", cycling__flaws={"crack_increment": "1 um", "initial_fill": 0.5},
+                   cycling__checkpoint_every=2)
+    raw["cycling"]["protocol"] = [{"type": "table", "time": ["0 s", "10 min"], "current_density": ["2 mA/cm^2"]}]
+    reference = run_cycle(parse_case(copy.deepcopy(raw)), write=False)
+    original = cycle_outputs.CycleWriter.step
+
+    def killed(self, runner, row, solved):
+        original(self, runner, row, solved)
+        if runner.state.step == 6:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cycle_outputs.CycleWriter, "step", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run_cycle(parse_case(copy.deepcopy(raw)), out=tmp_path / "run")
+    monkeypatch.setattr(cycle_outputs.CycleWriter, "step", original)
+    resumed = run_cycle(parse_case(copy.deepcopy(raw)), out=tmp_path / "run")
+    assert reference.rows[5]["crack_length_m"] > DEPTH  # the checkpoint (after step 6) holds a grown crack
+    assert len(resumed.rows) == len(reference.rows)
+    assert resumed.summary["time_to_short_s"] == pytest.approx(reference.summary["time_to_short_s"], rel=1e-9)
+    assert [e["time_s"] for e in resumed.summary["crack_extensions"]] == pytest.approx(
+        [e["time_s"] for e in reference.summary["crack_extensions"]], rel=1e-9)
