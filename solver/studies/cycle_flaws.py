@@ -120,9 +120,9 @@ class FlawCycling:
         self.plating = np.array([comm.allreduce(float(current[m].sum()), MPI.SUM) for m in self.members])
         tips = [(0.0, 0.0, list(m["tip"])) for m in self.analysis.flaws]
         if solved.get("fields") is not None:
-            from solver.analysis.metrics import conduction_metrics
+            from solver.analysis.metrics import ConductionContext
 
-            samples = conduction_metrics(solved["fields"])[2]
+            samples = ConductionContext(solved["fields"], 99.0, None, None).samples  # the interface samples only
             values = self.analysis._tip_values(samples) if comm.rank == 0 else None
             tips = comm.bcast(values, root=0)
         states = [FlawState(k, where, eta, cur) for k, (eta, cur, where) in enumerate(tips)]
