@@ -26,6 +26,7 @@ import pytest
 
 from solver.config.case import parse_case
 from solver.errors import CaseError
+from solver.physics.kinetics import FARADAY
 from solver.studies.cycle import run_cycle
 from solver.studies.cycle_flaws import flaw_volume
 from tests.support import analysis
@@ -190,7 +191,7 @@ def test_a_step_that_would_carry_the_ratio_past_one_is_cut():
     flaws.li_volume[:] = 0.5 * flaws.volumes()
     flaws.plating[:] = 1e-4  # A/m
     flaws._trend = None
-    fill_time = 0.5 * flaws.volumes()[0] * 96485.33212 / (flaws.molar_volume * 1e-4)
+    fill_time = 0.5 * flaws.volumes()[0] * FARADAY / (flaws.molar_volume * 1e-4)
     assert flaws.limit_step(1e6, 30.0, 1e-3) == pytest.approx(fill_time, rel=1e-9)
 
 
@@ -235,3 +236,21 @@ def test_a_run_killed_after_the_crack_grew_resumes_on_the_deeper_flaw(tmp_path, 
     assert resumed.summary["time_to_short_s"] == pytest.approx(reference.summary["time_to_short_s"], rel=1e-9)
     assert [e["time_s"] for e in resumed.summary["crack_extensions"]] == pytest.approx(
         [e["time_s"] for e in reference.summary["crack_extensions"]], rel=1e-9)
+
+
+def test_the_pressure_of_a_full_flaw_is_the_steady_chain_with_li_extrusion():
+    """Full flaw, contact 1: each step's pressure and K_I/K_IC are those of the steady flaw-risk
+    chain at the same current, here limited by the extrusion of Li (risk.li_flow)."""
+    raw = raw_with(risk__li_flow={"reference_strain_rate": "1e-4 s^-1"})
+    raw["cycling"]["protocol"] = [{"type": "table", "time": ["0 s", "60 s", "120 s"],
+                                   "current_density": ["0.2 mA/cm^2", "0.4 mA/cm^2"]}]
+    case = parse_case(raw)
+    steady = analysis(case)
+    result = run_cycle(case, write=False)
+    for r in result.rows:
+        point = steady.evaluate(r["applied_current_density_A_m2"])
+        flaw = point.flaws[0]
+        porz = FARADAY * abs(flaw.overpotential) / 1.30e-5
+        assert flaw.pressure < 0.9 * porz  # the extrusion limit is the one that holds
+        assert r["worst_flaw_pressure_Pa"] == pytest.approx(flaw.pressure, rel=1e-9)
+        assert r["worst_stress_intensity_ratio"] == pytest.approx(point.worst_ratio, rel=1e-9)
