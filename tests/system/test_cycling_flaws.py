@@ -165,7 +165,12 @@ def test_results_folder_has_the_crack_columns_plot_and_summary(tmp_path):
     raw["cycling"]["protocol"][0]["time"] = raw["cycling"]["protocol"][0]["time"][:4]
     raw["cycling"]["protocol"][0]["current_density"] = ["3 mA/cm^2", "-3 mA/cm^2", "3 mA/cm^2"]
     raw["cycling"]["flaws"] = {"crack_increment": "2 um", "initial_fill": 0.8}
-    run_cycle(parse_case(raw), out=tmp_path / "run")
+    result = run_cycle(parse_case(raw), out=tmp_path / "run")
+    from solver.analysis.registry import compute_stage
+
+    values = compute_stage("cycling", result)  # what `dendrite compare --cycle` tabulates
+    assert values["final_crack_length"] == result.summary["crack_length_m"] > DEPTH
+    assert values["cycling_worst_stress_intensity_ratio"] == max(r["worst_stress_intensity_ratio"] for r in result.rows)
     with open(tmp_path / "run" / "cycle.csv") as f:
         rows = list(csv.DictReader(f))
     assert {"worst_stress_intensity_ratio", "crack_length_m", "worst_flaw_fill", "worst_flaw_pressure_Pa"} <= set(rows[0])
