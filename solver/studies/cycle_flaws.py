@@ -119,14 +119,14 @@ class FlawCycling:
         current = solved["current"] * self.elements.area
         self.plating = np.array([comm.allreduce(float(current[m].sum()), MPI.SUM) for m in self.members])
         tips = [(0.0, 0.0, list(m["tip"])) for m in self.analysis.flaws]
-        if solved.get("fields") is not None:
+        full = self.fill() >= 1 - 1e-9
+        if solved.get("fields") is not None and np.any(full & (self.plating > 0)):  # else no flaw is pressurised
             from solver.analysis.metrics import ConductionContext
 
             samples = ConductionContext(solved["fields"], 99.0, None, None).samples  # the interface samples only
             values = self.analysis._tip_values(samples) if comm.rank == 0 else None
             tips = comm.bcast(values, root=0)
         states = [FlawState(k, where, eta, cur) for k, (eta, cur, where) in enumerate(tips)]
-        full = self.fill() >= 1 - 1e-9
         p = np.zeros(len(states))
         for k, st in enumerate(states):
             if full[k] and self.plating[k] > 0:
