@@ -186,6 +186,12 @@ _CYCLING = [
     Metric("cycling_worst_risk_ratio", stage="cycling", label="worst risk ratio over the run",
            description="largest ratio of the risk criterion over every plating step (1 = a filament starts)",
            compute=cm.over_rows("worst_risk_ratio"), **NUMBER),
+    Metric("final_crack_length", stage="cycling", label="crack length at the end",
+           description="longest crack of the meshed flaws at the end of the run (cycling.flaws)",
+           compute=cm.crack_length, unit="m", display_unit="um"),
+    Metric("cycling_worst_stress_intensity_ratio", stage="cycling", label="worst K_I/K_IC over the run",
+           description="largest K_I/K_IC of the meshed flaws over every step (cycling.flaws; 1 = the crack grows)",
+           compute=cm.when_present("worst_stress_intensity_ratio"), **NUMBER),
     Metric("simulated_time", stage="cycling", label="simulated time", description="time reached by the run",
            compute=lambda c: c.summary.get("simulated_time_s"), unit="s", display_unit="h", table=False),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["final", "over_rows", "short_current_density", "time_to_short"]
+__all__ = ["crack_length", "final", "over_rows", "short_current_density", "time_to_short", "when_present"]
 
 
 def time_to_short(context) -> float:
@@ -41,3 +41,19 @@ def final(column: str):
         return float(context.rows[-1][column]) if context.rows else None
 
     return compute
+
+
+def when_present(column: str, reduce=max):
+    """``reduce`` of ``row[column]`` over the time series; None when the run has no such column
+    (e.g. the meshed-flaw columns of a run without ``cycling.flaws``)."""
+    def compute(context):
+        values = [float(r[column]) for r in context.rows if r.get(column) not in (None, "")]
+        return float(reduce(values)) if values else None
+
+    return compute
+
+
+def crack_length(context) -> float | None:
+    """Longest crack [m] at the end of the run (None without meshed flaws)."""
+    value = context.summary.get("crack_length_m")
+    return None if value is None else float(value)

@@ -89,6 +89,10 @@ def against_geometry(case, criteria: dict) -> None:
                         "boundaries (e.g. polycrystal_2d with gb: facets)")
     if case.model.risk is not None and case.model.cycling is None:  # cycling brings its own filament flaw
         _flaw_request(criteria[case.model.risk.criterion], criteria, gtype, decl)
+    cycling = case.model.cycling
+    if cycling is not None and cycling.flaws is not None and (decl.flaws is None or not decl.flaws.tips):
+        raise CaseError("cycling.flaws", f"Li filling and crack extension need a geometry with flaws (flaw_2d); "
+                        f"geometry {gtype} has none: leave cycling.flaws out")
 
 
 def _flaw_request(criterion, criteria: dict, gtype: str, decl) -> None:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from solver.config.units import Quantity, to_si
 
-__all__ = ["MAX_SEGMENTS", "Cycling", "Segment", "compile_protocol"]
+__all__ = ["MAX_SEGMENTS", "Cycling", "FlawGrowth", "Segment", "compile_protocol"]
 
 MAX_SEGMENTS = 200_000  # half cycles and table rows after expansion
 
@@ -165,6 +165,18 @@ class InterfaceLaws(_Block):
         "criterion (K_I = 1.1215 p sqrt(pi a), edge crack) [m]")
 
 
+class FlawGrowth(_Block):
+    """Li filling of the meshed flaws and crack extension (solver.studies.cycle_flaws)."""
+
+    crack_extension: bool = Field(True, description="extend a flaw's crack when K_I >= K_IC (else only rate it)")
+    crack_increment: Length | None = Field(None, gt=0, description="crack length added per extension [m] "
+                                           "(default: a tenth of the electrolyte thickness)")
+    initial_fill: float = Field(1.0, ge=0, le=1, description="fraction of each flaw's volume filled with Li "
+                                "at the start [-]")
+    ratio_tolerance: float = Field(0.02, gt=0, lt=0.5, description="K_I/K_IC overshoot a step may make past "
+                                   "1 before it is cut [-]")
+
+
 class Cycling(_Block):
     """Galvanostatic cycling of the cell, run by ``dendrite cycle``."""
 
@@ -173,6 +185,8 @@ class Cycling(_Block):
     max_time_steps: int = Field(100_000, ge=1, le=10_000_000, description="refuse protocols that would need "
                                 "more time steps (at the largest step) [-]")
     interface: InterfaceLaws
+    flaws: FlawGrowth | None = Field(None, description="Li filling and cracking of the geometry's flaws "
+                                     "(flaw_2d), instead of the filament flaw of interface.filament_flaw_depth")
     stop_at_short: bool = Field(True, description="end the run when the cell shorts")
     checkpoint_every: int = Field(20, ge=1, description="time steps between checkpoints [-]")
     fields_every: int = Field(20, ge=1, description="time steps between field snapshots in the XDMF series [-]")

@@ -86,7 +86,7 @@ def cycling_laws(case: Case) -> tuple[VoidGrowthLaw, LiSupply]:
 def _criterion(case: Case):
     """The risk criterion that starts a filament on plating (None without a ``risk`` section)."""
     risk = case.model.risk
-    if risk is None:
+    if risk is None or case.model.cycling.flaws is not None:  # meshed flaws: cycle_flaws rates them
         return None
     if risk.criterion == "fracture_toughness":
         if case.model.cycling.interface.filament_flaw_depth is None:
@@ -119,7 +119,20 @@ def check_case(case: Case) -> None:
     _, grain_boundary = case_conductivities(case)
     if grain_boundary is not None:
         raise CaseError("grain_boundaries", "cycling needs a meshed (finite-thickness) GB phase")
+    if case.model.cycling.flaws is not None:
+        _check_flaws(case)
     _criterion(case)
+
+
+def _check_flaws(case: Case) -> None:
+    """``cycling.flaws`` needs a 2D parametric flaw geometry and the fracture criterion."""
+    decl = case.declaration
+    if getattr(case.geometry, "flaws", None) is None or (decl is not None and decl.dimension != 2):
+        raise CaseError("cycling.flaws", f"Li filling and crack extension need a 2D geometry with flaws "
+                        f"(flaw_2d); geometry {case.model.geometry.type} has none: leave cycling.flaws out")
+    if case.model.risk is None or case.model.risk.criterion != "fracture_toughness":
+        raise CaseError("risk.criterion", "cycling.flaws rates the flaws by K_I / K_IC: add a risk section "
+                        "with criterion: fracture_toughness")
 
 
 class _State:
@@ -137,6 +150,8 @@ class _State:
         self.short_time = None
         self.short_label = None
         self.short_current = None
+        self.short_by = None
+        self.flaws = None  # FlawCycling scalars (crack depths, Li volumes) in a checkpoint
 
     def arrays(self) -> dict:
         return {"void": self.void, "li_thickness": self.li_thickness, "filament": self.filament,
@@ -144,7 +159,7 @@ class _State:
 
     def scalars(self) -> dict:
         return {k: getattr(self, k) for k in ("counter_void", "time", "dt", "step", "short_time", "short_label",
-                                              "short_current")}
+                                              "short_current", "short_by", "flaws")}
 
     def restore(self, arrays: dict, scalars: dict) -> None:
         self.void, self.li_thickness, self.filament = arrays["void"], arrays["li_thickness"], arrays["filament"]
@@ -163,17 +178,52 @@ class CycleRunner:
         self.segments: list[Segment] = compile_protocol(self.cyc.protocol)
         self.law, self.supply = cycling_laws(case)
         self.criterion = _criterion(case)
+        self.problem = None
+        self.mesh_version = 0
+        self.flaws = None
+        if self.cyc.flaws is not None:
+            from solver.studies.cycle_flaws import FlawCycling
+
+            self.flaws = FlawCycling(case, self.cyc.flaws)
+        self._build(case)
+        self.state = _State(self.elements.index.size)
+        self.state.dt = self.cyc.time_step.initial
+        self.solve_seconds = 0.0
+        self.stop_reason = None
+
+    def _build(self, case: Case) -> None:
+        """Mesh, conduction problem and interface elements of ``case`` (again after a crack extends)."""
+        if self.problem is not None:
+            self.problem.close()
         conductivity, _ = case_conductivities(case)
-        tagged = restrict(build_case_mesh(case, comm), list(conductivity))
+        tagged = restrict(build_case_mesh(case, self.comm), list(conductivity))
         self.contact = fem.Function(fem.functionspace(tagged.mesh, ("DG", 0)), name="contact_fraction")
         self.contact.x.array[:] = 1.0
         self.problem = conduction_problem(case, tagged, wrap_kinetics=lambda law: ContactKinetics(law, self.contact))
         self.elements = InterfaceElements(self.problem, self.contact)
         self.counter_law = self.problem.settings.counter_kinetics
-        self.state = _State(self.elements.index.size)
-        self.state.dt = self.cyc.time_step.initial
-        self.solve_seconds = 0.0
-        self.stop_reason = None
+        self.mesh_version += 1
+        if self.flaws is not None:
+            self.flaws.attach(self.problem, self.elements)
+
+    def remesh(self) -> None:
+        """Rebuild the geometry with the present flaw depths; the element state follows the
+        nearest old element midpoint."""
+        from scipy.spatial import cKDTree
+
+        s = self.state
+        parts = self.comm.allgather(dict(s.arrays(), midpoints=self.elements.midpoints))
+        old = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        self._build(self.flaws.case())
+        _, rows = cKDTree(old.pop("midpoints")).query(self.elements.midpoints)
+        s.restore({k: v[rows] for k, v in old.items()}, {})
+
+    def resume_geometry(self, scalars: dict) -> None:
+        """Before a checkpoint is read: the flaw depths it was written at."""
+        if self.flaws is not None and scalars.get("flaws"):
+            self.flaws.restore(scalars["flaws"])
+            if self.flaws.depth.tolist() != [f.depth for f in self.flaws.flaws]:
+                self._build(self.flaws.case())
 
     # -- one step -------------------------------------------------------------------------
     def _segment(self, t: float) -> int:
@@ -193,7 +243,7 @@ class CycleRunner:
         t0 = time.perf_counter()
         fields = self.problem.solve(load=current_density)
         self.solve_seconds += time.perf_counter() - t0
-        return {"current": el.current_density(), "eta": el.overpotential(),
+        return {"current": el.current_density(), "eta": el.overpotential(), "fields": fields,
                 "counter_potential": el.counter_potential(), "newton": fields.solver_info["newton_iterations"]}
 
     def voltage(self, current_density: float, solved: dict) -> float:
@@ -237,6 +287,11 @@ class CycleRunner:
         if max_growth > 0 and not fast_short:
             dt = min(dt, max(ts.minimum, ts.thickness_tolerance / max_growth))
         void, counter_void, err_max, dt = self._local_steps(current, contact, i_app, dt)
+        if self.flaws is not None:
+            cut = self.flaws.limit_step(dt, s.time, ts.minimum)
+            if cut < dt:
+                dt = cut
+                void, counter_void = self._update(current, i_app, dt)[:2]
         short_in = self._time_to_short(growth, fast_short)
         shorted = short_in <= dt
         if shorted:
@@ -252,8 +307,11 @@ class CycleRunner:
         s.filament = s.filament + growth * dt
         s.time += dt
         s.step += 1
+        if self.flaws is not None:
+            self.flaws.advance(dt)
+            s.flaws = self.flaws.scalars()
         if shorted:
-            s.short_time, s.short_label, s.short_current = s.time, segment.label, i_app
+            s.short_time, s.short_label, s.short_current, s.short_by = s.time, segment.label, i_app, "filament"
         grow = 2.0 if err_max <= 0 else min(2.0, 0.9 * math.sqrt(ts.contact_tolerance / err_max))
         base = s.dt if dt == to_end and dt < s.dt else dt  # cut short by the segment end: keep the step
         s.dt = min(ts.maximum, max(ts.minimum, base * grow))
@@ -291,7 +349,7 @@ class CycleRunner:
     def _row(self, segment, solved, contact, ratios, dt, charge, moved) -> dict:
         el, s = self.elements, self.state
         local = np.abs(solved["current"]) / contact
-        return {
+        row = {
             "time_s": s.time,
             "time_step_s": dt,
             "applied_current_density_A_m2": segment.current_density,
@@ -307,6 +365,9 @@ class CycleRunner:
             "newton_iterations": solved["newton"],
             "segment": segment.label,
         }
+        if self.flaws is not None:
+            row.update(self.flaws.row())
+        return row
 
     # -- the run --------------------------------------------------------------------------
     def run(self, writer=None, progress=None) -> list[dict]:
@@ -325,7 +386,10 @@ class CycleRunner:
                 self.stop_reason = "short"
                 break
             segment = self.segments[k]
-            solved = self.solve(segment.current_density)
+            solved = self._solve_and_crack(segment)
+            if solved is None:
+                self.stop_reason = "short"
+                break
             row = self.advance(segment, solved)
             rows.append(row)
             if writer is not None:
@@ -334,9 +398,29 @@ class CycleRunner:
                 progress(s.time, end)
         return rows
 
+    def _solve_and_crack(self, segment: Segment) -> dict | None:
+        """Solve; while a full flaw has K_I >= K_IC, extend it, rebuild and solve again.
+        None when a crack spans the electrolyte (the short is recorded)."""
+        s = self.state
+        solved = self.solve(segment.current_density)
+        while self.flaws is not None:
+            self.flaws.evaluate(solved)
+            cracking = self.flaws.cracking()
+            if not cracking:
+                break
+            if self.flaws.extend(cracking, s.time):
+                s.short_time, s.short_label, s.short_by = s.time, segment.label, "crack"
+                s.short_current = segment.current_density
+                s.flaws = self.flaws.scalars()
+                return None
+            self.remesh()
+            s.flaws = self.flaws.scalars()
+            solved = self.solve(segment.current_density)
+        return solved
+
     def summary(self) -> dict:
         s = self.state
-        return {
+        out = {
             "stop_reason": self.stop_reason,
             "time_to_short_s": s.short_time,
             "short_segment": s.short_label,
@@ -350,7 +434,11 @@ class CycleRunner:
             "interface_elements": self.elements.count,
             "dofs": self.problem.info["dofs"],
             "solve_seconds": self.solve_seconds,
+            "short_by": s.short_by,
         }
+        if self.flaws is not None:
+            out.update(self.flaws.summary())
+        return out
 
 
 def _fingerprint(case: Case) -> str:

@@ -26,7 +26,7 @@ __all__ = ["COLUMNS", "CycleWriter", "Progress"]
 COLUMNS = ["time_s", "time_step_s", "applied_current_density_A_m2", "cell_voltage_V", "contact_fraction",
            "min_contact_fraction", "counter_contact_fraction", "peak_local_current_density_A_m2",
            "worst_risk_ratio", "max_filament_length_m", "charge_passed_C", "li_moved_C", "newton_iterations",
-           "segment"]
+           "segment", "worst_stress_intensity_ratio", "crack_length_m", "worst_flaw_fill", "worst_flaw_pressure_Pa"]
 
 
 def _atomic(path: Path, write) -> None:
@@ -75,6 +75,7 @@ class CycleWriter:
             return []
         if "error" in meta:
             raise CaseError("--out", meta["error"])
+        runner.resume_geometry(meta["scalars"])
         try:
             arrays = runner.elements.scatter(meta["arrays"])
         except ValueError as exc:
@@ -100,7 +101,11 @@ class CycleWriter:
     def _fields(self, runner, time_s: float) -> None:
         import dolfinx.io
 
+        if self.xdmf is not None and self._mesh_version != runner.mesh_version:  # a crack extended: new file
+            self.xdmf.close()
+            self.xdmf = None
         if self.xdmf is None:
+            self._mesh_version = runner.mesh_version
             k = 0
             while (self.folder / f"fields{'' if k == 0 else f'_part{k}'}.xdmf").exists() and k < 1000:
                 k += 1
@@ -159,8 +164,9 @@ class Progress:
             from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
 
-            from solver.io.progress import console
+            from rich.console import Console
 
+            console = Console(stderr=True)
             self.bar = RichProgress(TextColumn("cycling"), BarColumn(), TextColumn("{task.percentage:>5.1f} %"),
                                     TextColumn("{task.fields[simulated]}"), TimeRemainingColumn(), console=console)
             self.bar.start()

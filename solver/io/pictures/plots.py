@@ -166,7 +166,8 @@ def voltage_time(rows: list[dict], path: Path, *, case: str, short_s: float | No
     t = np.array([r["time_s"] for r in rows]) / 3600.0
     fv, uv = style.display("cell_voltage")
     fi, ui = style.display("interface_current_density")
-    fig, axes = plt.subplots(3, 1, figsize=(6.4, 6.0), sharex=True)
+    flaws = rows[0].get("crack_length_m") not in (None, "")
+    fig, axes = plt.subplots(4 if flaws else 3, 1, figsize=(6.4, 7.8 if flaws else 6.0), sharex=True)
     axes[0].plot(t, [fv * r["cell_voltage_V"] for r in rows], lw=1.0, color=style.OKABE_ITO[0])
     for key, label, c in (("contact_fraction", "anode (mean)", 2), ("min_contact_fraction", "anode (min)", 1),
                           ("counter_contact_fraction", "counter electrode", 4)):
@@ -178,7 +179,9 @@ def voltage_time(rows: list[dict], path: Path, *, case: str, short_s: float | No
     axes[0].set_ylabel(labels["voltage"])
     axes[1].set_ylabel(labels["contact"])
     axes[2].set_ylabel(labels["current"])
-    axes[2].set_xlabel(labels["time"])
+    axes[-1].set_xlabel(labels["time"])
+    if flaws:
+        labels.update(_flaw_panel(axes[3], t, rows))
     if short_s is not None:
         for ax in axes:
             ax.axvline(short_s / 3600, color="black", ls="--", lw=0.8)
@@ -186,10 +189,22 @@ def voltage_time(rows: list[dict], path: Path, *, case: str, short_s: float | No
                                   else ", no short")
     axes[0].set_title(title, loc="left")
     info = {"title": title, "case": case, "quantity": "cell voltage", "unit": uv, "kind": "cycling",
-            "axes": {"x": labels["time"], "y_voltage": labels["voltage"], "y_contact": labels["contact"],
-                     "y_current": labels["current"]}}
+            "axes": {"x": labels["time"], **{f"y_{k}": v for k, v in labels.items() if k != "time"}}}
     save_figure(fig, path, info)
     return info
+
+
+def _flaw_panel(ax, t: np.ndarray, rows: list[dict]) -> dict:
+    """Cycling with meshed flaws: worst K_I/K_IC and the crack length [um] against time."""
+    ax.plot(t, [float(r["worst_stress_intensity_ratio"]) for r in rows], color=style.OKABE_ITO[0],
+            label="worst K_I/K_IC")
+    ax.axhline(1.0, color="black", ls="--", lw=0.8)
+    twin = ax.twinx()
+    twin.plot(t, [1e6 * float(r["crack_length_m"]) for r in rows], color=style.OKABE_ITO[3], label="crack length")
+    labels = {"stress_intensity": "worst $K_I/K_{IC}$ [-]", "crack_length": r"crack length [$\mu$m]"}
+    ax.set_ylabel(labels["stress_intensity"])
+    twin.set_ylabel(labels["crack_length"], color=style.OKABE_ITO[3])
+    return labels
 
 
 @style.styled
