@@ -79,7 +79,7 @@ def test_declaration_and_checks_without_meshing():
     with pytest.raises(ValueError, match="leave y out"):
         P(**{**CELL, "pit": {**CELL["pit"], "y": "1 um"}})
     with pytest.raises(ValueError, match="clear of the sides"):
-        P(**{**CELL, "width": "3 um"})
+        P(**{**CELL, "width": "2.2 um"})
 
 
 @pytest.mark.slow
