@@ -15,7 +15,7 @@ cavity's stress field at the front: a pressurised spheroidal cavity's stress dec
 the change is a few per cent at most, largest at the apex.
 
 Measured (P2, front size 0.1 um, r2 = 0.5 um; the cell's 9 nodes over phi = 0..180 deg,
-the reference's 5 over 0..90 deg; K_I per pascal about 1.1e-3 m^0.5, 1.1 sqrt(pi a_c) / pi):
+the reference's 5 over 0..90 deg; K_I per pascal about 1.1e-3 m^0.5):
 
     phi [deg]            0      22.5    45     67.5   90 (apex)
     cell / reference   0.994  0.973  0.978  0.980  0.982   (phi < 90)
@@ -87,8 +87,10 @@ def test_pit_crack_front_matches_the_surface_crack_of_the_same_outline():
     cell = unit_pressure_front("cell_3d", 9, **CELL)
     ref = unit_pressure_front("surface_crack_3d", 5, **REFERENCE)
     np.testing.assert_allclose(cell.parameter[:5], ref.parameter, atol=1e-9)
-    scale = 1.1 * math.sqrt(math.pi * 1e-6) / math.pi  # Raju-Newman order of magnitude for a = c
-    assert ref.K_I == pytest.approx(scale, rel=0.15)
+    # Raju-Newman at the deepest point, a/c = 1, a/t = 0.25, c/b = 1/3: Q = 2.464, F = 1.070;
+    # measured 5.9 % below on this coarse mesh in a box of height 3a (Raju-Newman: remote load)
+    raju_newman = 1.070 * math.sqrt(math.pi * 1e-6 / 2.464)
+    assert ref.K_I[-1] == pytest.approx(raju_newman, rel=0.08)
     for half in (cell.K_I[:5], cell.K_I[4:][::-1]):
         ratio = half / ref.K_I
         assert np.all((ratio > 0.95) & (ratio < 1.0)), ratio
