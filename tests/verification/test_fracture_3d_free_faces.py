@@ -38,12 +38,13 @@ elements a / 12 at 1.0; 5 nodes; r2 = 0.6 a, with r2 = 0.4 a in brackets):
     1.0          14,666   0.939    1.0505   1.0586 [1.0584]
     0.8          24,072   0.942    1.0513   1.0608 [1.0606]
     0.63         32,454   0.942    1.0518   1.0602 [1.0604]
+    0.5          45,122   0.942    1.0521   1.0605 [1.0606]
 
-The mid-plane changes by +0.21 % then -0.06 %: not monotone, so these meshes give no
-observed rate and no Richardson extrapolation (the unstructured meshes' differences from
-one size to the next are as large as the remaining discretisation error). The mid-plane
-value is mesh-converged to about 0.2 %, K_I = (1.060 +- 0.002) K_2D at B = 2 a, and
-independent of r2 to 0.03 %. The refinement test asserts the change between the coarsest
+The mid-plane changes by +0.21 %, -0.06 %, +0.03 %: not monotone, so these meshes give no
+observed rate and no Richardson extrapolation (past the coarsest mesh the differences from
+one unstructured mesh to the next are of the size of the remaining discretisation error).
+The mid-plane value is mesh-converged: K_I = (1.0605 +- 0.0005) K_2D at B = 2 a over the
+three finer meshes, independent of r2 to 0.03 %. The refinement test asserts the change between the coarsest
 and finest mesh below 0.4 % (measured 0.16 %). No published value for this configuration
 (pressurised faces, a / W = 0.05, B = 2 a, nu = 0.3) was found to compare with: Nakamura
 and Parks (1988) and Raju and Newman's through-crack analyses treat remote loading of
