@@ -184,7 +184,7 @@ def write_front_profile(folder, point, criterion: str) -> None:
     for st in flaws:
         k = np.asarray(st.front["K_I"]) * 1e-6
         ax.plot(st.front["parameter"], k, "o-", ms=4, label=f"flaw {st.index}")
-        j = int(np.nanargmax(k))
+        j = int(np.argmax(k))
         ax.annotate(f"max {k[j]:.3g} MPa m$^{{1/2}}$", (st.front["parameter"][j], k[j]), textcoords="offset points",
                     xytext=(-60, -18))
     if criterion == "fracture_toughness" and flaws and flaws[0].ratio > 0:
