@@ -222,4 +222,4 @@ def get(name: str) -> Generator:
 from meshes import cracks, cracks_3d, rough  # noqa: E402,F401
 from meshes import anodes, cell, examples_trench, flaws, polycrystal, profile_import, rough3d  # noqa: E402,F401
 from meshes import structured3d, voxels  # noqa: E402,F401
-from meshes import cell3d  # noqa: E402,F401
+from meshes import anodes3d, cell3d  # noqa: E402,F401

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from meshes import FlawTip, Flaws, GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import SharedLines, min_field, threshold_field, voronoi_3d
+from meshes.cell3d_crack import _crack_surface, _front_curves, pit_crack_front, pit_crack_sides
 from meshes.contact3d import ContactPatches, classify_faces, imprint_patches
 from meshes.flaws import _pit_ball
 from meshes.polycrystal import Polycrystal3D
@@ -40,10 +41,34 @@ Length = Quantity("m")
 _UM = 1e-6
 
 
-class CellPit(BaseModel):
-    """A Li-filled pit: the spheroid of semi-axes (b, b, a) centred on (x, y, 0), Li inside."""
+class PitCrack(BaseModel):
+    """A Li-filled semi-elliptical crack from the pit bottom: in the plane y = 0 through the pit
+    axis, the half ellipse (x - x0)^2 / c^2 + z^2 / a_c^2 <= 1, z >= 0, around the pit."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    depth: Length = Field(..., gt=0, description="a_c: height of the crack front's apex above the mean Li surface "
+                          "(beyond the pit depth) [m]")
+    half_length: Length = Field(..., gt=0, description="c: half-length of the crack along x at the Li surface "
+                                "(beyond the pit radius) [m]")
+    front_size: Length | None = Field(None, gt=0, description="element size at the crack front [m]; default: "
+                                      "min(a_c, c) / 10")
+    grading: float = Field(0.35, gt=0, le=1, description="growth of the element size with distance from the front [-]")
+
+
+class CellPit(BaseModel):
+    """A Li-filled pit: the spheroid of semi-axes (b, b, a) centred on (x, y, 0), Li inside.
+
+    With ``crack`` the pit axis lies on the side y = 0, which becomes the crack plane and a
+    mirror plane of the model (half the pit and half the crack are meshed; ``ligament`` is
+    the rest of y = 0): the pit is the finite opening of a crack whose front, the half
+    ellipse of semi-axes c (x) and a_c (z), lies in the electrolyte above and beside it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    crack: PitCrack | None = Field(None, description="a Li-filled crack grown from the pit (none: the pit alone, "
+                                   "without K_I)")
 
     depth: Length = Field(1e-6, gt=0, description="pit depth a above the mean Li surface (along +z) [m]")
     radius: Length = Field(0.5e-6, gt=0, description="pit mouth radius b [m]")
@@ -99,19 +124,26 @@ class Cell3D(GeometryParameters):
                              mean_grain_size=self.mean_grain_size, spread=self.spread, seed=self.seed)
 
     def pit_axis(self) -> tuple[float, float]:
-        """(x, y) of the pit axis [m]."""
-        return (self.width / 2 if self.pit.x is None else self.pit.x, self.depth / 2 if self.pit.y is None else self.pit.y)
+        """(x, y) of the pit axis [m] (y = 0 for a pit with a crack)."""
+        y = 0.0 if self.pit.crack is not None else (self.depth / 2 if self.pit.y is None else self.pit.y)
+        return (self.width / 2 if self.pit.x is None else self.pit.x, y)
 
     def flaw_tip(self) -> FlawTip:
-        """The pit as a flaw (tip radius b^2 / a) [m]."""
+        """The pit as a flaw (tip radius b^2 / a), or its crack (tip at the front's apex) [m]."""
         (x0, y0), a, b = self.pit_axis(), self.pit.depth, self.pit.radius
+        if self.pit.crack is not None:
+            ac, c = self.pit.crack.depth, self.pit.crack.half_length
+            return FlawTip(tip=(x0, 0.0, ac), direction=(0.0, 0.0, 1.0), mouth=(x0, 0.0, 0.0), depth=ac,
+                           width=2 * c, tip_radius=0.0, shape="semi_elliptical_crack")
         return FlawTip(tip=(x0, y0, a), direction=(0.0, 0.0, 1.0), mouth=(x0, y0, 0.0), depth=a, width=2 * b,
                        tip_radius=b * b / a, shape="semi_ellipsoid")
 
     def _check_pit(self) -> None:
         x0, y0 = self.pit_axis()
         a, b = self.pit.depth, self.pit.radius
-        if min(x0, y0, self.width - x0, self.depth - y0) <= 1.1 * b:
+        if self.pit.crack is not None:
+            self._check_crack()
+        elif min(x0, y0, self.width - x0, self.depth - y0) <= 1.1 * b:
             raise ValueError("pit: the mouth must stay clear of the sides (by 10 % of its radius)")
         if a >= 0.8 * self.thickness:
             raise ValueError("pit: the depth must stay below 80 % of the thickness")
@@ -120,6 +152,24 @@ class Cell3D(GeometryParameters):
         for px, py, r in self.contact.patches(self.width, self.depth):
             if np.hypot(px - x0, py - y0) < r + 1.1 * b:
                 raise ValueError("pit: its mouth overlaps a contact void patch; move the pit or change contact.seed")
+
+    def _check_crack(self) -> None:
+        x0, _ = self.pit_axis()
+        a, b = self.pit.depth, self.pit.radius
+        ac, c = self.pit.crack.depth, self.pit.crack.half_length
+        if self.pit.y is not None:
+            raise ValueError("pit.y: a pit with a crack lies on the side y = 0 (its mirror plane); leave y out")
+        if ac < 1.2 * a or c < 1.2 * b:
+            raise ValueError("pit.crack: the front must lie outside the pit (depth >= 1.2 pit depth, "
+                             "half_length >= 1.2 pit radius)")
+        if ac >= 0.6 * self.thickness:
+            raise ValueError("pit.crack.depth: must stay below 60 % of the thickness")
+        if min(x0, self.width - x0) <= 1.2 * c or self.depth <= 2 * max(ac, c):
+            raise ValueError("pit.crack: the crack must stay clear of the sides x = 0, width (by 20 % of its "
+                             "half_length) and the box depth must exceed twice its size")
+        for px, py, r in self.contact.patches(self.width, self.depth):
+            if py < r + 0.2 * c and abs(px - x0) < r + 1.2 * c:
+                raise ValueError("pit.crack: a contact void patch touches the crack mouth; change contact.seed")
 
     @model_validator(mode="after")
     def _check(self):
@@ -149,8 +199,10 @@ def declare(p: Cell3D) -> GeometryDeclaration:
         {"grains"} if p.electrolyte == "polycrystal" else set())
     voids = ("contact_voids",) if p.contact.count(p.width, p.depth) else ()
     facets = frozenset({"grain_boundary_facets"} if p.electrolyte == "polycrystal" else ())
-    flaws = Flaws(tips=(p.flaw_tip(),), stress_intensity=False) if p.pit is not None else None
-    return slab(3, regions=regions, boundaries=("anode_interface", "counter_electrode", "sides", *voids),
+    cracked = p.pit is not None and p.pit.crack is not None
+    flaws = Flaws(tips=(p.flaw_tip(),), stress_intensity=cracked) if p.pit is not None else None
+    sides = ("ligament", "side_x", "side_y") if cracked else ("sides",)
+    return slab(3, regions=regions, boundaries=("anode_interface", "counter_electrode", *sides, *voids),
                 optional_boundaries=facets, flaws=flaws)
 
 
@@ -236,6 +288,8 @@ def build(model, p: Cell3D, mesh: MeshSettings) -> dict:
     if p.pit is not None:
         (x0, y0), a, b = p.pit_axis(), p.pit.depth, p.pit.radius
         pit = [(3, _pit_ball(occ, x0 / _UM, y0 / _UM, a / _UM, b / _UM))]
+        if p.pit.crack is not None:
+            tools.append((2, _crack_surface(occ, p)))
     _, out_map = occ.fragment([(3, box)], tools + [(3, g) for g in grains] + pit)
     occ.synchronize()
     pit_tags = {t for d, t in out_map[-1] if d == 3} if pit else set()
@@ -252,9 +306,14 @@ def build(model, p: Cell3D, mesh: MeshSettings) -> dict:
     anode, voids = classify_faces(model, li_surface, patches, _UM)
     volumes = layers + grain_tags
     counter, sides = _outer_faces(model, volumes, p, tol)
+    side_groups = {"sides": sides}
+    if p.pit is not None and p.pit.crack is not None:
+        crack_faces, side_groups = pit_crack_sides(model, sides, p, tol)
+        anode += crack_faces
     gb_faces = _grain_boundary_faces(model, grain_tags)
     void_area = sum(occ.getMass(2, f) for f in voids) * _UM**2
     gb_area = sum(occ.getMass(2, f) for f in gb_faces) * _UM**2
+    front_curves = _front_curves(model, p, tol) if p.pit is not None and p.pit.crack is not None else []
     occ.dilate(model.getEntities(), 0, 0, 0, _UM, _UM, _UM)
     occ.synchronize()
 
@@ -267,19 +326,12 @@ def build(model, p: Cell3D, mesh: MeshSettings) -> dict:
     if voids:
         model.addPhysicalGroup(2, voids, name="contact_voids")
     model.addPhysicalGroup(2, counter, name="counter_electrode")
-    model.addPhysicalGroup(2, sides, name="sides")
+    for name, faces in side_groups.items():
+        model.addPhysicalGroup(2, faces, name=name)
     if gb_faces:
         model.addPhysicalGroup(2, gb_faces, name="grain_boundary_facets")
 
-    rough = p.surface()
-    feature = rough.height_map.smallest_feature(p.width, p.depth) if rough is not None else p.width
-    h_int = mesh.scaled(mesh.interface_size or min(feature / 6, p.width / 20, p.t_i or np.inf))
-    h_far = max(h_int, mesh.scaled(mesh.size or min(p.thickness / 8, p.mean_grain_size / 3)))
-    fields = [threshold_field(model, h_int, h_far, p.t_i + 2 * h_int, p.thickness / 3, surfaces=anode + voids,
-                              sampling=60)]
-    if p.pit is not None:
-        fields.append(_pit_field(model, p, mesh, h_far))
-    min_field(model, fields)
+    feature, crack_meta = _size_fields(model, p, mesh, anode + voids, front_curves)
     return {
         "gdim": 3,
         "generator": "cell_3d",
@@ -297,7 +349,27 @@ def build(model, p: Cell3D, mesh: MeshSettings) -> dict:
         "electrolyte_thickness_m": p.thickness - p.t_i,
         "projected_interface_area_m2": p.width * p.depth,
         **({"flaws": [p.flaw_tip().model_dump(mode="json")]} if p.pit is not None else {}),
+        **crack_meta,
     }
+
+
+def _size_fields(model, p: Cell3D, mesh: MeshSettings, li_faces: list[int], front_curves: list[int]):
+    """The background size (at the Li surface, the pit, the crack front); returns (the lateral
+    feature size [m], the crack's metadata)."""
+    rough = p.surface()
+    feature = rough.height_map.smallest_feature(p.width, p.depth) if rough is not None else p.width
+    h_int = mesh.scaled(mesh.interface_size or min(feature / 6, p.width / 20, p.t_i or np.inf))
+    h_far = max(h_int, mesh.scaled(mesh.size or min(p.thickness / 8, p.mean_grain_size / 3)))
+    fields = [threshold_field(model, h_int, h_far, p.t_i + 2 * h_int, p.thickness / 3, surfaces=li_faces,
+                              sampling=60)]
+    if p.pit is not None:
+        fields.append(_pit_field(model, p, mesh, h_far))
+    crack_meta = {}
+    if front_curves:
+        front_field, crack_meta = pit_crack_front(model, p, mesh, h_far, front_curves)
+        fields.append(front_field)
+    min_field(model, fields)
+    return feature, crack_meta
 
 
 def _pit_field(model, p: Cell3D, mesh: MeshSettings, h_far: float) -> int:

@@ -176,7 +176,7 @@ class FrontStressIntensity:
 
     def worst(self) -> tuple[int, float]:
         """Index and value of the largest K_I [Pa m^0.5]."""
-        k = int(np.argmax(self.K_I))
+        k = int(np.nanargmax(self.K_I))
         return k, float(self.K_I[k])
 
     def records(self) -> list[dict]:
@@ -422,6 +422,42 @@ def _front_material(comm, data: _QuadratureData) -> tuple[float, float]:
     return lo[0], lo[1]
 
 
+def _mixed_nodes(comm, front: CrackFront, data: _QuadratureData, nodes: np.ndarray, half_width: float) -> np.ndarray:
+    """True for the nodes whose tent support (within r2 of the front) holds more than one material."""
+    s_star = front.local(data.x)[0] if len(data.x) else np.zeros(0)
+    mixed = np.zeros(len(nodes), dtype=bool)
+    for k, node in enumerate(nodes):
+        inside = _tent(s_star, node, half_width) > 0
+        local = [(v[inside].min(initial=np.inf), v[inside].max(initial=-np.inf))
+                 for v in (data.youngs_modulus, data.poissons_ratio)]
+        lo = [comm.allreduce(v[0], op=MPI.MIN) for v in local]
+        hi = [comm.allreduce(v[1], op=MPI.MAX) for v in local]
+        mixed[k] = bool(np.isfinite(lo[0]) and any(h - low > 1e-9 * abs(h) for low, h in zip(lo, hi)))
+    return mixed
+
+
+def _single_material(front: CrackFront, data: _QuadratureData, nodes: np.ndarray, half_width: float,
+                     mixed: np.ndarray) -> _QuadratureData:
+    """The quadrature points of the tents of the single-material nodes only."""
+    s_star = front.local(data.x)[0] if len(data.x) else np.zeros(0)
+    keep = np.zeros(len(data.x), dtype=bool)
+    for node in nodes[~mixed]:
+        keep |= _tent(s_star, node, half_width) > 0
+    return _QuadratureData(*(getattr(data, f.name)[keep] for f in dataclasses.fields(data)))
+
+
+def _drop_mixed(comm, front: CrackFront, data: _QuadratureData, nodes: np.ndarray, half_width: float):
+    """(the points of the single-material nodes, the mask of the mixed nodes), with a warning."""
+    mixed = _mixed_nodes(comm, front, data, nodes, half_width)
+    if mixed.all():
+        raise SettingError("radius", "the material varies inside the integration domain of every front node")
+    if mixed.any():
+        log.warning("K_I not computed at %d of %d front nodes: their integration domain crosses a material "
+                    "boundary (reported as NaN)", int(mixed.sum()), len(nodes))
+        data = _single_material(front, data, nodes, half_width, mixed)
+    return data, mixed
+
+
 def _elements_across(msh, front: CrackFront, cells: np.ndarray, r1: float, r2: float) -> float:
     """(r2 - r1) / mean diameter of the cells whose midpoints lie within r2 of the front."""
     if len(cells):
@@ -441,6 +477,7 @@ def front_stress_intensity(
     segments: int | None = None,
     inner_fraction: float = 0.25,
     quadrature_degree: int = 4,
+    mixed_material: str = "raise",
 ) -> FrontStressIntensity:
     """K_I (and K_II, K_III for a full model) at ``segments`` nodes along ``front``.
 
@@ -453,6 +490,9 @@ def front_stress_intensity(
         segments: number of nodes along the front (tents of half-width L / (segments - 1));
             default: about one per 2 r2, between 5 and 41.
         quadrature_degree: degree of the cell quadrature [-].
+        mixed_material: what to do at a node whose integration domain holds more than one
+            material (the auxiliary fields assume one): "raise" an error, or "skip" the node
+            (K = NaN there, with a warning; e.g. where a front meets a coating layer).
     """
     msh = fields.displacement.function_space.mesh
     if msh.geometry.dim != 3:
@@ -467,11 +507,14 @@ def front_stress_intensity(
     r1 = inner_fraction * radius
     cells = _near_cells(msh, front, radius)
     data = _quadrature_data(fields, cells, quadrature_degree).within(front, radius)
+    nodes = np.linspace(0.0, L, n)
+    mixed = np.zeros(n, dtype=bool)
+    if mixed_material == "skip":
+        data, mixed = _drop_mixed(msh.comm, front, data, nodes, half_width)
     E, nu = _front_material(msh.comm, data)
     mu, e_prime, kappa = E / (2 * (1 + nu)), E / (1 - nu**2), 3 - 4 * nu
     modes = ("I",) if front.mirror_plane else ("I", "II", "III")
     faces, sym = (1, 2.0) if front.mirror_plane else (2, 1.0)
-    nodes = np.linspace(0.0, L, n)
     K = {m: np.zeros(n) for m in modes}
     shifted = _ShiftedPoints(front, data.x, 1e-4 * r1)
     density = _InteractionDensity(front, data, shifted, E, nu, modes)
@@ -486,6 +529,8 @@ def front_stress_intensity(
         if not front.mirror_plane:
             K["II"][k] = e_prime / 2 * total["II"] / length
             K["III"][k] = mu * total["III"] / length
+    for m in modes:
+        K[m][mixed] = np.nan
     across = _elements_across(msh, front, cells, r1, radius)
     if across < MIN_ELEMENTS_ACROSS:
         log.warning("the K_I integration domain holds %.1f elements across (r2 - r1 = %.3g m); at least %d are "

@@ -258,9 +258,9 @@ class FlawRiskAnalysis:
             stack = {f"flaw_{k}_faces": p_stack for k in range(len(self.flaws))}
             stack.update({ec.anode_interface: p_stack, ec.counter_electrode: p_stack})
         with case_keys(FRACTURE_KEYS, "risk"):
-            self.fronts = flaw_risk_3d.front_influence(solve, self.flaws, radius, stack)
+            self.fronts = flaw_risk_3d.front_influence(solve, self.flaws, radius, stack, tagged=mech)
         self.influence = self.fronts.matrix()
-        self.stack = np.array([float(np.max(s)) for s in self.fronts.stack])
+        self.stack = np.array([float(np.nanmax(s)) for s in self.fronts.stack])
 
     def _tip_values(self, samples: dict) -> list[tuple[float, float, list[float]]]:
         """(overpotential [V], current density [A/m^2], where) at every flaw tip or front."""
@@ -280,10 +280,10 @@ class FlawRiskAnalysis:
         along = self.fronts.stress_intensity(pressures)
         for st, k_s, front in zip(states, along, self.fronts.influence):
             nodes = front[0]
-            st.tip = nodes.points[int(np.argmax(k_s))].tolist()
+            st.tip = nodes.points[int(np.nanargmax(k_s))].tolist()
             st.front = {"parameter_name": nodes.parameter_name, "parameter": nodes.parameter.tolist(),
                         "points": nodes.points.tolist(), "K_I": k_s.tolist()}
-        return np.array([float(np.max(k_s)) for k_s in along])
+        return np.array([float(np.nanmax(k_s)) for k_s in along])
 
     def evaluate(self, applied_current_density: float) -> SweepPoint:
         """Solve at ``applied_current_density`` [A/m^2, magnitude] and rate every flaw."""

@@ -2,7 +2,8 @@
 
 A 3D flaw declares its crack front (``crack_front``, see :mod:`meshes.cracks_3d`) and the
 region of its faces (``face_region``: the plane x_axis = value and the ellipse with the
-given centre and semi-axes in it). Its faces belong to the anode interface (the Li in the
+given centre and semi-axes in it; with ``cavity``, also the walls of the spheroid of that
+centre and semi-axes: a pit whose bottom carries the crack). Its faces belong to the anode interface (the Li in the
 flaw is connected to the anode); for the mechanics they are split off as
 ``flaw_<k>_faces`` so that a unit pressure can be put on one flaw at a time.
 
@@ -36,7 +37,12 @@ def _inside_region(points: np.ndarray, region: dict, tol: float) -> np.ndarray:
     semi = np.asarray(region["semi_axes"], dtype=float)
     in_plane = [i for i in range(3) if i != axis]
     radius2 = sum((rel[:, i] / semi[i]) ** 2 for i in in_plane)
-    return (np.abs(points[:, axis] - value) < tol) & (radius2 <= 1 + 1e-6)
+    inside = (np.abs(points[:, axis] - value) < tol) & (radius2 <= 1 + 1e-6)
+    cavity = region.get("cavity")
+    if cavity is not None:  # the walls of a pit the crack grows from (a spheroid; facet midpoints lie inside)
+        rel = (points - np.asarray(cavity["center"], dtype=float)) / np.asarray(cavity["semi_axes"], dtype=float)
+        inside |= np.einsum("ij,ij->i", rel, rel) <= 1 + 1e-6
+    return inside
 
 
 def split_crack_faces(tagged: TaggedMesh, flaws: list[dict], boundary: str) -> TaggedMesh:
@@ -86,27 +92,55 @@ class FrontInfluence:
 
     def matrix(self) -> np.ndarray:
         """max_s G_jk(s) [m^0.5] (for the summary)."""
-        return np.array([[float(np.max(g.K_I)) for g in row] for row in self.influence])
+        return np.array([[float(np.nanmax(g.K_I)) for g in row] for row in self.influence])
 
 
-def front_influence(solve, flaws: list[dict], radius: list[float], stack_loads: dict | None) -> FrontInfluence:
+def front_influence(solve, flaws: list[dict], radius: list[float], stack_loads: dict | None,
+                    tagged: TaggedMesh | None = None) -> FrontInfluence:
     """Unit-pressure solves per flaw (and the stack load case) rated along every front.
 
     ``solve(pressures) -> ElasticFields`` runs one elastic solve with the given face loads.
     """
     fronts = [CrackFront.from_metadata(f["crack_front"]) for f in flaws]
+    if tagged is not None:
+        for front, r in zip(fronts, radius):
+            grain_boundary_crossings(tagged, front, r)
     influence = [[None] * len(flaws) for _ in flaws]
     for k in range(len(flaws)):
         fields = solve({f"flaw_{k}_faces": 1.0})
         for j, front in enumerate(fronts):
-            influence[j][k] = front_stress_intensity(fields, front, radius[j], pressure=1.0 if j == k else 0.0)
+            influence[j][k] = front_stress_intensity(fields, front, radius[j], pressure=1.0 if j == k else 0.0,
+                                                     mixed_material="skip")
     stack = [np.zeros_like(influence[j][0].K_I) for j in range(len(flaws))]
     if stack_loads:
         fields = solve(stack_loads)
         for j, front in enumerate(fronts):
             p_faces = stack_loads.get(f"flaw_{j}_faces", 0.0)
-            stack[j] = front_stress_intensity(fields, front, radius[j], pressure=p_faces).K_I
+            stack[j] = front_stress_intensity(fields, front, radius[j], pressure=p_faces, mixed_material="skip").K_I
     return FrontInfluence(fronts, radius, influence, stack)
+
+
+def grain_boundary_crossings(tagged: TaggedMesh, front: CrackFront, radius: float,
+                             boundary: str = "grain_boundary_facets") -> int:
+    """The number of ``boundary`` facets (grain boundaries) within ``radius`` of the front,
+    with a warning when there are any: the interaction integral assumes one isotropic
+    material around the front, which holds across a boundary between grains of the same
+    elastic constants, but K_I there is not that of a crack in one grain."""
+    import logging
+
+    from mpi4py import MPI
+
+    if boundary not in tagged.boundaries:
+        return 0
+    facets = tagged.facets(boundary)
+    mid = dolfinx.mesh.compute_midpoints(tagged.mesh, tagged.mesh.topology.dim - 1, facets)
+    near = int(np.count_nonzero(cKDTree(front.points).query(mid)[0] < radius)) if len(mid) else 0
+    near = tagged.mesh.comm.allreduce(near, op=MPI.SUM)
+    if near:
+        logging.getLogger(__name__).warning(
+            "the K_I integration domain around the crack front crosses %d grain-boundary facets: the front is not "
+            "inside one grain (K_I is that of the grains' common elastic constants)", near)
+    return near
 
 
 def front_overpotential(samples: dict, front: CrackFront, distance: float) -> tuple[float, float, list[float]]:
