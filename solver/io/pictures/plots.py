@@ -78,8 +78,8 @@ def front_profile(fronts: list[dict], path: Path, *, case: str, parameter: str, 
         ax.plot(f["parameter"], k, f.get("style", "o-"), label=f["label"],
                 color=style.OKABE_ITO[j % len(style.OKABE_ITO)])
     if fronts:
-        best = max(fronts, key=lambda f: max(f["K"]))
-        j = int(np.argmax(best["K"]))
+        best = max(fronts, key=lambda f: np.nanmax(f["K"]))  # NaN: a node whose domain was skipped
+        j = int(np.nanargmax(best["K"]))
         kmax = best["K"][j] * factor
         ax.plot(best["parameter"][j], kmax, "^", ms=8, mfc="white", mec="black", ls="none",
                 label=f"maximum {style.format_number(kmax)} {style.tex_unit(unit)}")
