@@ -2,8 +2,8 @@
 
 The folder holds ``cycle.csv`` (one row per time step, units in the column names),
 ``summary.json``, ``voltage.png`` (cell voltage, contact fraction and peak local current
-vs time), ``fields*.xdmf`` (potential [V] and contact fraction [-] as time series, for
-ParaView) and ``checkpoint.npz`` (interface state + counters, written every
+vs time), ``fields*.xdmf`` (potential [V] and contact fraction [-]: one time series whose every
+step holds the mesh and both fields, for ParaView, pyvista and meshio) and ``checkpoint.npz`` (interface state + counters, written every
 ``cycling.checkpoint_every`` steps). Files are written on rank 0; the checkpoint gathers the
 element arrays by element midpoint, so a run may resume on another number of processes.
 """
@@ -106,6 +106,7 @@ class CycleWriter:
                 k += 1
             self.comm.barrier()
             name = self.folder / f"fields{'' if k == 0 else f'_part{k}'}.xdmf"
+            self.xdmf_path = name
             self.xdmf = dolfinx.io.XDMFFile(self.comm, str(name), "w")
             self.xdmf.write_mesh(runner.problem.tagged.mesh)
             potential = runner.problem.unknown
@@ -134,8 +135,12 @@ class CycleWriter:
     def finish(self, runner, rows: list[dict], summary: dict) -> None:
         self._checkpoint(runner)
         if self.xdmf is not None:
-            self.xdmf.close()
+            self.xdmf.close()  # collective: the file is complete after it
             self.xdmf = None
+            if self.rank0:
+                from solver.io.exports import merge_time_series
+
+                merge_time_series(self.xdmf_path)
         if not self.rank0:
             return
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
