@@ -3,7 +3,8 @@
 The folder holds ``cycle.csv`` (one row per time step, units in the column names),
 ``summary.json``, ``voltage.png`` (cell voltage, contact fraction and peak local current
 vs time), ``fields*.xdmf`` (potential [V] and contact fraction [-]: one time series whose every
-step holds the mesh and both fields, for ParaView, pyvista and meshio) and ``checkpoint.npz`` (interface state + counters, written every
+step holds the mesh and both fields, for ParaView, pyvista and meshio) and ``case.yaml`` and ``case_resolved.json`` (the case, its values and sources), ``report.md`` and
+``report.html`` (:mod:`solver.io.study_reports`), ``checkpoint.npz`` (interface state + counters, written every
 ``cycling.checkpoint_every`` steps). Files are written on rank 0; the checkpoint gathers the
 element arrays by element midpoint, so a run may resume on another number of processes.
 """
@@ -17,9 +18,11 @@ import os
 from pathlib import Path
 
 import numpy as np
+import yaml
 from mpi4py import MPI
 
 from solver.errors import CaseError
+from solver.io.result_folder import write_json
 
 __all__ = ["COLUMNS", "CycleWriter", "Progress"]
 
@@ -143,9 +146,17 @@ class CycleWriter:
                 merge_time_series(self.xdmf_path)
         if not self.rank0:
             return
+        case = runner.case
+        summary.setdefault("dimension", runner.problem.tagged.gdim)
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        if runner.case.model.outputs.png and rows:
-            plot(rows, summary, self.folder / "voltage.png", runner.case.name)
+        (self.folder / "case.yaml").write_text(getattr(case, "source_text", None) or yaml.safe_dump(case.raw))
+        write_json(self.folder / "case_resolved.json", case.resolved())
+        if case.model.outputs.png and rows:
+            plot(rows, summary, self.folder / "voltage.png", case.name)
+        if "report_html" in case.model.outputs.selected():
+            from solver.io.study_reports import write_cycling_report
+
+            write_cycling_report(self.folder)
 
 
 def plot(rows: list[dict], summary: dict, path: Path, case: str = "cycling") -> None:
