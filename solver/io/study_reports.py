@@ -225,14 +225,22 @@ def fracture_tables(summary: dict) -> list[dict]:
     if not rows:
         return []
     where = [k for k in rows[0] if k in ("tip", "front")]
-    position = [k for k in _POSITION if k in rows[0]]
+    position = [k for k in ("arc_length_m", *_POSITION) if k in rows[0]]
+    along = [k for k in rows[0] if k not in (*where, *position, "J_J_m2") and not k.startswith("K_")]
     ks = [(key, name) for key, name in _K_KEYS if key in rows[0]]
-    headers = [*where, *(f"{k[0]} [um]" for k in position), *(f"{name} [MPa m^0.5]" for _, name in ks)]
-    table = [[*(r[k] for k in where), *(f"{r[k] * 1e6:.4g}" for k in position),
+    headers = [*where, *(f"{k.removesuffix('_m').replace('_', ' ')} [um]" for k in position),
+               *(_along_header(k) for k in along), *(f"{name} [MPa m^0.5]" for _, name in ks)]
+    table = [[*(r[k] for k in where), *(f"{r[k] * 1e6:.4g}" for k in position), *(f"{r[k]:.4g}" for k in along),
               *(f"{r[key] * 1e-6:.4g}" for key, _ in ks)] for r in rows]
     return [_table("Stress intensity", headers, table, "l" + _RIGHT * (len(headers) - 1),
                    text="At every crack tip (2D, plane strain) or crack front node (3D), from the domain "
                         "interaction integral; positions in um.")]
+
+
+def _along_header(key: str) -> str:
+    """``phi_rad`` -> ``phi [rad]``; a name without a unit suffix is dimensionless."""
+    name, _, unit = key.rpartition("_")
+    return f"{name.replace('_', ' ')} [{unit}]" if name else f"{key} [-]"
 
 
 def fracture_verdict(summary: dict, resolved: dict) -> list[str]:

@@ -55,6 +55,24 @@ def _gb_lines(pv, facets, origin, axes, interface_level: float):
     return [piece for piece in lines if piece.n_points]
 
 
+#: axis titles of the 3D views (the micro sign needs the 3D text of the axes: VTK's 2D
+#: text drops it)
+_TITLES = ("x [\u00b5m]", "y [\u00b5m]", "z [\u00b5m]")
+
+
+def _use_plot_font(axes_actor) -> None:
+    """Draw the axis titles and labels of a 3D view in the font of the matplotlib plots
+    (DejaVu Sans, shipped with matplotlib), which has the micro sign."""
+    import vtk
+    from matplotlib import font_manager
+
+    font = font_manager.findfont("DejaVu Sans")
+    for axis in range(3):
+        for prop in (axes_actor.GetTitleTextProperty(axis), axes_actor.GetLabelTextProperty(axis)):
+            prop.SetFontFamily(vtk.VTK_FONT_FILE)
+            prop.SetFontFile(font)
+
+
 def _crop(img: np.ndarray, pad: int = 8) -> np.ndarray:
     """The render without its white margins."""
     ink = np.flatnonzero(np.any(img[:, :, :3].min(axis=2) < 250, axis=1)), np.flatnonzero(
@@ -124,9 +142,10 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
     for front in fronts or []:
         line = pv.Spline(np.asarray(front) * 1e6, max(2 * len(front), 20))
         plotter.add_mesh(line.tube(radius=0.012 * max(np.ptp(vol.points, axis=0))), color=style.OKABE_ITO[3])
-    plotter.show_bounds(bounds=vol.bounds, xtitle="x [um]", ytitle="y [um]", ztitle="z [um]", color="black",
-                        font_size=26, location="outer", fmt="%.2g", ticks="outside", n_xlabels=3, n_ylabels=3,
-                        n_zlabels=3)
+    axes_actor = plotter.show_bounds(bounds=vol.bounds, xtitle=_TITLES[0], ytitle=_TITLES[1], ztitle=_TITLES[2],
+                                     color="black", font_size=26, location="outer", fmt="%.2g", ticks="outside",
+                                     n_xlabels=3, n_ylabels=3, n_zlabels=3, use_3d_text=True)
+    _use_plot_font(axes_actor)
     c = np.array(vol.center)
     eye = c + size * (1.7 * _NORMALS[a] + 1.3 * _NORMALS[up] + 2.1 * _NORMALS[b])
     plotter.camera_position = [tuple(eye), tuple(c), tuple(_NORMALS[up])]
@@ -170,7 +189,7 @@ def interface_view(grid, name: str, samples: dict, path: Path, *, case: str, fac
                f"{unit}; maximum {style.format_number(cr.data_max)} {unit}")
     style.caption(fig, caption)
     info = {"title": title, "case": case, "quantity": q.label, "unit": unit, "kind": "view_3d",
-            "axes": {"x": "x [um]", "y": "y [um]", "z": "z [um]", "colour": cbar_label}, **cr.as_dict(),
+            "axes": {"x": _TITLES[0], "y": _TITLES[1], "z": _TITLES[2], "colour": cbar_label}, **cr.as_dict(),
             "layers": layers, "caption": caption}
     save_figure(fig, path, info)
     return info
