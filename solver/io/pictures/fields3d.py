@@ -15,7 +15,7 @@ from solver.io.pictures import style
 from solver.io.pictures.gather import pyvista
 from solver.io.pictures.meta import save_figure
 
-__all__ = ["interface_view", "render_view"]
+__all__ = ["draw_axes", "interface_view", "render_view"]
 
 
 def _interface_surface(pv, samples: dict, factor: float):
@@ -58,6 +58,15 @@ def _gb_lines(pv, facets, origin, axes, interface_level: float):
 #: axis titles of the 3D views (the micro sign needs the 3D text of the axes: VTK's 2D
 #: text drops it)
 _TITLES = ("x [\u00b5m]", "y [\u00b5m]", "z [\u00b5m]")
+
+
+def draw_axes(plotter, bounds, titles: tuple[str, str, str] = _TITLES):
+    """Axes with ticks and titles around ``bounds`` [um], in the font of the plots."""
+    axes_actor = plotter.show_bounds(bounds=bounds, xtitle=titles[0], ytitle=titles[1], ztitle=titles[2],
+                                     color="black", font_size=26, location="outer", fmt="%.2g", ticks="outside",
+                                     n_xlabels=3, n_ylabels=3, n_zlabels=3, use_3d_text=True)
+    _use_plot_font(axes_actor)
+    return axes_actor
 
 
 def _use_plot_font(axes_actor) -> None:
@@ -142,10 +151,7 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
     for front in fronts or []:
         line = pv.Spline(np.asarray(front) * 1e6, max(2 * len(front), 20))
         plotter.add_mesh(line.tube(radius=0.012 * max(np.ptp(vol.points, axis=0))), color=style.OKABE_ITO[3])
-    axes_actor = plotter.show_bounds(bounds=vol.bounds, xtitle=_TITLES[0], ytitle=_TITLES[1], ztitle=_TITLES[2],
-                                     color="black", font_size=26, location="outer", fmt="%.2g", ticks="outside",
-                                     n_xlabels=3, n_ylabels=3, n_zlabels=3, use_3d_text=True)
-    _use_plot_font(axes_actor)
+    draw_axes(plotter, vol.bounds)
     c = np.array(vol.center)
     eye = c + size * (1.7 * _NORMALS[a] + 1.3 * _NORMALS[up] + 2.1 * _NORMALS[b])
     plotter.camera_position = [tuple(eye), tuple(c), tuple(_NORMALS[up])]
