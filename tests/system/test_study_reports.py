@@ -78,7 +78,8 @@ def test_cycling_report_renders_in_headless_chromium(cycling_run, tmp_path):
     assert dom.images == ["data:image/png;base64,"]
 
 
-def test_cycling_comparison_report(tmp_path):
+@pytest.mark.mpi
+def test_cycling_comparison_report(tmp_path_factory):
     from solver.studies.compare_cycling import compare_cycling
 
     cases = []
@@ -88,7 +89,10 @@ def test_cycling_comparison_report(tmp_path):
         raw["electrochemistry"]["kinetics"] = {"law": "linear", "exchange_current_density": i0}
         raw["cycling"]["protocol"] = raw["cycling"]["protocol"][:1]
         cases.append(parse_case(raw))
-    folder = compare_cycling(cases, out=tmp_path / "cmp")
+    folder = compare_cycling(cases, out=shared_tmp(tmp_path_factory, "cycling_cmp") / "cmp",
+                             groups=MPI.COMM_WORLD.size)
+    if MPI.COMM_WORLD.rank != 0:
+        return
     page, document, markdown = _document(folder)
     _embedded(page, folder)
     assert MATERIALS in [tuple(t) for t in document.tables]
@@ -99,13 +103,16 @@ def test_cycling_comparison_report(tmp_path):
     assert "| exchange current density | 0.5 | mA/cm^2 | case |" in markdown
 
 
-def test_fracture_report(tmp_path):
+@pytest.mark.mpi
+def test_fracture_report(tmp_path_factory):
     from solver.studies.run import run_case
 
     raw = yaml.safe_load(open("cases/fracture/edge_crack_2d.yaml"))
     raw["mesh"] = {"size": "4 um", "interface_size": "0.2 um"}  # coarse: the report, not K, is tested
     raw["outputs"] = {"mesh_cache": None}
-    result = run_case(parse_case(raw), out=tmp_path / "run", quiet=True)
+    result = run_case(parse_case(raw), out=shared_tmp(tmp_path_factory, "fracture_report") / "run", quiet=True)
+    if MPI.COMM_WORLD.rank != 0:
+        return
     page, document, markdown = _document(result.folder)
     headers = [tuple(t) for t in document.tables]
     assert RESULTS in headers and MATERIALS in headers
@@ -117,13 +124,16 @@ def test_fracture_report(tmp_path):
     assert "  report.html\n" in (result.folder / "checksums.sha256").read_text()
 
 
-def test_sweep_report(tmp_path):
+@pytest.mark.mpi
+def test_sweep_report(tmp_path_factory):
     from solver.studies.sweep import run_sweep
 
     raw = copy.deepcopy(BASE)
     raw["outputs"] = {"mesh_cache": None}
     values = ["0.5 mA/cm^2", "2 mA/cm^2"]
-    result = run_sweep(parse_case(raw), CURRENT, values, tmp_path / "sweep")
+    result = run_sweep(parse_case(raw), CURRENT, values, shared_tmp(tmp_path_factory, "sweep_report") / "sweep")
+    if MPI.COMM_WORLD.rank != 0:
+        return
     page, document, markdown = _document(result.folder)
     _embedded(page, result.folder)
     table = next(t for t in document.tables if t[0] == CURRENT)
