@@ -14,8 +14,7 @@ from mpi4py import MPI
 
 import solver  # noqa: F401  (before dolfinx)
 from solver.config.case import parse_case
-from tests.support import BASE, CURRENT, FLAT, shared_tmp
-from tests.system.test_reports import CHROMIUM, _chromium, _coloured_fraction, _parse, _screenshot
+from tests.support import BASE, CURRENT, FLAT, run_chromium, coloured_fraction, parse_html, screenshot, needs_chromium, shared_tmp
 
 RESULTS = ("quantity", "value", "unit", "meaning")
 MATERIALS = ("region", "material", "property", "value", "unit", "source")
@@ -23,7 +22,7 @@ MATERIALS = ("region", "material", "property", "value", "unit", "source")
 
 def _document(folder):
     page = (folder / "report.html").read_text()
-    return page, _parse(page), (folder / "report.md").read_text()
+    return page, parse_html(page), (folder / "report.md").read_text()
 
 
 def _embedded(page: str, folder) -> None:
@@ -63,17 +62,17 @@ def test_cycling_report(cycling_run):
     assert f"| dendrite | {cycling_run.summary['versions']['dendrite']} |" in markdown
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no headless browser: apt-get install chromium")
+@needs_chromium
 def test_cycling_report_renders_in_headless_chromium(cycling_run, tmp_path):
     if MPI.COMM_WORLD.rank != 0:
         return
     page = cycling_run.folder / "report.html"
-    pixels = _screenshot(tmp_path, page)
+    pixels = screenshot(tmp_path, page)
     assert pixels.std() > 10.0
     bare = tmp_path / "bare.html"
     bare.write_text(re.sub(r"<img [^>]*>", "", page.read_text()))
-    assert _coloured_fraction(pixels) > _coloured_fraction(_screenshot(tmp_path, bare))
-    dom = _parse(_chromium(tmp_path, page, "--dump-dom").stdout)
+    assert coloured_fraction(pixels) > coloured_fraction(screenshot(tmp_path, bare))
+    dom = parse_html(run_chromium(tmp_path, page, "--dump-dom").stdout)
     assert list(RESULTS) in dom.tables and list(MATERIALS) in dom.tables
     assert dom.images == ["data:image/png;base64,"]
 
