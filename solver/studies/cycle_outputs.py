@@ -127,6 +127,18 @@ class CycleWriter:
         self.xdmf.write_function(potential, time_s)
         self.xdmf.write_function(runner.contact, time_s)
 
+    def _close_fields(self) -> None:
+        """Close the open fields file (collective) and rewrite it on rank 0 as one time series
+        whose every step holds the mesh and all fields (pyvista and meshio read it)."""
+        if self.xdmf is None:
+            return
+        self.xdmf.close()  # collective: the file is complete after it
+        self.xdmf = None
+        if self.rank0:
+            from solver.io.exports import merge_time_series
+
+            merge_time_series(self.xdmf_path)
+
     def step(self, runner, row: dict, solved: dict) -> None:
         self.rows.append(row)
         n = runner.state.step
@@ -137,13 +149,7 @@ class CycleWriter:
 
     def finish(self, runner, rows: list[dict], summary: dict) -> None:
         self._checkpoint(runner)
-        if self.xdmf is not None:
-            self.xdmf.close()  # collective: the file is complete after it
-            self.xdmf = None
-            if self.rank0:
-                from solver.io.exports import merge_time_series
-
-                merge_time_series(self.xdmf_path)
+        self._close_fields()
         if not self.rank0:
             return
         case = runner.case
