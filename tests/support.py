@@ -17,6 +17,7 @@ checks the rule.
 from __future__ import annotations
 
 import copy
+import html.parser
 import os
 import shutil
 import subprocess
@@ -343,3 +344,60 @@ def mpirun(args: list[str], tmp_path: Path, timeout: float = 180) -> subprocess.
     env = dict(os.environ, UCX_TLS="self,sm,tcp", OMP_NUM_THREADS="1")
     return subprocess.run([exe, "-n", "2", *args], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+# --------------------------------------------------------------------------- reports in a browser
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no headless browser: apt-get install chromium")
+
+
+class _Tables(html.parser.HTMLParser):
+    """Tables (their header cells) and images (their src scheme) of an HTML document."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.images, self._in_th = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "th":
+            self._in_th = True
+        elif tag == "img":
+            self.images.append(dict(attrs).get("src", "")[:22])
+
+    def handle_endtag(self, tag):
+        self._in_th = self._in_th and tag != "th"
+
+    def handle_data(self, data):
+        if self._in_th and data.strip():
+            self.tables[-1].append(data.strip())
+
+
+def parse_html(text: str) -> _Tables:
+    parser = _Tables()
+    parser.feed(text)
+    return parser
+
+
+def run_chromium(tmp_path, page, *mode: str) -> subprocess.CompletedProcess:
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2400", *mode, page.as_uri()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def screenshot(tmp_path, page) -> np.ndarray:
+    shot = tmp_path / f"{page.stem}.png"
+    run_chromium(tmp_path, page, f"--screenshot={shot}")
+    import matplotlib.image
+
+    return matplotlib.image.imread(shot)[..., :3] * 255.0
+
+
+def coloured_fraction(pixels: np.ndarray) -> float:
+    """Fraction of strongly coloured pixels (max - min channel > 60 of 255): the colour
+    maps of the pictures; text, table rules and the tinted verdict box stay below 60."""
+    return float(np.mean(pixels.max(axis=-1) - pixels.min(axis=-1) > 60))

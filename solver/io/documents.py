@@ -18,7 +18,7 @@ import jinja2
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-__all__ = ["markdown_to_html", "write_comparison_report", "write_run_report"]
+__all__ = ["markdown_to_html", "write_comparison_report", "write_run_report", "write_study_report"]
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("solver.io", "templates"),
@@ -66,6 +66,14 @@ def write_comparison_report(folder: str | Path, comparison_markdown: str, cases:
     context = comparison_context(folder, comparison_markdown, cases)
     text = _ENV.get_template("comparison_report.md.j2").render(**context)
     return _write(folder, text, f"{context['title']}: dendrite comparison report")
+
+
+def write_study_report(folder: str | Path, context: dict, title: str) -> list[Path]:
+    """Write ``report.md`` and ``report.html`` of a cycling, sweep or fracture folder from
+    ``context`` (:mod:`solver.io.study_reports`: title, intro, verdict, tables, pictures,
+    inputs, references, versions, files)."""
+    text = _ENV.get_template("study_report.md.j2").render(**context)
+    return _write(Path(folder), text, f"{title}: dendrite report")
 
 
 def _write(folder: Path, text: str, title: str) -> list[Path]:

@@ -26,7 +26,7 @@ from dolfinx import fem
 
 from solver.physics.conduction import ConductionFields
 
-__all__ = ["FIELD_UNITS", "cell_fields", "interface_table", "potential_p1", "write_fields", "write_fields_vtu",
+__all__ = ["FIELD_UNITS", "cell_fields", "interface_table", "merge_time_series", "potential_p1", "write_fields", "write_fields_vtu",
            "write_fields_vtx", "write_interface"]
 
 FIELD_UNITS = {
@@ -104,8 +104,17 @@ def write_fields(folder: Path, fields: ConductionFields, extra=None) -> Path:
 
 
 def _one_time_series(path: Path) -> None:
-    """Rewrite a DOLFINx XDMF file (a mesh grid plus one time series per function, one
-    step each) as one time series whose single step holds the mesh and all attributes."""
+    """Rewrite a DOLFINx XDMF file as one time series (see :func:`merge_time_series`)."""
+    merge_time_series(path)
+
+
+def merge_time_series(path: Path) -> int:
+    """Rewrite a DOLFINx XDMF file (a mesh grid plus one time series per function, each
+    step pointing at the mesh by an XPointer) as one temporal collection whose steps each
+    hold the mesh and every attribute written at that time, in time order; return the
+    number of steps. Call it on rank 0 after the (collective) close; the HDF5 data stay
+    as written. ParaView, pyvista (``pyvista.read``, ``pyvista.XdmfReader`` time steps)
+    and meshio (``meshio.xdmf.TimeSeriesReader``) read the result."""
     import copy
     import xml.etree.ElementTree as ET
 
@@ -113,18 +122,24 @@ def _one_time_series(path: Path) -> None:
     domain = root.find("Domain")
     grids = domain.findall("Grid")
     mesh = next(g for g in grids if g.get("GridType") == "Uniform")
-    collection = ET.Element("Grid", Name="fields", GridType="Collection", CollectionType="Temporal")
-    step = ET.SubElement(collection, "Grid", Name="fields", GridType="Uniform")
-    step.append(copy.deepcopy(mesh.find("Topology")))
-    step.append(copy.deepcopy(mesh.find("Geometry")))
-    ET.SubElement(step, "Time", Value="0")
+    by_time: dict[str, list] = {}
     for grid in grids:
-        step.extend(grid.iter("Attribute"))
+        for step in grid.iter("Grid"):
+            time = step.find("Time")
+            if time is not None:
+                by_time.setdefault(time.get("Value"), []).extend(step.findall("Attribute"))
         domain.remove(grid)
-    domain.append(collection)
-    _declare_precision(step, path.with_suffix(".h5"))
+    collection = ET.SubElement(domain, "Grid", Name="fields", GridType="Collection", CollectionType="Temporal")
+    for value in sorted(by_time or {"0": []}, key=float):
+        step = ET.SubElement(collection, "Grid", Name="fields", GridType="Uniform")
+        step.append(copy.deepcopy(mesh.find("Topology")))
+        step.append(copy.deepcopy(mesh.find("Geometry")))
+        ET.SubElement(step, "Time", Value=value)
+        step.extend(by_time.get(value, []))
+        _declare_precision(step, path.with_suffix(".h5"))
     ET.indent(root)
     path.write_text('<?xml version="1.0"?>\n' + ET.tostring(root, encoding="unicode") + "\n")
+    return len(collection)
 
 
 def _declare_precision(grid, h5_path: Path) -> None:

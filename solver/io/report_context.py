@@ -27,6 +27,10 @@ PICTURE_TITLES = {
     "risk_sweep.png": "Worst risk ratio over the CCD search",
     "current_density_side_by_side.png": "Current density of every design, one colour scale",
     "ccd_sweeps.png": "CCD searches of every design",
+    "voltage.png": "Cell voltage, contact fraction and peak local current density against time",
+    "cycling_side_by_side.png": "Cell voltage and contact fraction of every design",
+    "sweep.png": "Main metrics against the swept value",
+    "front_stress_intensity.png": "Stress intensity along the crack front",
 }
 
 #: display unit of material properties by SI unit (pint syntax)
@@ -51,10 +55,13 @@ def run_context(folder: str | Path) -> dict:
     resolved = _read_json(folder / "case_resolved.json")
     gdim = int(summary.get("dimension") or 3)
     case_file = folder / "case.yaml"
+    from solver.io.study_reports import fracture_tables, fracture_verdict
+
     return {
         "case": summary["case"],
         "description": summary.get("description", ""),
-        "verdict": verdict(summary, gdim),
+        "verdict": verdict(summary, gdim) + fracture_verdict(summary, resolved),
+        "tables": fracture_tables(summary),
         "metrics": metric_rows(summary.get("metrics", {}), gdim),
         "findings": [" ".join(line.split()) for line in _findings(summary)],
         "notes": summary.get("notes", []),

@@ -4,7 +4,8 @@
 ``cycle: true``) runs ``dendrite cycle`` on every case (random geometries: N realisations,
 every geometry ``seed`` shifted by 0..N-1, as in :mod:`solver.studies.compare`) and
 writes one folder: ``comparison.md`` (table and verdict), ``metrics.csv`` (every run),
-``comparison.json`` (statistics), ``cycling_side_by_side.png`` (cell voltage and contact
+``comparison.json`` (statistics), ``report.md``/``report.html`` (the comparison with every
+design's inputs and sources, the picture embedded), ``cycling_side_by_side.png`` (cell voltage and contact
 fraction vs time, first realisation of each design) and ``runs/NAME-K/`` (each cycling
 result folder). The first case is the baseline.
 
@@ -117,12 +118,16 @@ def compare_cycling(cases: list[Case], seeds: int = 1, out: Path | None = None, 
                 designs.append(_Design(case, list(values), list(summaries), rows[0]))
             _write_csv(folder / "metrics.csv", designs)
             _plot(folder / "cycling_side_by_side.png", designs)
-            (folder / "comparison.md").write_text(_report(study, designs))
+            text = _report(study, designs)
+            (folder / "comparison.md").write_text(text)
             write_json(folder / "comparison.json", {
                 "study": study.model_dump(mode="json"),
                 "designs": {d.case.name: {key: d.stats(key) for key in d.runs[0]} for d in designs},
                 "stop_reasons": {d.case.name: [s["stop_reason"] for s in d.summaries] for d in designs},
             })
+            from solver.io.documents import write_comparison_report
+
+            write_comparison_report(folder, text, [c.name for c in cases])  # after the picture: it embeds it
     log.info("comparison written to %s", folder.final)
     return folder.final
 

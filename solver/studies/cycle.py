@@ -441,6 +441,16 @@ class CycleRunner:
         return out
 
 
+def _provenance(case: Case, comm: MPI.Comm) -> dict:
+    """The works behind the case's material values, the software versions (collective) and
+    the number of ranks, for the summary and the report."""
+    from solver.io.result_folder import software_versions
+    from solver.materials.library import references_for
+
+    return {"case": case.name, "description": case.model.description, "references": references_for(case.materials),
+            "versions": software_versions(comm), "mpi_ranks": comm.size}
+
+
 def _fingerprint(case: Case) -> str:
     text = getattr(case, "source_text", None) or json.dumps(case.raw, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -463,6 +473,7 @@ def run_cycle(case: Case, out: str | Path | None = None, quiet: bool = True, com
         bar.close()
     summary = runner.summary()
     if writer is not None:
+        summary.update(_provenance(case, comm))
         writer.finish(runner, rows, summary)
     gc.collect()
     return CycleResult(folder if write else None, rows, summary)

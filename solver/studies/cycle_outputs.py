@@ -2,8 +2,9 @@
 
 The folder holds ``cycle.csv`` (one row per time step, units in the column names),
 ``summary.json``, ``voltage.png`` (cell voltage, contact fraction and peak local current
-vs time), ``fields*.xdmf`` (potential [V] and contact fraction [-] as time series, for
-ParaView) and ``checkpoint.npz`` (interface state + counters, written every
+vs time), ``fields*.xdmf`` (potential [V] and contact fraction [-]: one time series whose every
+step holds the mesh and both fields, for ParaView, pyvista and meshio) and ``case.yaml`` and ``case_resolved.json`` (the case, its values and sources), ``report.md`` and
+``report.html`` (:mod:`solver.io.study_reports`), ``checkpoint.npz`` (interface state + counters, written every
 ``cycling.checkpoint_every`` steps). Files are written on rank 0; the checkpoint gathers the
 element arrays by element midpoint, so a run may resume on another number of processes.
 """
@@ -17,9 +18,11 @@ import os
 from pathlib import Path
 
 import numpy as np
+import yaml
 from mpi4py import MPI
 
 from solver.errors import CaseError
+from solver.io.result_folder import write_json
 
 __all__ = ["COLUMNS", "CycleWriter", "Progress"]
 
@@ -102,8 +105,7 @@ class CycleWriter:
         import dolfinx.io
 
         if self.xdmf is not None and self._mesh_version != runner.mesh_version:  # a crack extended: new file
-            self.xdmf.close()
-            self.xdmf = None
+            self._close_fields()
         if self.xdmf is None:
             self._mesh_version = runner.mesh_version
             k = 0
@@ -111,6 +113,7 @@ class CycleWriter:
                 k += 1
             self.comm.barrier()
             name = self.folder / f"fields{'' if k == 0 else f'_part{k}'}.xdmf"
+            self.xdmf_path = name
             self.xdmf = dolfinx.io.XDMFFile(self.comm, str(name), "w")
             self.xdmf.write_mesh(runner.problem.tagged.mesh)
             potential = runner.problem.unknown
@@ -128,6 +131,18 @@ class CycleWriter:
         self.xdmf.write_function(potential, time_s)
         self.xdmf.write_function(runner.contact, time_s)
 
+    def _close_fields(self) -> None:
+        """Close the open fields file (collective) and rewrite it on rank 0 as one time series
+        whose every step holds the mesh and all fields (pyvista and meshio read it)."""
+        if self.xdmf is None:
+            return
+        self.xdmf.close()  # collective: the file is complete after it
+        self.xdmf = None
+        if self.rank0:
+            from solver.io.exports import merge_time_series
+
+            merge_time_series(self.xdmf_path)
+
     def step(self, runner, row: dict, solved: dict) -> None:
         self.rows.append(row)
         n = runner.state.step
@@ -138,14 +153,20 @@ class CycleWriter:
 
     def finish(self, runner, rows: list[dict], summary: dict) -> None:
         self._checkpoint(runner)
-        if self.xdmf is not None:
-            self.xdmf.close()
-            self.xdmf = None
+        self._close_fields()
         if not self.rank0:
             return
+        case = runner.case
+        summary.setdefault("dimension", runner.problem.tagged.gdim)
         (self.folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        if runner.case.model.outputs.png and rows:
-            plot(rows, summary, self.folder / "voltage.png", runner.case.name)
+        (self.folder / "case.yaml").write_text(getattr(case, "source_text", None) or yaml.safe_dump(case.raw))
+        write_json(self.folder / "case_resolved.json", case.resolved())
+        if case.model.outputs.png and rows:
+            plot(rows, summary, self.folder / "voltage.png", case.name)
+        if "report_html" in case.model.outputs.selected():
+            from solver.io.study_reports import write_cycling_report
+
+            write_cycling_report(self.folder)
 
 
 def plot(rows: list[dict], summary: dict, path: Path, case: str = "cycling") -> None:

@@ -16,7 +16,8 @@ interaction integral with the crack-face term for the pressure on ``crack_faces`
 :func:`solver.physics.fracture_3d.front_stress_intensity` in 3D).
 
 Writes ``stress_intensity.csv`` (K per tip or front node [Pa m^0.5]), in 3D
-``front_stress_intensity.png``, and the displacement field ``displacement.xdmf`` [m].
+``front_stress_intensity.png``, and the displacement field ``displacement.xdmf`` [m] (one
+time step holding the mesh and the field, which ParaView, pyvista and meshio read).
 """
 
 from __future__ import annotations
@@ -138,6 +139,9 @@ def write_fracture(folder, result: FractureResult, case_name: str, comm: MPI.Com
         xdmf.write_function(u1)
     if comm.rank != 0:
         return
+    from solver.io.exports import merge_time_series
+
+    merge_time_series(folder / "displacement.xdmf")  # one grid with the field: pyvista and meshio read it
     with open(folder / "stress_intensity.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(result.rows[0]))
         w.writeheader()

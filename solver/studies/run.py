@@ -154,6 +154,10 @@ def _run_fracture(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool)
                 if comm.rank == 0:
                     write_json(building / "summary.json", summary)
                     (building / "report.txt").write_text(fracture_text(summary) + "\n")
+                    if "report_html" in case.model.outputs.selected():
+                        from solver.io.documents import write_run_report
+
+                        write_run_report(building)
             folder = building.final
         log.info("results: %s", folder)
     else:

@@ -2,7 +2,9 @@
 
 A sweep folder holds ``sweep.json`` (what is swept and a fingerprint of it),
 ``points/NNNN.json`` (one per finished point, written atomically) and ``results.csv``
-(rewritten after every point). Rerunning the same sweep into the same folder skips the
+(rewritten after every point); at the end ``sweep.png``, the swept case (``case.yaml``,
+``case_resolved.json``) and ``report.md``/``report.html`` (one table row per point, in
+display units). Rerunning the same sweep into the same folder skips the
 points that finished; failed points are tried again. A point that fails (solver or
 geometry error) is recorded with its error and the sweep goes on.
 
@@ -262,6 +264,19 @@ def _read_records(folder: Path, indices: list[int], resumed: set[int]) -> list[d
     return records
 
 
+def _write_final(folder: Path, records: list[dict], case: Case, parameter: str, versions: dict) -> None:
+    """The final table (in point order), ``sweep.png`` and the report (rank 0)."""
+    _write_atomic(folder / "results.csv", _csv(records))
+    if case.model.outputs.png:
+        from solver.io.pictures.plots import sweep_plot
+
+        sweep_plot(records, folder / "sweep.png", case=case.name, parameter=parameter)
+    if "report_html" in case.model.outputs.selected():
+        from solver.io.study_reports import write_sweep_report
+
+        write_sweep_report(folder, records, case, parameter, versions)
+
+
 def run_sweep(case: Case, parameter: str | None = None, values: list | None = None,
               out: str | Path | None = None, comm: MPI.Comm = MPI.COMM_WORLD, progress=None,
               groups: int = 1) -> SweepResult:
@@ -322,11 +337,7 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
     with broadcast_errors(comm):
         if comm.rank == 0:
             records = _read_records(folder, [p.index for p in points], set(done))
-            _write_atomic(folder / "results.csv", _csv(records))  # the final table, in point order
-            if case.model.outputs.png:
-                from solver.io.pictures.plots import sweep_plot
-
-                sweep_plot(records, folder / "sweep.png", case=case.name, parameter=parameter)
+            _write_final(folder, records, case, parameter, header["versions"])
     records = comm.bcast(records, root=0)
     meshes, problems = (sum(c) for c in zip(*filter(None, leaders)))
     return SweepResult(folder, records, meshes, problems)

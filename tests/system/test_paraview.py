@@ -50,3 +50,35 @@ def test_fields_open_in_paraview(tmp_path):
         assert fields["CELLS"] == result.summary["mesh"]["cells"], name
     interface = _open(result.folder / "interface.vtu", tmp_path)
     assert {"interface_current_density_A_m2", "overpotential_V"} <= set(interface["POINT"])
+
+
+SERIES = textwrap.dedent(
+    """
+    import sys
+    from paraview.simple import OpenDataFile
+    reader = OpenDataFile(sys.argv[1])
+    for t in reader.TimestepValues:
+        reader.UpdatePipeline(t)
+        print("STEP=%r;%s;%s" % (t, ",".join(reader.PointData.keys()), ",".join(reader.CellData.keys())))
+    """
+)
+
+
+def test_cycling_series_opens_in_paraview(tmp_path):
+    import copy
+
+    from solver.studies.cycle import run_cycle
+    from tests.support import FLAT
+
+    raw = copy.deepcopy(FLAT)
+    raw["outputs"].update(fields=True)
+    raw["cycling"]["fields_every"] = 5
+    result = run_cycle(parse_case(raw), out=tmp_path / "cycle")
+    script = tmp_path / "series.py"
+    script.write_text(SERIES)
+    r = subprocess.run([PVBATCH, str(script), str(result.folder / "fields.xdmf")], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    steps = [line.split("=", 1)[1].split(";") for line in r.stdout.splitlines() if line.startswith("STEP=")]
+    assert [float(t) for t, _, _ in steps] == [row["time_s"] for row in result.rows[::5]]
+    assert all(points == "potential_V" and cells == "contact_fraction" for _, points, cells in steps)

@@ -9,10 +9,7 @@ and checked for a non-blank page with its pictures and tables; ``fields.vtu`` an
 from __future__ import annotations
 
 import copy
-import html.parser
 import re
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -22,10 +19,8 @@ import solver  # noqa: F401  (before dolfinx)
 from solver.analysis.registry import ROUND_OFF, format_value, metric
 from solver.config.case import parse_case
 from solver.studies.run import run_case
-from tests.support import BASE, shared_tmp
+from tests.support import BASE, run_chromium, coloured_fraction, parse_html, screenshot, needs_chromium, shared_tmp
 
-CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no headless browser: apt-get install chromium")
 CELL_FIELDS = {"current_density_A_m2", "current_density_magnitude_A_m2", "ionic_conductivity_S_m", "region"}
 
 
@@ -36,58 +31,6 @@ def primary_run(tmp_path_factory):
     raw["electrochemistry"]["kinetics"] = {"law": "primary"}
     raw["outputs"] = {"mesh_cache": None}
     return run_case(parse_case(raw), out=shared_tmp(tmp_path_factory, "report") / "run", quiet=True)
-
-
-class _Tables(html.parser.HTMLParser):
-    """Tables (their header cells) and images (their src scheme) of an HTML document."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self.images, self._in_th = [], [], False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "th":
-            self._in_th = True
-        elif tag == "img":
-            self.images.append(dict(attrs).get("src", "")[:22])
-
-    def handle_endtag(self, tag):
-        self._in_th = self._in_th and tag != "th"
-
-    def handle_data(self, data):
-        if self._in_th and data.strip():
-            self.tables[-1].append(data.strip())
-
-
-def _parse(text: str) -> _Tables:
-    parser = _Tables()
-    parser.feed(text)
-    return parser
-
-
-def _chromium(tmp_path, page, *mode: str) -> subprocess.CompletedProcess:
-    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,2400", *mode, page.as_uri()]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done
-
-
-def _screenshot(tmp_path, page) -> np.ndarray:
-    shot = tmp_path / f"{page.stem}.png"
-    _chromium(tmp_path, page, f"--screenshot={shot}")
-    import matplotlib.image
-
-    return matplotlib.image.imread(shot)[..., :3] * 255.0
-
-
-def _coloured_fraction(pixels: np.ndarray) -> float:
-    """Fraction of strongly coloured pixels (max - min channel > 60 of 255): the colour
-    maps of the pictures; text, table rules and the tinted verdict box stay below 60."""
-    return float(np.mean(pixels.max(axis=-1) - pixels.min(axis=-1) > 60))
 
 
 @pytest.mark.mpi
@@ -113,7 +56,7 @@ def test_report_tables_carry_units_references_and_versions(primary_run):
     if MPI.COMM_WORLD.rank != 0:
         return
     folder = primary_run.folder
-    document = _parse((folder / "report.html").read_text())
+    document = parse_html((folder / "report.html").read_text())
     headers = [tuple(t) for t in document.tables]
     assert ("quantity", "value", "unit", "meaning") in headers
     assert ("region", "material", "property", "value", "unit", "source") in headers
@@ -156,15 +99,15 @@ def test_report_renders_in_headless_chromium(primary_run, tmp_path):
     if MPI.COMM_WORLD.rank != 0:
         return
     page = primary_run.folder / "report.html"
-    pixels = _screenshot(tmp_path, page)
+    pixels = screenshot(tmp_path, page)
     assert pixels.shape == (2400, 1280, 3)
     assert pixels.std() > 10.0  # a blank page has no variance at all
     # the pictures are decoded and drawn: without them (same page, images removed) the
     # coloured fraction drops to the thin heading rule
     bare = tmp_path / "bare.html"
     bare.write_text(re.sub(r'<img [^>]*>', "", page.read_text()))
-    assert _coloured_fraction(pixels) > 0.02 > _coloured_fraction(_screenshot(tmp_path, bare))
-    dom = _parse(_chromium(tmp_path, page, "--dump-dom").stdout)
+    assert coloured_fraction(pixels) > 0.02 > coloured_fraction(screenshot(tmp_path, bare))
+    dom = parse_html(run_chromium(tmp_path, page, "--dump-dom").stdout)
     assert len(dom.tables) >= 5 and ["quantity", "value", "unit", "meaning"] in dom.tables
     assert dom.images == ["data:image/png;base64,"] * 2
 

@@ -15,7 +15,7 @@ from solver.io.pictures import style
 from solver.io.pictures.gather import pyvista
 from solver.io.pictures.meta import save_figure
 
-__all__ = ["interface_view", "render_view"]
+__all__ = ["draw_axes", "interface_view", "render_view"]
 
 
 def _interface_surface(pv, samples: dict, factor: float):
@@ -53,6 +53,33 @@ def _gb_lines(pv, facets, origin, axes, interface_level: float):
     lines = [gb.slice(normal=_NORMALS[a], origin=origin), gb.slice(normal=_NORMALS[b], origin=origin),
              gb.slice(normal=_NORMALS[up], origin=level)]
     return [piece for piece in lines if piece.n_points]
+
+
+#: axis titles of the 3D views (the micro sign needs the 3D text of the axes: VTK's 2D
+#: text drops it)
+_TITLES = ("x [\u00b5m]", "y [\u00b5m]", "z [\u00b5m]")
+
+
+def draw_axes(plotter, bounds, titles: tuple[str, str, str] = _TITLES):
+    """Axes with ticks and titles around ``bounds`` [um], in the font of the plots."""
+    axes_actor = plotter.show_bounds(bounds=bounds, xtitle=titles[0], ytitle=titles[1], ztitle=titles[2],
+                                     color="black", font_size=26, location="outer", fmt="%.2g", ticks="outside",
+                                     n_xlabels=3, n_ylabels=3, n_zlabels=3, use_3d_text=True)
+    _use_plot_font(axes_actor)
+    return axes_actor
+
+
+def _use_plot_font(axes_actor) -> None:
+    """Draw the axis titles and labels of a 3D view in the font of the matplotlib plots
+    (DejaVu Sans, shipped with matplotlib), which has the micro sign."""
+    import vtk
+    from matplotlib import font_manager
+
+    font = font_manager.findfont("DejaVu Sans")
+    for axis in range(3):
+        for prop in (axes_actor.GetTitleTextProperty(axis), axes_actor.GetLabelTextProperty(axis)):
+            prop.SetFontFamily(vtk.VTK_FONT_FILE)
+            prop.SetFontFile(font)
 
 
 def _crop(img: np.ndarray, pad: int = 8) -> np.ndarray:
@@ -124,9 +151,7 @@ def render_view(grid, name: str, samples: dict, facets, fronts, cmap: str, clim)
     for front in fronts or []:
         line = pv.Spline(np.asarray(front) * 1e6, max(2 * len(front), 20))
         plotter.add_mesh(line.tube(radius=0.012 * max(np.ptp(vol.points, axis=0))), color=style.OKABE_ITO[3])
-    plotter.show_bounds(bounds=vol.bounds, xtitle="x [um]", ytitle="y [um]", ztitle="z [um]", color="black",
-                        font_size=26, location="outer", fmt="%.2g", ticks="outside", n_xlabels=3, n_ylabels=3,
-                        n_zlabels=3)
+    draw_axes(plotter, vol.bounds)
     c = np.array(vol.center)
     eye = c + size * (1.7 * _NORMALS[a] + 1.3 * _NORMALS[up] + 2.1 * _NORMALS[b])
     plotter.camera_position = [tuple(eye), tuple(c), tuple(_NORMALS[up])]
@@ -170,7 +195,7 @@ def interface_view(grid, name: str, samples: dict, path: Path, *, case: str, fac
                f"{unit}; maximum {style.format_number(cr.data_max)} {unit}")
     style.caption(fig, caption)
     info = {"title": title, "case": case, "quantity": q.label, "unit": unit, "kind": "view_3d",
-            "axes": {"x": "x [um]", "y": "y [um]", "z": "z [um]", "colour": cbar_label}, **cr.as_dict(),
+            "axes": {"x": _TITLES[0], "y": _TITLES[1], "z": _TITLES[2], "colour": cbar_label}, **cr.as_dict(),
             "layers": layers, "caption": caption}
     save_figure(fig, path, info)
     return info
