@@ -122,8 +122,8 @@ def interface_samples(fields: ConductionFields, flux: fem.Function, boundary: st
     msh.topology.create_connectivity(0, tdim)
     f2c = msh.topology.connectivity(fdim, tdim)
     cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int32)
-    nv = fdim + 1
     f2v = msh.topology.connectivity(fdim, 0)
+    nv = len(f2v.links(0)) if len(f2v.offsets) > 1 else fdim + 1  # 2, 3 (triangle) or 4 (quadrilateral)
     facet_vertices = f2v.array.reshape(-1, nv)[facets]
     nodes = dolfinx.mesh.entities_to_geometry(msh, 0, facet_vertices.ravel()).reshape(-1)
     points = msh.geometry.x[nodes].reshape(-1, nv, 3)  # the facet vertices, in the order of facet_vertices
@@ -172,6 +172,10 @@ def _vertex_values(u: fem.Function, cells: np.ndarray, facet_vertices: np.ndarra
 
 
 def _facet_areas(points: np.ndarray) -> np.ndarray:
+    """Areas [m^2] of triangles (n, 3, 3), or of planar quadrilaterals (n, 4, 3) in DOLFINx's
+    tensor-product vertex order (diagonals v0-v3 and v1-v2: area = |d1 x d2| / 2)."""
+    if points.shape[1] == 4:
+        return 0.5 * np.linalg.norm(np.cross(points[:, 3] - points[:, 0], points[:, 2] - points[:, 1]), axis=1)
     return 0.5 * np.linalg.norm(np.cross(points[:, 1] - points[:, 0], points[:, 2] - points[:, 0]), axis=1)
 
 

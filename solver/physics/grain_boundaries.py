@@ -128,15 +128,21 @@ def potential_space(msh: dolfinx.mesh.Mesh, model: GrainBoundaryModel, degree: i
 def facet_penalty(domain, sigma, degree: int, penalty: float, interior: bool):
     """The SIPG / Nitsche penalty [S/m^2] of a facet: gamma (d+1) C_k sigma_max |F| / |K|_min.
 
-    C_k = k (k + d - 1) / d; on an interior facet sigma_max and |K|_min over both sides.
+    C_k = k (k + d - 1) / d; on an interior facet sigma_max and |K|_min over both sides. On
+    quadrilaterals and hexahedra (no facet area in the form compiler) |F| / |K| is replaced by
+    its bound 1 / h_min, the shortest edge of the cell (exact for the largest face of a box).
     """
     domain = domain.ufl_domain() if hasattr(domain, "ufl_domain") else domain
     d, k = domain.topological_dimension, max(degree, 1)
     factor = penalty * (d + 1) * k * (k + d - 1) / d
-    area, volume = ufl.FacetArea(domain), ufl.CellVolume(domain)
+    if domain.ufl_cell().is_simplex:
+        area, volume = ufl.FacetArea(domain), ufl.CellVolume(domain)
+    else:
+        area, volume = 1.0, ufl.MinCellEdgeLength(domain)
     if not interior:
         return factor * sigma * area / volume
-    return factor * ufl.max_value(sigma("+"), sigma("-")) * area("+") / ufl.min_value(volume("+"), volume("-"))
+    area = area("+") if isinstance(area, ufl.core.expr.Expr) else area
+    return factor * ufl.max_value(sigma("+"), sigma("-")) * area / ufl.min_value(volume("+"), volume("-"))
 
 
 def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryModel, degree: int):
