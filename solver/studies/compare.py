@@ -38,6 +38,7 @@ from solver.io.documents import write_comparison_report
 from solver.io.exports import cell_current_density
 from solver.io.report import gather_grid
 from solver.io.result_folder import run_folder, write_json
+from solver.studies.compare_electronic import first_li_section
 from solver.studies.compare_text import assumptions, input_differences, verdict
 from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.studies.run import run_case
@@ -311,6 +312,7 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool, tables=()) -
             lines.append("Driver (inputs that differ): " + "; ".join(diffs) + ".")
         lines.append("")
     lines += _mechanism_section(study, tables)
+    lines += first_li_section([d.case.name for d in designs], [d.summaries[0] for d in designs])
     criteria = {(s.get("risk") or {}).get("criterion") for d in designs for s in d.summaries} - {None}
     electronic = any("electronic" in s for d in designs for s in d.summaries)
     lines += ["## Assumptions", "", *assumptions(criteria, electronic), ""]
