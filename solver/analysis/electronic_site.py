@@ -7,8 +7,9 @@ eta_Li = -eta_crit first. This module locates it:
 - ``distance_from_anode`` d_a and ``distance_to_counter`` d_c [m] (exact distances to the
   straight facets of each electrode boundary), ``depth_fraction`` d_a / (d_a + d_c) [-]
   (0 at the anode, 1 at the counter);
-- ``grain_boundary_distance`` [m] to the nearest zero-thickness GB facet (exact), 0 in a
-  meshed ``grain_boundaries`` region, None without grain boundaries;
+- ``grain_boundary_distance`` [m] to the nearest zero-thickness GB facet (exact; facets
+  count only when the problem has a GB model), 0 in a meshed ``grain_boundaries`` region,
+  None without grain boundaries;
 
 The candidates are the dofs at least ``internal_distance`` from the nearest anode vertex,
 as in :func:`solver.analysis.electronic.internal_formation_point` (the onset criterion).
@@ -107,7 +108,9 @@ def formation_site(state: MixedConductorFields, internal_distance: float) -> dic
         site = {"point": points[k].tolist(), "overpotential": float(values[k]),
                 "region": _region_of_cells(tagged, np.array([cell]))[0]}
     site = comm.bcast(site, root=best[1])
-    counter, gb_corners = _facet_corners(tagged, settings.counter_electrode), _facet_corners(tagged, GB_FACETS)
+    counter = _facet_corners(tagged, settings.counter_electrode)
+    # facets tagged as GBs are grain boundaries only when the case gives them a GB model
+    gb_corners = _facet_corners(tagged, GB_FACETS) if settings.grain_boundary is not None else np.zeros((0, 2, gdim))
     if site is None:
         return {"site": None, "internal_distance": internal_distance}
     site["distance_from_anode"] = distance_to_facets(site["point"], anode)
