@@ -189,14 +189,15 @@ def test_internal_li_formation_onset_of_a_uniform_slab():
 
 
 @pytest.mark.mpi
+@pytest.mark.parametrize("gdim", [2, 3])
 @pytest.mark.parametrize("internal, first_vertex", [(0.24, 0.25), (0.6, 0.625)])
-def test_site_of_the_first_internal_li(internal, first_vertex):
+def test_site_of_the_first_internal_li(internal, first_vertex, gdim):
     """eta_Li = -R i_ion (1 - 2 y / L) falls towards the anode: the first internal Li is at the
     first vertex row at least ``internal`` L from it (8 cells across L), in the anode half below
     L/2 and in the counter half beyond it; no grain boundaries (distance None)."""
     from solver.analysis.electronic_site import formation_site
 
-    state = problem("lithium", applied_current_density=10.0).solve()
+    state = problem("lithium", applied_current_density=10.0, gdim=gdim).solve()
     site = formation_site(state, internal * L)
     assert site["distance_from_anode"] == pytest.approx(first_vertex * L, rel=1e-12)
     assert site["distance_to_counter"] == pytest.approx((1 - first_vertex) * L, rel=1e-12)
