@@ -196,5 +196,7 @@ _CYCLING = [
            compute=lambda c: c.summary.get("simulated_time_s"), unit="s", display_unit="h", table=False),
 ]
 
-for _item in _BUILTINS + _CYCLING:
+from solver.analysis.electronic_metrics import ELECTRONIC_METRICS  # noqa: E402  (stage "electronic")
+
+for _item in _BUILTINS + _CYCLING + ELECTRONIC_METRICS:
     register_metric(_item)

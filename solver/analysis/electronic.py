@@ -78,6 +78,9 @@ ELECTRONIC_UNITS = {
     "self_discharge_current_density": "A/m^2 (resting cell, > 0 discharges it)",
     "self_discharge_per_day": "mAh/cm^2 per day",
     "onset_current_density": "A/m^2",
+    "first_internal_li": "point, distance_from_anode, distance_to_counter, grain_boundary_distance [m], "
+                         "overpotential [V], depth_fraction [-], region, site (at the onset current; "
+                         "solver.analysis.electronic_site)",
 }
 
 

@@ -655,7 +655,12 @@ def _check_electronic(case: Case) -> None:
                             "critical_supersaturation > 0 (its threshold eta_crit)")
         if model.electrochemistry.mode != "galvanostatic":
             raise CaseError("risk.also", "internal_li_formation searches a current: galvanostatic mode only")
-    if model.electronic.electronic_conductivity is not None:
+    section = model.electronic
+    if section.electronic_conductivity == 0 and section.counter == "ion_blocking":
+        raise CaseError("electronic.electronic_conductivity", "0 everywhere, and an ion_blocking counter passes "
+                        "electrons only: the cell carries no current; give a value > 0 (e.g. 1e-8 S/cm) or "
+                        "counter: lithium or electron_blocking")
+    if section.electronic_conductivity is not None:
         return
     for region, mat in case.materials.items():
         if mat.role != "electrode" and "electronic_conductivity" not in mat.values:

@@ -37,6 +37,7 @@ from solver.errors import CaseError
 from solver.io.documents import write_comparison_report
 from solver.io.pictures.gather import picture_grid
 from solver.io.result_folder import run_folder, write_json
+from solver.studies.compare_electronic import first_li_section
 from solver.studies.compare_text import assumptions, input_differences, verdict
 from solver.studies.parallel import broadcast_errors, check_groups, process_groups, share_work
 from solver.studies.run import run_case
@@ -44,6 +45,8 @@ from solver.studies.run import run_case
 __all__ = ["Study", "compare", "comparison_table", "flatten_metrics", "load_study"]
 
 log = logging.getLogger(__name__)
+#: the verdict's metric: the CCD over every criterion (risk.also) when a run has it, else the flaw CCD
+CCD_KEYS = ("combined_critical_current_density", "critical_current_density")
 
 class Study(BaseModel):
     """A comparison file: ``comparison: {cases: [...], seeds: N, measured_ccd: {...}}``."""
@@ -288,8 +291,8 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool, tables=()) -
     lines += ["![current density, one colour scale](current_density_side_by_side.png)", ""]
 
     lines += ["## Verdict", ""]
-    key = ("critical_current_density" if any("critical_current_density" in r for d in designs for r in d.runs)
-           else "focusing_factor_percentile")
+    present = {k for d in designs for r in d.runs for k in r}
+    key = next((k for k in CCD_KEYS if k in present), "focusing_factor_percentile")  # all criteria first
     item = metric(key)
     for other in designs[1:]:
         ma, _, _ = base.stats(key)
@@ -298,7 +301,7 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool, tables=()) -
         sentence = _verdict_sentence(base, other, key, ratio, gdim)
         measured_a = study.measured_ccd.get(base.case.name)
         measured_b = study.measured_ccd.get(other.case.name)
-        if key == "critical_current_density" and measured_a and measured_b:
+        if key in CCD_KEYS and measured_a and measured_b:
             sentence += (f" Measured CCD ratio {measured_b / measured_a:.3g} ({format_value(item, measured_b, gdim, 3)}"
                          f" vs {format_value(item, measured_a, gdim, 3)}; {study.measured_source}).")
         lines.append(sentence)
@@ -308,6 +311,7 @@ def _report(study: Study, designs: list[_Design], has_sweeps: bool, tables=()) -
             lines.append("Driver (inputs that differ): " + "; ".join(diffs) + ".")
         lines.append("")
     lines += _mechanism_section(study, tables)
+    lines += first_li_section([d.case.name for d in designs], [d.summaries[0] for d in designs])
     criteria = {(s.get("risk") or {}).get("criterion") for d in designs for s in d.summaries} - {None}
     electronic = any("electronic" in s for d in designs for s in d.summaries)
     lines += ["## Assumptions", "", *assumptions(criteria, electronic), ""]
@@ -319,11 +323,11 @@ def _verdict_sentence(base: _Design, other: _Design, key: str, ratio: float, gdi
     item = metric(key)
     (ma, _, na), (mb, _, nb) = base.stats(key), other.stats(key)
     a, b = base.case.name, other.case.name
-    if key == "critical_current_density":
-        head = f"**{b} vs {a}**: predicted CCD ratio "
+    if key in CCD_KEYS:
+        head = f"**{b} vs {a}**: predicted CCD ratio {'(all criteria) ' if key == CCD_KEYS[0] else ''}"
         values = f"({format_value(item, mb, gdim)} vs {format_value(item, ma, gdim)})"
     else:
-        head = f"**{b} vs {a}**: {item.title} ratio "
+        head = f"**{b} vs {a}**: predicted CCD ratio {'(all criteria) ' if key == CCD_KEYS[0] else ''}"
         values = f"({mb:.4g} vs {ma:.4g})"
     if na == 0 or nb == 0:
         missing = a if na == 0 else b
@@ -331,7 +335,7 @@ def _verdict_sentence(base: _Design, other: _Design, key: str, ratio: float, gdi
     if not math.isfinite(ratio):
         return head + f"not defined {values}: the CCD is not reached in the searched range in one design"
     conclusion, spread = verdict(a, b, base.stats(key), other.stats(key), _random(base), _random(other),
-                                 higher_is_safer=key == "critical_current_density")
+                                 higher_is_safer=key in CCD_KEYS)
     return head + f"{ratio:.3g} {values}; {conclusion}. {spread}"
 
 

@@ -9,6 +9,7 @@ from solver.analysis.electronic import (
     internal_formation_onset,
     self_discharge,
 )
+from solver.analysis.electronic_site import formation_site
 from solver.analysis.metrics import conduction_metrics
 from solver.analysis.risk import combined_ccd
 from solver.config.adapter import electronic_problem
@@ -60,6 +61,8 @@ def electronic_run(case: Case, tagged, risk: dict | None = None, space=None):
                                                  start, maximum, rtol, sign=ec.sign)
         out["onset_current_density"] = onset
         out["onset_note"] = None if onset is not None else f"no internal Li formation below {maximum} A/m^2"
+        if onset is not None:  # where the first internal Li forms, at the onset current
+            out["first_internal_li"] = formation_site(problem.solve(ec.sign * onset), section.internal_distance)
         out["onset_sweep"] = [{"applied_current_density": p.applied_current_density, "ratio": p.worst_ratio,
                                "point": p.flaws[0].tip} for p in points]
         flaw_ccd = (risk or {}).get("ccd")

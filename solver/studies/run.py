@@ -101,7 +101,7 @@ def _run(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool) -> RunRe
             risk = assess_risk(case, problem, fields, comm)
         metrics.update(compute_stage("risk", risk))
     problem.close()  # collective; fields is a snapshot that does not need it
-    electronic, electronic_fields = _electronic(case, fields, risk, stages, timings)
+    electronic, electronic_fields = _electronic(case, fields, risk, stages, timings, metrics)
     if combined := _combined_risk(case, risk, electronic):
         risk["combined"] = combined
         metrics.update(compute_stage("combined_risk", combined))
@@ -165,14 +165,18 @@ def _run_fracture(case: Case, out, overwrite: bool, comm: MPI.Comm, write: bool)
     return RunResult(folder, summary, result.fields)
 
 
-def _electronic(case: Case, fields: ConductionFields, risk: dict | None, stages: Stages, timings: dict):
-    """The ``electronic`` summary section and the electron fields (None, None without it)."""
+def _electronic(case: Case, fields: ConductionFields, risk: dict | None, stages: Stages, timings: dict,
+                metrics: dict):
+    """The ``electronic`` summary section and the electron fields (None, None without it);
+    its registered metrics (stage ``electronic``) are added to ``metrics``."""
     if case.model.electronic is None:
         return None, None
     from solver.studies.electronic import electronic_run
 
     with stages.stage("electrons in the electrolyte", timings, "electronic_s"):
-        return electronic_run(case, fields.tagged, risk, fields.potential.function_space)
+        section, fields_e = electronic_run(case, fields.tagged, risk, fields.potential.function_space)
+    metrics.update(compute_stage("electronic", section))
+    return section, fields_e
 
 
 def _combined_risk(case: Case, risk: dict | None, electronic: dict | None) -> dict | None:

@@ -108,3 +108,44 @@ def test_mechanism_table_in_the_comparison(tmp_path):
     text = (folder / "comparison.md").read_text()
     assert "## Mechanisms" in text and "| measured | | | | 2.5 | |" in text and "Porz" not in text
     assert json.loads((folder / "comparison.json").read_text())["mechanisms"][0]["design_b"] == "fast"
+
+
+def test_where_li_forms_first_in_an_electronic_comparison(tmp_path):
+    """Two flat symmetric cells that differ only in sigma_e (uniform): Li forms first inside at
+    the same mesh point (the first vertex beyond internal_distance, anode half), and the
+    applied onset differs by the leak alone, (1 + s_b (L/s_i + 2R)/L) / (1 + s_a (L/s_i + 2R)/L)
+    (docs/electronic.md section 6); the internal onset sets both CCDs and the verdict uses it."""
+    import copy
+
+    from solver.physics.kinetics import FARADAY, GAS_CONSTANT
+    from tests.support import FLAT
+
+    def flat(name, sigma_e):
+        raw = copy.deepcopy(FLAT)
+        raw.pop("cycling", None)
+        raw.update(name=name, outputs={"mesh_cache": None, "png": False, "fields": False},
+                   risk={"criterion": "critical_overpotential", "critical_overpotential": "15 mV",
+                         "ccd_start": "0.5 mA/cm^2", "ccd_rtol": 1e-4, "also": ["internal_li_formation"]},
+                   electronic={"electronic_conductivity": sigma_e, "critical_supersaturation": "5 mV",
+                               "internal_distance": "2 um", "self_discharge": False})
+        return parse_case(raw)
+
+    cases = [flat("tight", "1e-6 S/m"), flat("leaky", "1e-3 S/m")]
+    folder = compare(cases, 1, tmp_path / "e", Study(name="e", cases=["a", "b"]))
+    runs = {r["case"]: r for r in csv.DictReader(open(folder / "metrics.csv"))}
+    distance = [float(runs[n]["first_internal_li_distance"]) for n in ("tight", "leaky")]
+    assert distance[0] == distance[1] and 2e-6 <= distance[0] < 4e-6  # one mesh, first vertex beyond 2 um
+    assert float(runs["tight"]["first_internal_li_depth_fraction"]) == pytest.approx(distance[0] / 20e-6, rel=1e-9)
+    sigma_i = cases[0].materials["electrolyte"].get("ionic_conductivity")
+    r_ct = GAS_CONSTANT * cases[0].electrochemistry.temperature / (FARADAY * cases[0].exchange_current_density()[0])
+    factor = [1 + s * (20e-6 / sigma_i + 2 * r_ct) / 20e-6 for s in (1e-6, 1e-3)]
+    onset = [float(runs[n]["internal_li_onset_current_density"]) for n in ("tight", "leaky")]
+    assert onset[1] / onset[0] == pytest.approx(factor[1] / factor[0], rel=3e-4)  # two bisections at rtol 1e-4
+    for n in ("tight", "leaky"):  # the internal onset sets the CCD (5 mV at 0.8 eta_a against 15 mV)
+        assert float(runs[n]["combined_critical_current_density"]) == float(runs[n]["internal_li_onset_current_density"])
+    text = (folder / "comparison.md").read_text()
+    assert "predicted CCD ratio (all criteria)" in text
+    section = text.split("## Where Li forms first")[1]
+    assert section.count("| internal_li_formation | anode_half |") == 2
+    rows = {r["switched_off"]: r for r in csv.DictReader(open(folder / "mechanisms.csv"))}
+    assert float(rows["electronic_leakage"]["ratio_b_a"]) == pytest.approx(1.0, rel=1e-9)  # same flaw chain

@@ -173,3 +173,35 @@ def test_electron_fields_with_gb_facets(tmp_path_factory, geometry):
     assert eta.min() < 0 < eta.max()  # Li stable next to the anode, not at the counter
     assert np.allclose(grid.point_data["li_chemical_potential_J_mol"], -FARADAY * eta, rtol=1e-9, atol=1e-9)
     assert grid.cell_data["electronic_current_density_magnitude_A_m2"].max() > 0
+
+
+@pytest.mark.parametrize("change, key", [
+    ({"electronic": {"anode": "electron_blocking"}}, "electronic.anode"),
+    ({"electronic": {"electronic_conductivity": "-1e-8 S/cm"}}, "electronic.electronic_conductivity"),
+    ({"electronic": {"electronic_conductivity": "0 S/m", "counter": "ion_blocking"}},
+     "electronic.electronic_conductivity"),
+    ({"materials": {"grains": {"material": "LLZO", "electronic_conductivity": "-1e-8 S/cm"}}},
+     "materials.grains.electronic_conductivity"),
+    ({"materials": {"grains": {"material": "LLZO", "electronic_conductivity": "0 S/m"}}},
+     "materials.grains.electronic_conductivity"),
+    ({"materials": {"grains": {"material": "LLZO", "ionic_conductivity": "0 S/m"}}},
+     "materials.grains.ionic_conductivity"),
+])
+def test_impossible_inputs_exit_2_before_meshing(tmp_path, change, key):
+    """Negative conductivities, zero where the model needs electrons (an ion-blocking counter
+    passes only electrons), an electron-blocking anode: one line naming the key, exit code 2."""
+    path = tmp_path / "bad.yaml"
+    raw = case_with(**change)
+    raw["outputs"]["mesh_cache"] = str(tmp_path / "cache")
+    path.write_text(yaml.safe_dump(raw))
+    run = subprocess.run([sys.executable, "-m", "solver", "run", str(path), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip().count("\n") == 0 and key in run.stderr, run.stderr
+    assert not (tmp_path / "cache").exists()  # refused before any mesh was built
+
+
+def test_zero_electronic_conductivity_is_accepted_where_the_model_does_not_need_electrons():
+    """sigma_e = 0 everywhere with a Li or electron-blocking counter is the ionic-only limit."""
+    for counter in ("lithium", "electron_blocking"):
+        parse_case(case_with(electronic={"electronic_conductivity": "0 S/m", "counter": counter}))

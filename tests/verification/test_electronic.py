@@ -154,6 +154,11 @@ def test_self_discharge_of_a_resting_cell():
     rest = self_discharge(p)
     r = kinetics().charge_transfer_resistance
     assert rest["self_discharge_current_density"] == pytest.approx(u_c / (L / SIGMA_E + L / SIGMA_I + 2 * r), rel=TOL)
+    # open-circuit voltage of a mixed conductor (Wagner; Riess): the electrons carry i_sd through the
+    # electrolyte, V_oc = i_sd L / sigma_e = U_c (L/sigma_e) / (L/sigma_e + L/sigma_i + 2 R), i.e. t_ion U_c
+    # for ideal electrodes (R -> 0), t_ion = sigma_i / (sigma_i + sigma_e)
+    resistances = L / SIGMA_E + L / SIGMA_I + 2 * r
+    assert rest["rest_counter_metal_potential"] == pytest.approx(u_c * (L / SIGMA_E) / resistances, rel=TOL)
     state = p.solve(0.0)
     assert abs(state.total_current) < 1e-12 * abs(state.electronic_current)
     assert_conserved(state)
@@ -181,6 +186,27 @@ def test_internal_li_formation_onset_of_a_uniform_slab():
     worst = min(points, key=lambda q: abs(q.applied_current_density - onset))
     assert worst.flaws[0].tip[1] == pytest.approx(L / 4, rel=1e-12)  # where Li forms first inside
     assert all((q.worst_ratio >= 1) == (q.applied_current_density >= onset) for q in points)
+
+
+@pytest.mark.mpi
+@pytest.mark.parametrize("gdim", [2, 3])
+@pytest.mark.parametrize("internal, first_vertex", [(0.24, 0.25), (0.6, 0.625)])
+def test_site_of_the_first_internal_li(internal, first_vertex, gdim):
+    """eta_Li = -R i_ion (1 - 2 y / L) falls towards the anode: the first internal Li is at the
+    first vertex row at least ``internal`` L from it (8 cells across L), in the anode half below
+    L/2 and in the counter half beyond it; no grain boundaries (distance None)."""
+    from solver.analysis.electronic_site import formation_site
+
+    state = problem("lithium", applied_current_density=10.0, gdim=gdim).solve()
+    site = formation_site(state, internal * L)
+    assert site["distance_from_anode"] == pytest.approx(first_vertex * L, rel=1e-12)
+    assert site["distance_to_counter"] == pytest.approx((1 - first_vertex) * L, rel=1e-12)
+    assert site["depth_fraction"] == pytest.approx(first_vertex, rel=1e-12)
+    r = kinetics().charge_transfer_resistance
+    i_ion = state.ionic_current / state.counter_area
+    assert site["overpotential"] == pytest.approx(-r * i_ion * (1 - 2 * first_vertex), rel=1e-9)
+    assert site["site"] == ("anode_half" if first_vertex < 0.5 else "counter_half")
+    assert site["grain_boundary_distance"] is None and site["region"] == "electrolyte"
 
 
 @pytest.mark.mpi
@@ -262,3 +288,18 @@ def test_hebb_wagner_ion_blocking_cell_converges(voltage, degree, rate):
     rates = np.log2(errors[:-1, 0] / errors[1:, 0])
     assert np.all(rates > rate - 0.2), rates
     assert errors[-1, 1] < (1e-7 if degree == 1 else 1e-11), errors
+
+
+def test_distance_to_facets_is_exact():
+    """Point-to-segment (2D) and point-to-triangle (3D) distances of the site locator, against
+    hand values: the foot inside a facet, on an edge and at a corner."""
+    from solver.analysis.electronic_site import distance_to_facets
+
+    segments = np.array([[[0.0, 0.0], [2.0, 0.0]], [[2.0, 0.0], [2.0, 1.0]]])
+    assert distance_to_facets([1.0, 0.5], segments) == pytest.approx(0.5, rel=1e-15)  # foot inside
+    assert distance_to_facets([3.0, 2.0], segments) == pytest.approx(np.sqrt(2.0), rel=1e-15)  # corner
+    triangle = np.array([[[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
+    assert distance_to_facets([0.2, 0.2, 0.7], triangle) == pytest.approx(0.7, rel=1e-15)  # above the interior
+    assert distance_to_facets([1.0, 1.0, 0.0], triangle) == pytest.approx(np.sqrt(0.5), rel=1e-15)  # hypotenuse
+    assert distance_to_facets([-1.0, -1.0, 1.0], triangle) == pytest.approx(np.sqrt(3.0), rel=1e-15)  # corner
+    assert distance_to_facets([0.0, 0.0], np.zeros((0, 2, 2))) is None
