@@ -155,12 +155,20 @@ def _value_kinds(w: _Writer, name: str, base: dict, only: str | None = None, pat
             if label == "mapping" and path[-1] == "type":
                 continue  # geometry.type: {...}: still refused, covered by section kinds
             w.case(f"value/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
-        if _is_quantity(value) and path[-1] not in ("seed",):
-            for label, bad in QUANTITY_INVALID.items():
-                w.case(f"quantity/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
-        elif isinstance(value, str) and path[-1] not in FREE_TEXT:
-            for label, bad in STRING_INVALID.items():
-                w.case(f"string/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
+        _text_kinds(w, name, base, path, value)
+
+
+def _text_kinds(w: _Writer, name: str, base: dict, path: tuple, value) -> None:
+    """A quantity leaf set to hostile quantity text, a string leaf to hostile strings."""
+    dotted = ".".join(map(str, path))
+    if path[-1] in FREE_TEXT:  # any text is valid there ("3D cell ..." reads like a quantity)
+        return
+    if _is_quantity(value) and path[-1] not in ("seed",):
+        for label, bad in QUANTITY_INVALID.items():
+            w.case(f"quantity/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
+    elif isinstance(value, str):
+        for label, bad in STRING_INVALID.items():
+            w.case(f"string/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
 
 
 def _yaml_kinds(w: _Writer, name: str, base: dict) -> None:
