@@ -6,10 +6,11 @@ Runs ``--points`` points of a sweep of the small test case (2D rough interface, 
 cells) with ``solver.studies.sweep.run_sweep`` on all ranks (one process group). The
 default parameter, the applied current density, reuses one conduction problem and
 continues from the previous solution (the common long sweep). ``--param
-electrochemistry.temperature`` builds a new problem per point (new PETSc matrix, vector,
-KSP and SNES, and a form compilation, as the temperature enters the kinetics forms as a
-constant): the case where PETSc objects not released per point would pile up; it takes
-~10 s per point here, so use fewer points.
+electrochemistry.temperature`` (280..340 K; the electrolyte is then Li6PS5Cl, whose
+conductivity and i0 have activation energies) builds a new problem per point (new PETSc
+matrix, vector, KSP and SNES; the forms are found compiled, as the temperature and what
+depends on it enter them as Constants): the case where PETSc objects not released per
+point, or a module compiled per point, would pile up.
 
 After every point each rank records its resident set size (``/proc/self/statm``).
 Printed and written to ``bench/results/sweep_memory.json``: RSS per rank at selected
@@ -79,6 +80,8 @@ def main() -> int:
     work = Path(comm.bcast(str(work) if work else None, root=0))
     raw = copy.deepcopy(BASE)
     raw["outputs"] = {"directory": str(work), "mesh_cache": str(work / "meshes"), "png": False, "fields": False}
+    if args.param.endswith("temperature"):
+        raw["materials"] = {"electrolyte": "Li6PS5Cl"}
     case = parse_case(raw, "sweep_memory")
     t0 = time.perf_counter()
     result = sweep_module.run_sweep(case, args.param, values_for(args.param, args.points), work / "sweep", comm)

@@ -232,7 +232,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="print only the final line")
     _add_groups(s, "points")
     s.set_defaults(func=_cmd_sweep)
-    k = sub.add_parser("clean", parents=[common], help="remove hidden .partial folders left by interrupted runs")
+    k = sub.add_parser("clean", parents=[common], help="remove hidden .partial folders and temporary files left by interrupted runs and sweeps")
     k.add_argument("directory", nargs="?", default="results", help="results folder (default: results)")
     k.set_defaults(func=_cmd_clean)
     k = sub.add_parser("calibrate", parents=[common], help="find one conductivity so the microstructure matches a measured total")

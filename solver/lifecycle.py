@@ -49,7 +49,11 @@ def forget_temporary(path) -> None:
 
 def remove_temporaries() -> None:
     for path in list(_temporaries):
-        shutil.rmtree(path, ignore_errors=True)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:  # a file being written
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         _temporaries.discard(path)
 
 

@@ -30,7 +30,7 @@ from dolfinx import fem
 from mpi4py import MPI
 from petsc4py import PETSc
 
-from solver.physics.fem_tools import assemble_scalar, integrate
+from solver.physics.fem_tools import assemble_scalar, form_constant, form_parameter, integrate
 from solver.analysis.registry import compute_stage
 from solver.analysis.flux_recovery import recovered_normal_flux
 from solver.analysis.focusing import focusing_metrics
@@ -62,7 +62,7 @@ def boundary_flux(fields: ConductionFields, boundary: str) -> fem.Function:
         s = fields.settings
         if s.mode == "galvanostatic" and boundary != s.counter_electrode:
             # a Constant, not the float: one compiled form for every load of a sweep
-            load = fem.Constant(msh, PETSc.ScalarType(fields.load))
+            load = form_constant(msh, fields.load)
             residual -= load * v * ds(t.boundary_tag(s.counter_electrode))
         kin = s.kinetics
         if not kin.fixes_potential and boundary != s.anode_interface:
@@ -244,7 +244,7 @@ def asr_split(fields: ConductionFields, applied_current: float, counter_area: fl
         x = kin.charge_transfer_overpotential(eta, exp=ufl.exp) if kin.film_resistance else eta
         split["charge_transfer"] = scale * _integral(i * x, ds_a, comm)
         if kin.film_resistance:
-            split["film"] = scale * _integral(kin.film_resistance * i * i, ds_a, comm)
+            split["film"] = scale * _integral(form_parameter(kin.film_resistance, eta) * i * i, ds_a, comm)
     if fields.grain_boundary_dissipation is not None:
         split["lumped_grain_boundaries"] = scale * assemble_scalar(fields.grain_boundary_dissipation, comm)
     if s.counter_kinetics is not None and applied_current:

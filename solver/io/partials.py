@@ -11,6 +11,11 @@ another host are kept (their owner cannot be checked from here). Older names
 
 Every run removes the stale partial folders of the folder it writes into before it
 starts, as do a sweep (its results folder) and ``dendrite clean``.
+
+Files written whole and then renamed into place (a sweep's point files, its table) are
+written as ``.NAME.PID.START.HOST.tmp`` (:func:`temporary_name`), judged the same way
+(:func:`remove_stale_temporaries`); older names ``.NAME.tmp`` and ``.NAME.PID.tmp`` are
+stale when no process ``PID`` runs.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ import shutil
 import socket
 from pathlib import Path
 
-__all__ = ["partial_prefix", "is_stale", "remove_stale_partials"]
+__all__ = ["partial_prefix", "is_stale", "remove_stale_partials", "temporary_name", "remove_stale_temporaries"]
 
 _OWNED = re.compile(r"-(\d+)\.(\d+)\.([0-9a-f]{8})-[^-]*\.partial$")
 _LEGACY = re.compile(r"-(\d+)-[^-]*\.partial$")
+_OWNED_FILE = re.compile(r"\.(\d+)\.(\d+)\.([0-9a-f]{8})\.tmp$")
+_LEGACY_FILE = re.compile(r"\.(\d+)\.tmp$")
 
 
 @functools.cache
@@ -55,10 +62,29 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _owner() -> str:
+    """``PID.START.HOST`` of this process."""
+    start = _start_time("self") if Path("/proc/self/stat").exists() else 0
+    return f"{os.getpid()}.{start or 0}.{_host()}"
+
+
 def partial_prefix(name: str) -> str:
     """``.NAME-PID.START.HOST-``: the prefix of this process's partial folders."""
-    start = _start_time("self") if Path("/proc/self/stat").exists() else 0
-    return f".{name}-{os.getpid()}.{start or 0}.{_host()}-"
+    return f".{name}-{_owner()}-"
+
+
+def temporary_name(name: str) -> str:
+    """``.NAME.PID.START.HOST.tmp``: this process's hidden temporary file for ``NAME``."""
+    return f".{name}.{_owner()}.tmp"
+
+
+def _owner_gone(pid: int, start: int, host: str) -> bool:
+    if host != _host():
+        return False
+    if not _pid_alive(pid):
+        return True
+    now = _start_time(pid)
+    return now is None or bool(start and now and now != start)
 
 
 def is_stale(path: Path, legacy: bool = True) -> bool:
@@ -68,17 +94,33 @@ def is_stale(path: Path, legacy: bool = True) -> bool:
     it may come from another host sharing the file system, still writing."""
     owned = _OWNED.search(path.name)
     if owned:
-        pid, start, host = int(owned.group(1)), int(owned.group(2)), owned.group(3)
-        if host != _host():
-            return False
-        if not _pid_alive(pid):
-            return True
-        now = _start_time(pid)
-        return now is None or bool(start and now and now != start)
+        return _owner_gone(int(owned.group(1)), int(owned.group(2)), owned.group(3))
     if not legacy:
         return False
     old = _LEGACY.search(path.name)
     return not (old and _pid_alive(int(old.group(1))))
+
+
+def _stale_file(path: Path) -> bool:
+    owned = _OWNED_FILE.search(path.name)
+    if owned:
+        return _owner_gone(int(owned.group(1)), int(owned.group(2)), owned.group(3))
+    old = _LEGACY_FILE.search(path.name)
+    return not (old and _pid_alive(int(old.group(1))))
+
+
+def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+    """Remove the hidden temporary files ``.*.tmp`` in ``folder`` whose owner is gone (a
+    process killed while it wrote them); returns the removed paths."""
+    removed = []
+    for path in sorted(Path(folder).glob(".*.tmp")):
+        if path.is_file() and not path.is_symlink() and _stale_file(path):
+            try:
+                path.unlink()
+            except FileNotFoundError:  # its owner renamed it after all
+                continue
+            removed.append(path)
+    return removed
 
 
 def remove_stale_partials(parent: str | Path) -> list[Path]:

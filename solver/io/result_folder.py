@@ -27,7 +27,7 @@ import numpy as np
 from mpi4py import MPI
 
 from solver.errors import CaseError, DendriteError
-from solver.io.partials import is_stale, partial_prefix, remove_stale_partials
+from solver.io.partials import is_stale, partial_prefix, remove_stale_partials, remove_stale_temporaries
 from solver.lifecycle import forget_temporary, register_temporary
 from solver.studies.parallel import broadcast_errors
 
@@ -176,6 +176,10 @@ def clean(parent: str | Path) -> list[Path]:
             continue
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
+    # the hidden temporary files of sweeps (``parent`` or its subfolders) killed while writing
+    for sweep in [parent, *sorted(parent.glob("*/"))]:
+        if (sweep / "sweep.json").is_file():
+            removed += remove_stale_temporaries(sweep) + remove_stale_temporaries(sweep / "points")
     return removed
 
 

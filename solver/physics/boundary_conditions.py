@@ -21,6 +21,7 @@ from typing import ClassVar
 import ufl
 
 from solver.errors import SettingError
+from solver.physics.fem_tools import form_parameter
 from solver.physics.kinetics import KineticsLaw
 
 __all__ = [
@@ -101,7 +102,8 @@ class AppliedPotential(BoundaryCondition):
 class ChargeTransfer(BoundaryCondition):
     """Kinetics: sigma grad phi . n = i_ct(eta), eta = -phi - U_ref [V] (phi_s = 0).
 
-    ``reference_potential`` U_ref [V]: a float or a UFL expression (stress shift).
+    ``reference_potential`` U_ref [V]: a float (it enters the form as a ``Constant``) or a
+    UFL expression (stress shift).
     """
 
     law: KineticsLaw
@@ -109,7 +111,7 @@ class ChargeTransfer(BoundaryCondition):
     name: ClassVar[str] = "charge_transfer"
 
     def terms(self, phi, v, ds) -> BoundaryTerms:
-        current = self.law.current_density(-phi - self.reference_potential, exp=ufl.exp)
+        current = self.law.current_density(-phi - form_parameter(self.reference_potential, phi), exp=ufl.exp)
         return BoundaryTerms(residual=-current * v * ds, weak_flux=-current)
 
 

@@ -55,6 +55,7 @@ from solver.physics.boundary_conditions import counter_condition, interface_cond
 from solver.physics.conduction_schemes import make_scheme
 from solver.physics.dg_preconditioner import TWO_LEVEL_OPTIONS, use_continuous_coarse_space
 from solver.physics.split_jacobian import SplitJacobian
+from solver.physics.fem_tools import form_constant, form_parameter
 from solver.physics.grain_boundaries import GrainBoundaryModel, sheet_end_currents
 from solver.physics.kinetics import KineticsLaw
 from solver.physics.petsc_options import CONDUCTION_PREFIX, PetscResources, configure_solver, user_has_option
@@ -152,8 +153,8 @@ class ConductionFields:
     @property
     def overpotential(self):
         """UFL expression of the interface overpotential eta = -phi - U_ref [V] (charge transfer plus
-        the drop across a lumped film, see solver.physics.kinetics.FilmResistance)."""
-        return -self.potential - self.settings.reference_potential()
+        the drop across a lumped film, see solver.physics.kinetics.FilmResistance); U_ref as a Constant."""
+        return -self.potential - form_parameter(self.settings.reference_potential(), self.potential)
 
 
 def _ionic_mesh(tagged: TaggedMesh, conductivity: dict[str, float], settings: ConductionSettings):
@@ -268,7 +269,7 @@ class ConductionProblem(PetscResources):
         for region, value in conductivity.items():
             self.sigma.x.array[self.tagged.cells(region)] = value
         self.sigma.x.scatter_forward()
-        self.load = fem.Constant(msh, PETSc.ScalarType(0.0))
+        self.load = form_constant(msh, 0.0)
 
     def _define_boundary_conditions(self) -> None:
         """Boundary name -> condition; boundaries not listed are insulating."""
@@ -511,7 +512,7 @@ class ConductionProblem(PetscResources):
         """The solved state as fields that own their data (a copy of the unknown and of the load)."""
         state = fem.Function(self.V, name="potential_V")
         state.x.array[:] = self.unknown.x.array
-        load = fem.Constant(self.tagged.mesh, PETSc.ScalarType(target))
+        load = form_constant(self.tagged.mesh, target)
         # the weak fluxes and the dissipation are UFL in the unknown and the load: re-bind them
         frozen = {self.unknown: state, self.load: load}
         potential = state.sub(0).collapse() if self.sheet else state

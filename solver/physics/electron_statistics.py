@@ -35,6 +35,7 @@ from petsc4py import PETSc
 from solver.errors import CaseError, SolverError
 from solver.geometry.driver import TaggedMesh
 from solver.physics.conduction import ConductionFields, ConductionSettings
+from solver.physics.fem_tools import form_parameter
 
 __all__ = ["ActivityElectronProblem", "ElectronStatistics", "electron_statistics", "make_statistics"]
 
@@ -96,8 +97,9 @@ class ActivityElectronProblem:
         v = ufl.TestFunction(V)
         f = FARADAY / (GAS_CONSTANT * temperature)
         self.thermal_voltage = 1.0 / f
-        eta = self.phi - ionic_potential - reference_potential
-        self.sigma = sigma_ref * ufl.exp(-statistics.activity_exponent * f * eta)
+        # Constants, not numbers: a sweep over the temperature or U_ref compiles these forms once
+        eta = self.phi - ionic_potential - form_parameter(reference_potential, self.phi)
+        self.sigma = sigma_ref * ufl.exp(-statistics.activity_exponent * form_parameter(f, self.phi) * eta)
         F = ufl.inner(self.sigma * ufl.grad(self.phi), ufl.grad(v)) * ufl.dx
         fdim = tagged.mesh.topology.dim - 1
         self.counter_value = fem.Constant(tagged.mesh, PETSc.ScalarType(0.0))

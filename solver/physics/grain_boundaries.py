@@ -61,6 +61,7 @@ from dolfinx import fem
 
 from solver.errors import SettingError
 from solver.geometry.driver import TaggedMesh
+from solver.physics.fem_tools import form_constant
 
 __all__ = [
     "GrainBoundaryModel",
@@ -157,7 +158,7 @@ def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryMo
     dS = ufl.Measure("dS", domain=msh, subdomain_data=interior_facet_tags(tagged, model))
     n = ufl.FacetNormal(msh)
     eta = facet_penalty(msh, sigma, degree, model.penalty, interior=True)
-    r_gb = fem.Constant(msh, dolfinx.default_scalar_type(model.resistance))
+    r_gb = form_constant(msh, model.resistance)
 
     def jump(q):
         return ufl.jump(q, n)
@@ -172,7 +173,7 @@ def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryMo
         a += ufl.inner(jump(phi), jump(v)) / r_gb * dS(ON_GRAIN_BOUNDARIES)
         return a, ufl.inner(jump(phi), jump(phi)) / r_gb * dS(ON_GRAIN_BOUNDARIES)
     psi, w = unknown[1]("+"), test[1]("+")
-    g_gb = fem.Constant(msh, dolfinx.default_scalar_type(model.conductance))
+    g_gb = form_constant(msh, model.conductance)
     P = ufl.Identity(msh.geometry.dim) - ufl.outer(n("+"), n("+"))
     grad_t = lambda q: P * ufl.grad(q)("+")  # noqa: E731
     sides = ("+", "-")

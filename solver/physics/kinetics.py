@@ -5,7 +5,10 @@ electrode into the electrolyte [A/m^2] (positive = anodic = Li stripping), at
 overpotential ``eta = phi_s - phi_e - U_ref`` [V]. Plating (Li deposition) has eta < 0.
 
 Each law works on UFL expressions (for the weak form) and on numpy arrays (for checks):
-pass ``exp=ufl.exp`` or ``exp=numpy.exp``.
+pass ``exp=ufl.exp`` or ``exp=numpy.exp``. In a UFL expression every parameter (i0, F/(R T),
+the transfer coefficients, R_f) enters as a DOLFINx ``Constant``, not as a number
+(:func:`parameter`): laws that differ only in their values give forms with one
+compiled module, so a sweep over the temperature or i0 compiles its forms once.
 
 An interphase film too thin to mesh is lumped as an area-specific resistance R_f
 [ohm m^2] in series with the law (:class:`FilmResistance`, via
@@ -32,12 +35,22 @@ from solver.parameters import SI, ChoiceParameters
 from solver.physics.scalar_root import increasing_root
 
 __all__ = ["FARADAY", "GAS_CONSTANT", "KineticsLaw", "KineticsParameters", "ChargeTransferParameters",
-           "FilmResistance", "kinetics_laws", "make_kinetics", "kinetics_from_parameters"]
+           "FilmResistance", "kinetics_laws", "make_kinetics", "kinetics_from_parameters", "parameter"]
 
 FARADAY = 96485.33212  # C/mol (CODATA 2018, exact)
 GAS_CONSTANT = 8.314462618  # J/(mol K) (CODATA 2018, exact)
 
 kinetics_laws: dict[str, type["KineticsLaw"]] = {}
+
+
+def parameter(value: float, eta):
+    """A law's parameter as it enters its expression in ``eta``: the number itself for numpy,
+    a ``Constant`` on eta's mesh for UFL (see :func:`solver.physics.fem_tools.form_parameter`)."""
+    if isinstance(eta, (int, float, np.ndarray, np.generic)):
+        return value
+    from solver.physics.fem_tools import form_parameter
+
+    return form_parameter(value, eta)
 
 
 class KineticsParameters(ChoiceParameters):
@@ -112,6 +125,11 @@ class KineticsLaw:
         """Linearised area-specific resistance R_ct = R T / ((alpha_a + alpha_c) F i0) [ohm m^2]."""
         return 1.0 / ((self.alpha_a + self.alpha_c) * self.f * self.exchange_current_density)
 
+    def coefficients(self, eta) -> tuple:
+        """(i0 [A/m^2], f = F/(R T) [1/V], alpha_a, alpha_c) as they enter an expression in ``eta``."""
+        return tuple(parameter(value, eta) for value in
+                     (self.exchange_current_density, self.f, self.alpha_a, self.alpha_c))
+
     @property
     def interface_resistance(self) -> float:
         """Linearised ASR of the whole interface, R_ct + R_f [ohm m^2]."""
@@ -144,14 +162,12 @@ class ButlerVolmer(KineticsLaw):
     name = "butler_volmer"
 
     def current_density(self, eta, exp=np.exp):
-        f = self.f
-        return self.exchange_current_density * (exp(self.alpha_a * f * eta) - exp(-self.alpha_c * f * eta))
+        i0, f, alpha_a, alpha_c = self.coefficients(eta)
+        return i0 * (exp(alpha_a * f * eta) - exp(-alpha_c * f * eta))
 
     def d_current_density(self, eta, exp=np.exp):
-        f = self.f
-        return self.exchange_current_density * f * (
-            self.alpha_a * exp(self.alpha_a * f * eta) + self.alpha_c * exp(-self.alpha_c * f * eta)
-        )
+        i0, f, alpha_a, alpha_c = self.coefficients(eta)
+        return i0 * f * (alpha_a * exp(alpha_a * f * eta) + alpha_c * exp(-alpha_c * f * eta))
 
 
 class Linear(ButlerVolmer):
@@ -161,10 +177,10 @@ class Linear(ButlerVolmer):
     is_linear = True
 
     def current_density(self, eta, exp=np.exp):
-        return eta / self.charge_transfer_resistance
+        return eta / parameter(self.charge_transfer_resistance, eta)
 
     def d_current_density(self, eta, exp=np.exp):
-        return 1.0 / self.charge_transfer_resistance + 0 * eta
+        return 1.0 / parameter(self.charge_transfer_resistance, eta) + 0 * eta
 
 
 class Tafel(ButlerVolmer):
@@ -177,16 +193,16 @@ class Tafel(ButlerVolmer):
     name = "tafel"
 
     def current_density(self, eta, exp=np.exp):
-        i0, f = self.exchange_current_density, self.f
+        i0, f, alpha_a, alpha_c = self.coefficients(eta)
         if self.direction == "plating":
-            return -i0 * exp(-self.alpha_c * f * eta)
-        return i0 * exp(self.alpha_a * f * eta)
+            return -i0 * exp(-alpha_c * f * eta)
+        return i0 * exp(alpha_a * f * eta)
 
     def d_current_density(self, eta, exp=np.exp):
-        i0, f = self.exchange_current_density, self.f
+        i0, f, alpha_a, alpha_c = self.coefficients(eta)
         if self.direction == "plating":
-            return i0 * self.alpha_c * f * exp(-self.alpha_c * f * eta)
-        return i0 * self.alpha_a * f * exp(self.alpha_a * f * eta)
+            return i0 * alpha_c * f * exp(-alpha_c * f * eta)
+        return i0 * alpha_a * f * exp(alpha_a * f * eta)
 
 
 class Primary(ButlerVolmer):
@@ -257,10 +273,10 @@ class FilmResistance(KineticsLaw):
 
     def charge_transfer_overpotential(self, eta, exp=np.exp):
         """x [V] solving x + R_f i_ct(x) = eta (UFL expression or numpy array)."""
-        law, rf = self.law, self.film_resistance
+        law, rf = self.law, parameter(self.film_resistance, eta)
         if law.fixes_potential:
             return 0 * eta
-        rct = law.charge_transfer_resistance
+        rct = parameter(law.charge_transfer_resistance, eta)
         x = eta * rct / (rct + rf)
         if law.is_linear:  # i_ct = x / R_ct: the first guess is exact
             return x
@@ -270,21 +286,23 @@ class FilmResistance(KineticsLaw):
             import ufl
 
             sign, absolute, smaller, log = ufl.sign, abs, ufl.min_value, ufl.ln
-        alpha = (self.alpha_a + self.alpha_c) / 2 + sign(eta) * (self.alpha_a - self.alpha_c) / 2
-        tafel = log(1 + absolute(eta) / (rf * self.exchange_current_density)) / (alpha * self.f)
+        i0, f, alpha_a, alpha_c = self.coefficients(eta)
+        alpha = (alpha_a + alpha_c) / 2 + sign(eta) * (alpha_a - alpha_c) / 2
+        tafel = log(1 + absolute(eta) / (rf * i0)) / (alpha * f)
         x = sign(eta) * smaller(absolute(x), tafel)
         for _ in range(self.iterations_nonlinear):
             x = x - (x + rf * law.current_density(x, exp) - eta) / (1 + rf * law.d_current_density(x, exp))
         return x
 
     def current_density(self, eta, exp=np.exp):
-        return (eta - self.charge_transfer_overpotential(eta, exp)) / self.film_resistance
+        return (eta - self.charge_transfer_overpotential(eta, exp)) / parameter(self.film_resistance, eta)
 
     def d_current_density(self, eta, exp=np.exp):
+        rf = parameter(self.film_resistance, eta)
         if self.law.fixes_potential:
-            return 1.0 / self.film_resistance + 0 * eta
+            return 1.0 / rf + 0 * eta
         slope = self.law.d_current_density(self.charge_transfer_overpotential(eta, exp), exp)
-        return slope / (1 + self.film_resistance * slope)
+        return slope / (1 + rf * slope)
 
     def overpotential(self, current_density: float) -> float:
         """Exact inverse: eta = eta_ct(i) + R_f i [V]."""

@@ -5,7 +5,10 @@ A sweep folder holds ``sweep.json`` (what is swept and a fingerprint of it),
 (rewritten after every point); at the end ``sweep.png``, the swept case (``case.yaml``,
 ``case_resolved.json``) and ``report.md``/``report.html`` (one table row per point, in
 display units). Rerunning the same sweep into the same folder skips the
-points that finished; failed points are tried again. A point that fails (solver or
+points that finished; failed points are tried again. Files are written as hidden
+temporary files and renamed into place; the temporary files of a sweep killed while it
+wrote (its watcher removes them, and a resume or ``dendrite clean`` if it could not) are
+removed when the sweep is resumed. A point that fails (solver or
 geometry error) is recorded with its error and the sweep goes on.
 
 Every point's case is validated before anything is meshed. Points that differ only in
@@ -15,6 +18,7 @@ starting from the previous solution); points with the same geometry reuse the me
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import gc
@@ -35,10 +39,10 @@ from solver.analysis.registry import flatten, metric_units, metrics
 from solver.config.adapter import build_case_mesh, conduction_problem
 from solver.config.case import Case, parse_case, with_value
 from solver.errors import CaseError, DendriteError, SolverError
-from solver.lifecycle import raise_if_interrupted
+from solver.lifecycle import forget_temporary, raise_if_interrupted, register_temporary
 from solver.geometry.driver import mesh_key
 from solver.analysis.acceptance import acceptance, require_accepted
-from solver.io.partials import remove_stale_partials
+from solver.io.partials import remove_stale_partials, remove_stale_temporaries, temporary_name
 from solver.io.result_folder import software_versions, write_json
 from solver.studies.parallel import broadcast_errors, check_groups, group_label, process_groups, share_work
 
@@ -119,10 +123,24 @@ def _fingerprint(case: Case, parameter: str, values: list) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+@contextlib.contextmanager
+def _temporary(path: Path):
+    """The hidden temporary file that becomes ``path`` when the block ends without error
+    (removed otherwise; watched meanwhile, so that a killed process leaves none)."""
+    tmp = path.with_name(temporary_name(path.name))
+    register_temporary(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        forget_temporary(tmp)
+
+
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    with _temporary(path) as tmp:
+        tmp.write_text(text)
 
 
 def _scalar_columns(records: list[dict]) -> list[str]:
@@ -173,6 +191,8 @@ def _open_folder(folder: Path, fingerprint: str, header: dict) -> dict[int, dict
         folder.mkdir(parents=True, exist_ok=True)
         _write_atomic(meta, json.dumps(dict(header, fingerprint=fingerprint), indent=2) + "\n")
     (folder / "points").mkdir(exist_ok=True)
+    for place in (folder, folder / "points"):  # of a sweep killed while it wrote a file
+        remove_stale_temporaries(place)
     done = {}
     for f in sorted((folder / "points").glob("[0-9]*.json")):
         record = json.loads(f.read_text())
@@ -320,9 +340,8 @@ def run_sweep(case: Case, parameter: str | None = None, values: list | None = No
             record["seconds"] = time.perf_counter() - t0
             with broadcast_errors(group.comm):  # a full disk on rank 0 must not leave the others waiting
                 if group.leader:
-                    tmp = folder / "points" / f".{point.index:04d}.json.tmp"
-                    write_json(tmp, record)
-                    os.replace(tmp, folder / "points" / f"{point.index:04d}.json")
+                    with _temporary(folder / "points" / f"{point.index:04d}.json") as tmp:
+                        write_json(tmp, record)
                     # several groups may write here: the table is made from the finished files
                     _write_atomic(folder / "results.csv", _csv(_finished_on_disk(folder, on_disk)))
                     if progress:

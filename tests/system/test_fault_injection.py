@@ -218,3 +218,56 @@ def test_interrupted_sweep_resumes_to_the_uninterrupted_answer(tmp_path, ranks):
         # same mesh (cache), same solver: equal to the Newton tolerance (newton_rtol 1e-10)
         assert a["metrics"]["focusing_factor"] == pytest.approx(b["metrics"]["focusing_factor"], rel=1e-8)
     shutil.rmtree(tmp_path / "straight")
+
+
+def _reaped_pid() -> int:
+    """The number of a process that has ended."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_clean_removes_the_temporary_files_of_killed_sweeps_only(tmp_path):
+    from solver.io.partials import _host, temporary_name
+    from solver.io.result_folder import clean
+
+    sweep = tmp_path / "sweep-a"
+    (sweep / "points").mkdir(parents=True)
+    (sweep / "sweep.json").write_text("{}")
+    (sweep / "points" / "0000.json").write_text("{}")
+    dead = _reaped_pid()
+    stale = [sweep / "points" / ".0001.json.tmp",  # the older name, no owner
+             sweep / "points" / f".0002.json.{dead}.0.{_host()}.tmp", sweep / f".results.csv.{dead}.tmp"]
+    kept = [sweep / "points" / temporary_name("0003.json"),  # this process: alive, still writing
+            sweep / "points" / f".0004.json.{dead}.0.00000000.tmp"]  # another host: cannot be checked
+    for path in stale + kept:
+        path.write_text('{"index": ')
+    assert sorted(clean(tmp_path)) == sorted(stale)
+    assert all(p.exists() for p in kept) and (sweep / "points" / "0000.json").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ranks", [1, 2])
+def test_a_sweep_killed_while_writing_a_point_leaves_no_temporary_file_after_its_resume(tmp_path, ranks):
+    if ranks > 1 and not MPIEXEC.exists():
+        pytest.skip("no mpiexec")
+    from solver.io.partials import _host
+
+    sweep = ["sweep", str(_case(tmp_path)), "--param", "electrochemistry.applied_current_density",
+             "--values", "0.5 mA/cm^2, 1 mA/cm^2", "--out", "killed"]
+    code, _, _ = _run(tmp_path, ("sigkill", "pointfile:1", "0"), sweep, ranks=ranks)
+    assert code != 0
+    points = tmp_path / "killed" / "points"
+    assert [p.name for p in points.glob("[0-9]*.json")] == ["0000.json"]  # half a file is no point
+    for _ in range(100):  # the watcher removes the killed process's temporary file (milliseconds)
+        if not list(points.glob(".*.tmp")):
+            break
+        time.sleep(0.1)
+    assert not list(points.glob(".*.tmp"))
+    # where no watcher could run (the machine went down): the resume removes what is left
+    (points / ".0001.json.tmp").write_text('{"index": ')
+    (points / f".0001.json.{_reaped_pid()}.0.{_host()}.tmp").write_text('{"index": ')
+    assert _run(tmp_path, None, sweep, ranks=ranks)[0] == 0
+    assert not list((tmp_path / "killed").rglob(".*.tmp"))
+    records = [json.loads(p.read_text()) for p in sorted(points.glob("[0-9]*.json"))]
+    assert [(r["index"], r["status"]) for r in records] == [(0, "ok"), (1, "ok")]

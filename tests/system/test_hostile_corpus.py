@@ -15,12 +15,13 @@ import json
 import os
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
 
 from solver.errors import CaseError
-from tests.system.fuzz.corpus import build_corpus, sections_covered
+from tests.system.fuzz.corpus import build_corpus, extra_cases, keys_covered, sections_covered
 from tests.system.fuzz.runner import CASE_SECONDS, verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +83,54 @@ def test_corpus_fuzzes_every_case_section():
 
     missing = set(case_model().model_fields) - sections_covered()
     assert not missing, f"sections no corpus entry fuzzes: {sorted(missing)}; add them to EXTRA_SECTIONS"
+
+
+#: key paths of sections and geometries added after the corpus was first built, each to be fuzzed
+RECENT_KEYS = [("geometry", "flaw_2d", "anode"), ("risk", "also", "*"), ("geometry", "voxel_3d", "labels"),
+               ("geometry", "voxel_3d", "regions"), ("geometry", "voxel_3d", "voxel_size"),
+               ("geometry", "rough_interface_3d_structured", "cell_type"),
+               ("geometry", "rough_interface_3d", "contact"), ("geometry", "cell_3d", "contact"),
+               ("geometry", "cell_3d", "pit"), ("cycling", "interface", "filament_flaw_depth"),
+               ("fracture", "pressures", "crack_faces")]
+#: geometry types that no shipped or extra case has yet (their keys are fuzzed by no entry)
+GEOMETRIES_WITHOUT_CASE = {"bimaterial_edge_crack_plate", "centre_crack_plate", "edge_crack_3d", "embedded_crack_3d",
+                           "flaw_3d", "polycrystal_3d", "profile_2d", "stratified_anode_2d", "trench_2d"}
+
+
+def test_corpus_fuzzes_every_key_of_the_recent_sections():
+    from solver.config.case import case_model
+
+    covered = keys_covered()
+    missing = [k for k in RECENT_KEYS if not any(c[:len(k)] == k for c in covered)]
+    assert not missing, f"key paths no corpus entry fuzzes: {missing}"
+    for section in ("electronic", "cycling"):  # every key of these sections
+        model = next(a for a in typing.get_args(case_model().model_fields[section].annotation) if a is not type(None))
+        keys = set(model.model_fields) - {"protocol", "time_step", "interface"}  # nested models, fuzzed inside
+        assert keys <= {c[1] for c in covered if c[0] == section}, section
+
+
+def test_every_geometry_type_with_a_case_has_its_keys_fuzzed():
+    import meshes
+
+    fuzzed = {c[1] for c in keys_covered() if c[0] == "geometry"}
+    assert set(meshes.registry) - fuzzed == GEOMETRIES_WITHOUT_CASE  # a new geometry needs a case here
+
+
+def test_the_extra_cases_are_valid(tmp_path):
+    """Each extra case validates as it is: its fuzzed variants are refused for their own fault."""
+    import contextlib
+    import io
+
+    import yaml
+
+    from solver.cli import main
+
+    for name, raw in extra_cases():
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(dict(raw, outputs={"directory": str(tmp_path / "results")})))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            assert main(["validate", str(path)]) == 0, (name, err.getvalue())
 
 
 def test_petsc_option_values_are_checked_before_running():

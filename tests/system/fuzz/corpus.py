@@ -23,7 +23,11 @@ every case with a key path not seen before; a ``study:`` section is fuzzed with 
 kept (elsewhere it is left out, since a swept key's value is replaced by the study's).
 ``EXTRA_SECTIONS`` gives a valid example of each case section that no shipped case has
 (``solver``), fuzzed in the default case; :func:`sections_covered` lists the sections the
-corpus covers, and a test holds it equal to the case schema's sections.
+corpus covers, and a test holds it equal to the case schema's sections. ``extra_cases``
+are shipped cases with the keys no shipped case writes (``risk.also``, every
+``electronic`` key, voxel ``regions``, the ``cell_3d`` pit, cycling output keys, ...),
+fuzzed at those keys; :func:`keys_covered` lists the key paths fuzzed, geometry keys per
+geometry type (a key path is new for another geometry type).
 """
 
 from __future__ import annotations
@@ -151,12 +155,20 @@ def _value_kinds(w: _Writer, name: str, base: dict, only: str | None = None, pat
             if label == "mapping" and path[-1] == "type":
                 continue  # geometry.type: {...}: still refused, covered by section kinds
             w.case(f"value/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
-        if _is_quantity(value) and path[-1] not in ("seed",):
-            for label, bad in QUANTITY_INVALID.items():
-                w.case(f"quantity/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
-        elif isinstance(value, str) and path[-1] not in FREE_TEXT:
-            for label, bad in STRING_INVALID.items():
-                w.case(f"string/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
+        _text_kinds(w, name, base, path, value)
+
+
+def _text_kinds(w: _Writer, name: str, base: dict, path: tuple, value) -> None:
+    """A quantity leaf set to hostile quantity text, a string leaf to hostile strings."""
+    dotted = ".".join(map(str, path))
+    if path[-1] in FREE_TEXT:  # any text is valid there ("3D cell ..." reads like a quantity)
+        return
+    if _is_quantity(value) and path[-1] not in ("seed",):
+        for label, bad in QUANTITY_INVALID.items():
+            w.case(f"quantity/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
+    elif isinstance(value, str):
+        for label, bad in STRING_INVALID.items():
+            w.case(f"string/{label}/{name}/{dotted}", _set(copy.deepcopy(base), path, bad))
 
 
 def _yaml_kinds(w: _Writer, name: str, base: dict) -> None:
@@ -360,19 +372,69 @@ def _key_paths(raw) -> set[tuple]:
     return {tuple("*" if isinstance(k, int) else k for k in path) for path, _ in _leaves(raw)}
 
 
+def _typed(raw, paths: set[tuple]) -> set[tuple]:
+    """Key paths with the geometry type after ``geometry`` (its keys are another model per type)."""
+    kind = (raw.get("geometry") or {}).get("type") if isinstance(raw.get("geometry"), dict) else None
+    return {("geometry", str(kind), *k[1:]) if k[0] == "geometry" else k for k in paths}
+
+
+def _untyped(path: tuple) -> tuple:
+    return ("geometry", *path[2:]) if path[0] == "geometry" else path
+
+
+def _shipped(name: str) -> dict:
+    return yaml.safe_load((ROOT / "cases" / f"{name}.yaml").read_text())
+
+
+def extra_cases() -> list[tuple[str, dict]]:
+    """Valid cases with the keys that no shipped case writes (each validates as it is)."""
+    electronic = _shipped("electronic_llzo")
+    electronic["electronic"].update(anode="lithium", counter_equilibrium_potential="0 V", statistics="constant",
+                                    electronic_conductivity="1e-8 S/cm", grain_boundary_enhancement=10,
+                                    onset=True, self_discharge=True)
+    electronic["risk"] = {"criterion": "critical_overpotential", "critical_overpotential": "15 mV",
+                          "also": ["internal_li_formation"]}
+    voxel = _shipped("polycrystal_3d_voxel")
+    voxel["geometry"].update(regions={"1-20": "grains", "other": "grains"}, smoothing=1, cell_type="tetrahedron",
+                             memory_limit="8 GB")
+    cell = _shipped("cell_3d_li_al_cl_polycrystal")
+    del cell["geometry"]["contact"]  # a pit is not to open into a void patch
+    cell["geometry"].update(pit={"depth": "0.5 um", "radius": "0.4 um", "x": "2 um", "y": "2 um"}, seed=3,
+                            spread=0.4)
+    structured = _shipped("rough_interface_3d_structured")
+    structured["geometry"].update(cell_type="hexahedron", memory_limit="8 GB")
+    rough = _shipped("rough_contact_3d")
+    rough["geometry"]["control_points"] = 8
+    cycling = yaml.safe_load((ROOT / "cases" / "cycling" / "cycling_li_al_cl_0p5.yaml").read_text())
+    cycling["cycling"].update(stop_at_short=True, checkpoint_every=10, fields_every=10)
+    default = _shipped("default")
+    default["electrochemistry"].update(missing_activation_energy="hold", equilibrium_potential="0 V")
+    return [("extra_electronic", electronic), ("extra_voxel", voxel), ("extra_cell_3d", cell), ("extra_structured", structured),
+            ("extra_rough_3d", rough), ("extra_cycling", cycling), ("extra_default", default)]
+
+
 def shipped_cases() -> list[tuple[str, dict, set | None]]:
-    """(name, case, key paths to fuzz: None for all) of every fuzzed shipped case: all of
-    ``cases/``, then each case of a subfolder that has key paths (list indices aside) none
-    of the earlier ones has, fuzzed at those paths."""
+    """(name, case, key paths to fuzz: None for all) of every fuzzed case: all of
+    ``cases/``, then each case of a subfolder, then each of :func:`extra_cases`, that has
+    key paths (list indices aside, geometry keys per geometry type) none of the earlier
+    ones has, fuzzed at those paths."""
     cases = [(p.stem, yaml.safe_load(p.read_text()), None) for p in SHIPPED]
-    seen = set().union(*(_key_paths(raw) for _, raw, _ in cases))
-    for p in SHIPPED_NESTED:
-        raw = yaml.safe_load(p.read_text())
-        new = _key_paths(raw) - seen
+    seen = set().union(*(_typed(raw, _key_paths(raw)) for _, raw, _ in cases))
+    more = [(p.stem, yaml.safe_load(p.read_text())) for p in SHIPPED_NESTED] + extra_cases()
+    for name, raw in more:
+        new = _typed(raw, _key_paths(raw)) - seen
         if new:
-            cases.append((p.stem, raw, new))
+            cases.append((name, raw, {_untyped(k) for k in new}))
             seen |= new
     return cases
+
+
+def keys_covered() -> set[tuple]:
+    """The key paths the corpus fuzzes (list indices as ``*``; ``geometry, TYPE, ...``)."""
+    covered = set()
+    for _, raw, paths in shipped_cases():
+        covered |= _typed(raw, _key_paths(raw) if paths is None else paths)
+    return covered
 
 
 def sections_covered() -> set[str]:

@@ -8,7 +8,8 @@ PHASE: ``load`` (reading the case), a stage of a run (``meshing``, ``compiling``
 ``solving``, ``post-processing``, ``writing``), ``summary`` (inside the result folder,
 before summary.json), ``renames`` (between the two renames of an ``--overwrite`` without
 the atomic exchange), ``jit`` (inside a form compilation, after FFCx took its lock file),
-``point:N`` (sweep point N). RANK: the MPI rank that fails (``all`` for every rank).
+``point:N`` (sweep point N), ``pointfile:N`` (while point N's file is written, half of it
+in its temporary file). RANK: the MPI rank that fails (``all`` for every rank).
 The fault fires once. ``ERROR_GRACE`` (environment, seconds) shortens the wait of a
 failing rank for the others.
 """
@@ -109,6 +110,19 @@ def _plant_point(kind: str, index: int) -> None:
     sweep_module._solve_point = solve_point
 
 
+def _plant_point_file(kind: str, index: int) -> None:
+    import solver.studies.sweep as sweep_module
+
+    real_write = sweep_module.write_json
+
+    def write_json(path, data):
+        if path.name.startswith(f".{index:04d}.json."):
+            path.write_text('{"index": ')
+            _fire(kind)
+        return real_write(path, data)
+    sweep_module.write_json = write_json
+
+
 def _plant_stage(kind: str, phase: str) -> None:
     import solver.io.progress as progress_module
 
@@ -136,6 +150,8 @@ def plant(kind: str, phase: str, rank: str) -> None:
         _PLANTERS[phase](kind)
     elif phase.startswith("point:"):
         _plant_point(kind, int(phase.split(":")[1]))
+    elif phase.startswith("pointfile:"):
+        _plant_point_file(kind, int(phase.split(":")[1]))
     else:
         _plant_stage(kind, phase)
 
