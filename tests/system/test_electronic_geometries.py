@@ -18,11 +18,18 @@ from solver.config.adapter import build_case_mesh, electronic_problem
 from solver.config.case import parse_case
 
 MATERIALS = {"electrolyte": "Li6PS5Cl", "grains": "Li6PS5Cl", "grain_boundaries": "Li6PS5Cl_grain_boundary",
-             "interphase": "Li9Al4+LiCl", "li_metal": "Li", "skeleton": "LiCl"}
+             "interphase": "Li9Al4+LiCl", "interphase_graded": "Li9Al4+LiCl", "li_metal": "Li",
+             "skeleton": "LiCl"}
 GB_FACETS = "grain_boundary_facets"
-#: parameters beyond the defaults: the 10 nm default interphase of cell_3d implies 6e6 cells;
-#: these are the values of cases/cell_3d_li_al_cl_polycrystal.yaml (smaller box)
+#: parameters beyond the defaults: the 10-20 nm default interphases of the 3D cells imply
+#: 1e7 cells; these are the values of cases/cell_3d_li_al_cl_polycrystal.yaml (smaller box)
+#: and cases/stratified_anode_3d.yaml
 GEOMETRY = {"cell_3d": {"interphase_thickness": "0.2 um", "width": "4 um", "depth": "4 um", "thickness": "4 um"},
+            "stratified_anode_3d": {"width": "2 um", "depth": "2 um", "li_thickness": "1.2 um",
+                                    "electrolyte_thickness": "2 um", "interphase_thickness": "150 nm",
+                                    "graded_thickness": "150 nm",
+                                    "skeleton": {"shape": "particles", "fraction": 0.1,
+                                                 "particle_diameter": "0.5 um", "seed": 1}},
             "polycrystal_2d": {"gb": "facets"}, "polycrystal_3d": {"gb": "facets"}}
 MESH = {"cell_3d": {"interface_size": "0.2 um"}}
 #: run under mpiexec -n 2 as well: 2D with and without GB facets, a cut electrode region, 3D
