@@ -78,6 +78,20 @@ PLATE = GeometryDeclaration(dimension=2, regions=frozenset({"electrolyte"}),
                             boundaries=frozenset({"crack_faces", "top", "bottom", "left", "right"}))
 
 
+def _tip_size_field(model, mesh, p, a: float, tip: int) -> float:
+    """Element size growing linearly from the tip point ``tip`` (tip size, then ``grading``
+    per unit distance, up to the far size); returns the tip size [m]."""
+    h_tip = mesh.scaled(mesh.interface_size or p.tip_size or a / 400)
+    h_far = mesh.scaled(mesh.size or max(p.width, p.height) / 10)
+    grading = min(1.0, mesh.scaled(p.grading))
+    field = model.mesh.field
+    dist = field.add("Distance")
+    field.setNumbers(dist, "PointsList", [tip])
+    size = field.add("MathEval")
+    field.setString(size, "F", f"Min({h_far!r}, {h_tip!r} + {grading!r} * F{dist})")
+    field.setAsBackgroundMesh(size)
+    return h_tip
+
 def _slit_plate(model, p: _CrackPlate, mesh: MeshSettings, x_far: float) -> dict:
     """Plate [0, x_far] x [-H/2, H/2] with a slit from (0, 0) to (a, 0)."""
     occ = model.occ
@@ -109,15 +123,7 @@ def _slit_plate(model, p: _CrackPlate, mesh: MeshSettings, x_far: float) -> dict
     model.addPhysicalGroup(1, [left_up, left_low], name="left")
     model.addPhysicalGroup(1, [right_up, right_low], name="right")
 
-    h_tip = mesh.scaled(mesh.interface_size or p.tip_size or a / 400)
-    h_far = mesh.scaled(mesh.size or max(p.width, p.height) / 10)
-    grading = min(1.0, mesh.scaled(p.grading))
-    field = model.mesh.field
-    dist = field.add("Distance")
-    field.setNumbers(dist, "PointsList", [tip])
-    size = field.add("MathEval")
-    field.setString(size, "F", f"Min({h_far!r}, {h_tip!r} + {grading!r} * F{dist})")
-    field.setAsBackgroundMesh(size)
+    h_tip = _tip_size_field(model, mesh, p, a, tip)
 
     return {
         "gdim": 2,
@@ -223,15 +229,7 @@ def build_bimaterial_edge(model, p: BimaterialEdgeCrackPlate, mesh: MeshSettings
     model.addPhysicalGroup(1, [u["left"], lo["left"]], name="left")
     model.addPhysicalGroup(1, [u["right"], lo["right"]], name="right")
 
-    h_tip = mesh.scaled(mesh.interface_size or p.tip_size or a / 400)
-    h_far = mesh.scaled(mesh.size or max(p.width, p.height) / 10)
-    grading = min(1.0, mesh.scaled(p.grading))
-    field = model.mesh.field
-    dist = field.add("Distance")
-    field.setNumbers(dist, "PointsList", [tip])
-    size = field.add("MathEval")
-    field.setString(size, "F", f"Min({h_far!r}, {h_tip!r} + {grading!r} * F{dist})")
-    field.setAsBackgroundMesh(size)
+    h_tip = _tip_size_field(model, mesh, p, a, tip)
     return {
         "gdim": 2,
         "crack_tips": [{"tip": [a, 0.0], "direction": [1.0, 0.0], "mouth": [0.0, 0.0], "depth": a}],

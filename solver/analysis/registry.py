@@ -86,7 +86,7 @@ class Metric:
 
     def scale(self, gdim: int = 3) -> float:
         """Factor from the SI value to the display unit."""
-        return _factor(self.si_unit(gdim), self.shown_unit(gdim))
+        return unit_factor(self.si_unit(gdim), self.shown_unit(gdim))
 
     @property
     def title(self) -> str:
@@ -219,7 +219,8 @@ def format_value(item: Metric, value, gdim: int = 3, digits: int = 4, among: dic
 
 
 @functools.cache
-def _factor(si: str, shown: str) -> float:
+def unit_factor(si: str, shown: str) -> float:
+    """The factor that turns a value in unit ``si`` into unit ``shown`` (pint)."""
     if si == shown:
         return 1.0
     import pint

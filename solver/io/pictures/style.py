@@ -75,22 +75,14 @@ def quantity(name: str) -> Quantity:
 
 def display(name: str, gdim: int = 3) -> tuple[float, str]:
     """(factor from SI, display unit) of a quantity, from its metric in the registry."""
-    from solver.analysis.registry import metric
+    from solver.analysis.registry import metric, unit_factor
 
     q = QUANTITIES[name]
     item = metric(q.metric)
     unit = item.shown_unit(gdim) if item is not None else q.unit
-    return _factor(q.unit, unit), unit
+    return unit_factor(q.unit, unit), unit
 
 
-@functools.cache
-def _factor(si: str, shown: str) -> float:
-    if si == shown:
-        return 1.0
-    import pint
-
-    ureg = pint.get_application_registry()
-    return float(ureg.Quantity(1.0, si or "dimensionless").to(shown or "dimensionless").magnitude)
 
 
 def tex_unit(unit: str) -> str:
