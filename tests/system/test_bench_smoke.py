@@ -13,6 +13,7 @@ import pytest
 from tests.support import needs_mpiexec, ROOT
 
 
+@pytest.mark.slow  # runs the benchmark scripts end to end (~7 s each)
 def test_bench_quick(tmp_path):
     out = tmp_path / "bench.csv"
     problems = ["potential", "plain", "bv", "elasticity"]
@@ -45,6 +46,7 @@ def test_bench_quick(tmp_path):
 
 
 @needs_mpiexec
+@pytest.mark.slow  # runs the benchmark scripts end to end (~7 s each)
 def test_bench_sweep_in_process_groups_gives_the_sweep_answer(tmp_path):
     out = tmp_path / "bench.csv"
     r = subprocess.run(
@@ -64,6 +66,7 @@ def test_bench_sweep_in_process_groups_gives_the_sweep_answer(tmp_path):
 
 
 @needs_mpiexec
+@pytest.mark.slow  # runs the benchmark scripts end to end (~7 s each)
 def test_capacity_script_reports_ceiling_speedup_and_the_same_answer():
     cmd = [sys.executable, str(ROOT / "bench" / "capacity.py"), "--dofs", "3e3", "--rounds", "1"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)

@@ -94,7 +94,7 @@ RECENT_KEYS = [("geometry", "flaw_2d", "anode"), ("risk", "also", "*"), ("geomet
                ("fracture", "pressures", "crack_faces")]
 #: geometry types that no shipped or extra case has yet (their keys are fuzzed by no entry)
 GEOMETRIES_WITHOUT_CASE = {"bimaterial_edge_crack_plate", "centre_crack_plate", "edge_crack_3d", "embedded_crack_3d",
-                           "flaw_3d", "polycrystal_3d", "profile_2d", "stratified_anode_2d", "trench_2d"}
+                           "flaw_3d", "profile_2d", "stratified_anode_2d", "trench_2d"}
 
 
 def test_corpus_fuzzes_every_key_of_the_recent_sections():
