@@ -328,6 +328,27 @@ def flaw_case(depth=1e-6, toughness=None, i0=None, lateral="symmetry", flaws=Tru
     return parse_case(raw)
 
 
+#: a 1 um notch in LPSC under a 100 nm Li9Al4+LiCl layer on 2 um Li (flaw_2d anode section)
+ANODE_FLAW_CASE = {
+    "name": "flaw_anode",
+    "geometry": {"type": "flaw_2d", "width": "20 um", "thickness": "10 um",
+                 "flaws": [{"position": "10 um", "depth": "1 um", "width": "0.4 um", "tip_radius": "50 nm"}],
+                 "anode": {"interphase_thickness": "100 nm", "li_thickness": "2 um", "skeleton_fraction": 0.0}},
+    "mesh": {"size_factor": 1.5},
+    "materials": {"electrolyte": "Li5.5PS4.5Cl1.5", "interphase": "Li9Al4+LiCl", "li_metal": "Li"},
+    "electrochemistry": {"applied_current_density": "1 mA/cm^2", "kinetics": {"law": "butler_volmer"}},
+    "risk": {"criterion": "fracture_toughness", "ccd": False},
+    "outputs": {"mesh_cache": None},
+}
+
+
+def anode_flaw_case(**sections) -> dict:
+    """A deep copy of :data:`ANODE_FLAW_CASE` with top-level ``sections`` replaced."""
+    raw = copy.deepcopy(ANODE_FLAW_CASE)
+    raw.update(copy.deepcopy(sections))
+    return raw
+
+
 def analysis(case):
     """The flaw-risk analysis of ``case`` on its mesh."""
     problem = conduction_problem(case, build_case_mesh(case))

@@ -22,19 +22,9 @@ import pytest
 
 from solver.config.case import parse_case
 from solver.studies.anode_mechanics import voigt_mixture
-from tests.support import analysis
+from tests.support import ANODE_FLAW_CASE, analysis
 
-BASE = {
-    "name": "flaw_anode",
-    "geometry": {"type": "flaw_2d", "width": "20 um", "thickness": "10 um",
-                 "flaws": [{"position": "10 um", "depth": "1 um", "width": "0.4 um", "tip_radius": "50 nm"}],
-                 "anode": {"interphase_thickness": "100 nm", "li_thickness": "2 um", "skeleton_fraction": 0.0}},
-    "mesh": {"size_factor": 1.5},
-    "materials": {"electrolyte": "Li5.5PS4.5Cl1.5", "interphase": "Li9Al4+LiCl", "li_metal": "Li"},
-    "electrochemistry": {"applied_current_density": "1 mA/cm^2", "kinetics": {"law": "butler_volmer"}},
-    "risk": {"criterion": "fracture_toughness", "ccd": False},
-    "outputs": {"mesh_cache": None},
-}
+BASE = ANODE_FLAW_CASE
 
 
 def _influence(**changes) -> float:

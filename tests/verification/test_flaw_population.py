@@ -163,21 +163,13 @@ def test_population_ccd_of_a_flaw_case():
 @pytest.mark.mpi
 def test_population_ccd_carries_the_meshed_anode_shielding():
     from solver.config.case import parse_case
-    from tests.support import analysis
+    from tests.support import analysis, anode_flaw_case
 
-    raw = {
-        "name": "flaw_anode",
-        "geometry": {"type": "flaw_2d", "width": "20 um", "thickness": "10 um",
-                     "flaws": [{"position": "10 um", "depth": "1 um", "width": "0.4 um", "tip_radius": "50 nm"}],
-                     "anode": {"interphase_thickness": "100 nm", "li_thickness": "2 um", "skeleton_fraction": 0.0}},
-        "mesh": {"size_factor": 3},
-        "materials": {"electrolyte": "Li5.5PS4.5Cl1.5", "interphase": "Li9Al4+LiCl", "li_metal": "Li"},
-        "electrochemistry": {"applied_current_density": "1 mA/cm^2", "kinetics": {"law": "butler_volmer"}},
-        "risk": {"criterion": "fracture_toughness", "ccd": False,
-                 "flaw_population": {"kind": "grain_boundary_grooves", "grain_size": "5 um", "depth_ratio": 0.1,
-                                     "electrode_area": "1 mm^2", "realisations": 50}},
-        "outputs": {"mesh_cache": None},
-    }
+    raw = anode_flaw_case(
+        mesh={"size_factor": 3},
+        risk={"criterion": "fracture_toughness", "ccd": False,
+              "flaw_population": {"kind": "grain_boundary_grooves", "grain_size": "5 um", "depth_ratio": 0.1,
+                                  "electrode_area": "1 mm^2", "realisations": 50}})
     risk = analysis(parse_case(raw))
     point = risk.evaluate(10.0)
     pop = risk.population_ccd(point)

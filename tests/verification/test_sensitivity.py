@@ -25,7 +25,7 @@ from solver.analysis.toughness import grain_size_table, make_toughness_law
 from solver.materials.library import library
 from solver.materials.temperature import arrhenius
 from solver.physics.kinetics import make_kinetics
-from tests.support import analysis
+from tests.support import ANODE_FLAW_CASE, analysis
 
 LPSCL = library()["Li6PS5Cl"]
 
@@ -59,21 +59,8 @@ def test_each_input_moves_the_ccd_or_is_explained():
     assert all(len(reason) > 40 for reason in NOT_IN_THE_CHAIN.values())
 
 
-ANODE_CASE = {
-    "name": "flaw_anode",
-    "geometry": {"type": "flaw_2d", "width": "20 um", "thickness": "10 um",
-                 "flaws": [{"position": "10 um", "depth": "1 um", "width": "0.4 um", "tip_radius": "50 nm"}],
-                 "anode": {"interphase_thickness": "100 nm", "li_thickness": "2 um", "skeleton_fraction": 0.0}},
-    "mesh": {"size_factor": 1.5},
-    "materials": {"electrolyte": "Li5.5PS4.5Cl1.5", "interphase": "Li9Al4+LiCl", "li_metal": "Li"},
-    "electrochemistry": {"applied_current_density": "1 mA/cm^2", "kinetics": {"law": "butler_volmer"}},
-    "risk": {"criterion": "fracture_toughness", "ccd": False},
-    "outputs": {"mesh_cache": None},
-}
-
-
 def _shielding(layer_modulus=None, skeleton_fraction=0.0, yielded=False) -> float:
-    raw = copy.deepcopy(ANODE_CASE)
+    raw = copy.deepcopy(ANODE_FLAW_CASE)
     if layer_modulus is not None:
         raw["materials"]["interphase"] = {"material": "Li9Al4+LiCl", "youngs_modulus": layer_modulus}
     raw["geometry"]["anode"]["skeleton_fraction"] = skeleton_fraction
