@@ -69,14 +69,8 @@ def broadcast_errors(comm: MPI.Comm, grace: float | None = None):
     except BaseException as exc:  # KeyboardInterrupt included: nobody may wait forever
         error = _as_reportable(exc)
     if comm.size > 1:
-        mine = np.array([1 if error is not None else 0], dtype=np.int32)
-        anyone = np.zeros(1, dtype=np.int32)
-        request = comm.Iallreduce(mine, anyone, op=MPI.MAX)
-        if error is None:
-            request.Wait()
-        elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
-            exit_alone(error_line(error, MPI.COMM_WORLD.rank), getattr(error, "exit_code", 1))
-        if not anyone[0]:
+        alone = error_line(error, MPI.COMM_WORLD.rank) if error is not None else None
+        if not _anyone_failed(comm, error is not None, grace, alone, getattr(error, "exit_code", 1)):
             return
     elif error is None:
         return
@@ -90,6 +84,19 @@ def broadcast_errors(comm: MPI.Comm, grace: float | None = None):
     remote = RemoteError(message)
     remote.exit_code = code
     raise remote
+
+
+def _anyone_failed(comm: MPI.Comm, failed: bool, grace: float | None, alone_line: str | None, code: int) -> bool:
+    """Whether any rank of ``comm`` failed (non-blocking agreement). A failing rank whose
+    partners do not arrive within ``grace`` seconds prints ``alone_line`` and ends the job."""
+    mine = np.array([1 if failed else 0], dtype=np.int32)
+    anyone = np.zeros(1, dtype=np.int32)
+    request = comm.Iallreduce(mine, anyone, op=MPI.MAX)
+    if not failed:
+        request.Wait()
+    elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
+        exit_alone(alone_line, code)
+    return bool(anyone[0])
 
 
 def exit_code_of(exc: BaseException) -> int:
@@ -114,16 +121,10 @@ def end_together(comm: MPI.Comm, error: BaseException | None, code: int, grace: 
         if line:
             print(line, file=sys.stderr)
         return code
-    mine = np.array([1 if error is not None else 0], dtype=np.int32)
-    anyone = np.zeros(1, dtype=np.int32)
-    request = comm.Iallreduce(mine, anyone, op=MPI.MAX)
-    if error is None:
-        request.Wait()
-    elif not _arrived(request, ERROR_GRACE_SECONDS if grace is None else grace):
-        # the others left: say it unless this is an echo (RemoteError) on a rank other than 0
-        # (rank 0 speaks for an origin that met it in an agreement and left without a word)
-        exit_alone(line if comm.rank == 0 or not isinstance(error, RemoteError) else None, code)
-    if not anyone[0]:
+    # if the others left: say it unless this is an echo (RemoteError) on a rank other than 0
+    # (rank 0 speaks for an origin that met it in an agreement and left without a word)
+    alone = line if comm.rank == 0 or not isinstance(error, RemoteError) else None
+    if not _anyone_failed(comm, error is not None, grace, alone, code):
         return code
     reports = comm.allgather((str(error), code, isinstance(error, RemoteError)) if error is not None else None)
     reports = [r for r in reports if r is not None]
