@@ -86,6 +86,18 @@ class SinusoidMap(_Strict):
         return min([w for m in self.modes for w in (m.wavelength_x, m.wavelength_y) if w > 0] or [width])
 
 
+
+def check_height_map(height_map, width: float, depth: float, thickness: float, heights: np.ndarray) -> None:
+    """A sinusoid's wavelengths must divide the box (periodic sides), and the sampled
+    ``heights`` [m] stay below half the ``thickness``; ValueError otherwise."""
+    if isinstance(height_map, SinusoidMap):
+        for m in height_map.modes:
+            for w, L, axis in ((m.wavelength_x, width, "x"), (m.wavelength_y, depth, "y")):
+                if w and abs(L / w - round(L / w)) > 1e-6:
+                    raise ValueError(f"wavelength_{axis} {w:.3g} m does not divide the box ({L:.3g} m)")
+    if np.max(np.abs(heights)) >= 0.5 * thickness:
+        raise ValueError(f"the height map reaches |h| = {np.max(np.abs(heights)):.3g} m; keep it below half the thickness")
+
 class ImageMap(_Strict):
     """Height map from a CSV grid or a grayscale PNG."""
 
@@ -160,14 +172,7 @@ class RoughInterface3D(GeometryParameters):
 
     @model_validator(mode="after")
     def _check(self):
-        if isinstance(self.height_map, SinusoidMap):
-            for m in self.height_map.modes:
-                for w, L, axis in ((m.wavelength_x, self.width, "x"), (m.wavelength_y, self.depth, "y")):
-                    if w and abs(L / w - round(L / w)) > 1e-6:
-                        raise ValueError(f"wavelength_{axis} {w:.3g} m does not divide the box ({L:.3g} m)")
-        _, _, h = self.net()
-        if np.max(np.abs(h)) >= 0.5 * self.thickness:
-            raise ValueError(f"the height map reaches |h| = {np.max(np.abs(h)):.3g} m; keep it below half the thickness")
+        check_height_map(self.height_map, self.width, self.depth, self.thickness, self.net()[2])
         self.contact.check_box(self.width, self.depth)
         return self
 

@@ -25,7 +25,7 @@ from pydantic import Field, model_validator
 
 from meshes import GeometryParameters, MeshSettings, register, slab
 from meshes.described import HeightMapSlab, graded_levels
-from meshes.rough3d import HeightMap, RandomMap, SinusoidMap
+from meshes.rough3d import HeightMap, RandomMap, check_height_map
 from solver.config.units import Quantity
 
 Length = Quantity("m")
@@ -77,14 +77,7 @@ class StructuredRoughInterface3D(GeometryParameters):
 
     @model_validator(mode="after")
     def _check(self):
-        if isinstance(self.height_map, SinusoidMap):
-            for m in self.height_map.modes:
-                for w, L, axis in ((m.wavelength_x, self.width, "x"), (m.wavelength_y, self.depth, "y")):
-                    if w and abs(L / w - round(L / w)) > 1e-6:
-                        raise ValueError(f"wavelength_{axis} {w:.3g} m does not divide the box ({L:.3g} m)")
-        h = self.heights(64, 64)
-        if np.max(np.abs(h)) >= 0.5 * self.thickness:
-            raise ValueError(f"the height map reaches |h| = {np.max(np.abs(h)):.3g} m; keep it below half the thickness")
+        check_height_map(self.height_map, self.width, self.depth, self.thickness, self.heights(64, 64))
         return self
 
 

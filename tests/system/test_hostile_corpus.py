@@ -113,7 +113,9 @@ def test_every_geometry_type_with_a_case_has_its_keys_fuzzed():
     import meshes
 
     fuzzed = {c[1] for c in keys_covered() if c[0] == "geometry"}
-    assert set(meshes.registry) - fuzzed == GEOMETRIES_WITHOUT_CASE  # a new geometry needs a case here
+    # the package's own generators (a plugin another test loaded registers more)
+    own = {name for name, g in meshes.registry.items() if g.build.__module__.split(".")[0] == "meshes"}
+    assert own - fuzzed == GEOMETRIES_WITHOUT_CASE  # a new geometry needs a case here
 
 
 def test_the_extra_cases_are_valid(tmp_path):
