@@ -75,6 +75,8 @@ class LabelVolume:
         smoothing: number of Taubin smoothing passes of the label interfaces (0: voxels).
         metadata: JSON-serialisable generator metadata.
         region_names: every region the geometry declares (a region may have no voxels).
+        heights: a rough anode: the interface height at the lateral grid vertices [m], shape
+            (nx + 1, ny + 1); the grid is mapped as a :class:`HeightMapSlab` (None: flat).
 
     Facets between two voxels of *different labels of the same region* are tagged
     ``grain_boundary_facets``; facets between regions are interior interfaces (untagged).
@@ -87,6 +89,7 @@ class LabelVolume:
     smoothing: int
     metadata: dict
     region_names: tuple[str, ...] = ()
+    heights: np.ndarray | None = None
 
     @property
     def extent(self) -> np.ndarray:

@@ -81,7 +81,7 @@ class StructuredRoughInterface3D(GeometryParameters):
         return self
 
 
-def _moments(h: np.ndarray) -> tuple[float, float]:
+def height_moments(h: np.ndarray) -> tuple[float, float]:
     """Mean and RMS of the piecewise-bilinear height over the box (trapezoidal rule) [m]."""
     w = np.ones(h.shape)
     w[[0, -1], :] *= 0.5
@@ -95,7 +95,7 @@ def build(p: StructuredRoughInterface3D, mesh: MeshSettings) -> HeightMapSlab:
     """3D electrolyte on a rough Li anode as a structured mesh graded to the interface (built by DOLFINx)."""
     nx, ny, levels = p.grid(mesh)
     h = p.heights(nx, ny)
-    mean_h, rms_h = _moments(h)
+    mean_h, rms_h = height_moments(h)
     feature = p.height_map.smallest_feature(p.width, p.depth)
     metadata = {
         "gdim": 3,

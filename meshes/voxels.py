@@ -37,6 +37,8 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator,
 from meshes import GeometryDeclaration, GeometryParameters, MeshSettings, register, slab
 from meshes._tools import hard_core_seeds
 from meshes.described import GB_FACETS, LabelVolume
+from meshes.rough3d import HeightMap, check_height_map
+from meshes.structured3d import height_moments
 from solver.config.inputs import InputFileError, check_path_text, read_label_stack
 from solver.config.units import Quantity
 from solver.errors import CaseError
@@ -210,7 +212,7 @@ class Voxel3D(GeometryParameters):
         description="where the voxel labels come from: voronoi, core_shell or file")
     voxel_size: Length | list[Length] | None = Field(
         None, description="voxel edge (one length, or [dx, dy, dz]) [m]; generated labels: default the smallest "
-        "feature / 4; a stack: required unless its TIFF metadata give it")
+        "feature / 4, times mesh.size_factor; a stack: required unless its TIFF metadata give it")
     regions: dict[Union[int, str], str] | None = Field(
         None, description="label (or 'a-b' range, or 'other') -> region; default: grains (and grain_boundaries "
         "for the core_shell shell)")
@@ -218,6 +220,9 @@ class Voxel3D(GeometryParameters):
     smoothing: int = Field(0, ge=0, le=20, description="Taubin smoothing passes of the label interfaces [-]")
     memory_limit: Bytes | None = Field(None, gt=0, description="largest memory the run may use [B] "
                                        "(default: half of this machine's)")
+    height_map: HeightMap | None = Field(
+        None, description="a rough anode: the voxel grid mapped onto z' = h + (L - h) z / L over the height map "
+        "h(x, y) (the labels follow the cells; none: a flat anode)")
 
     @field_validator("voxel_size")
     @classmethod
@@ -245,28 +250,31 @@ class Voxel3D(GeometryParameters):
                             "(e.g. {1-200: grains} or {1: grains, 2: electrolyte})")
         return self.labels.default_regions()
 
-    def spacing(self, stack_size=None) -> tuple[float, float, float]:
-        """(dx, dy, dz) [m]."""
+    def spacing(self, stack_size=None, size_factor: float = 1.0) -> tuple[float, float, float]:
+        """(dx, dy, dz) [m]; a generated label array's voxels are scaled by ``size_factor``
+        (``mesh.size_factor``), a stack's are its own."""
         if self.voxel_size is not None:
             v = self.voxel_size if isinstance(self.voxel_size, list) else [self.voxel_size] * 3
             if len(v) != 3:
                 raise CaseError("geometry.voxel_size", f"one length or three ([dx, dy, dz]), got {len(v)}")
-            return tuple(float(a) for a in v)
+            scale = 1.0 if isinstance(self.labels, ImageLabels) else size_factor
+            return tuple(float(a) * scale for a in v)
         if isinstance(self.labels, ImageLabels):
             if stack_size is None:
                 raise CaseError("geometry.voxel_size", f"required: the stack {self.labels.file!r} does not "
                                 "give its voxel size (e.g. voxel_size: 0.1 um)")
             return stack_size
-        return (self.labels.feature() / 4,) * 3
+        return (self.labels.feature() / 4 * size_factor,) * 3
 
-    def shape(self) -> tuple[int, int, int]:
+    def shape(self, size_factor: float = 1.0) -> tuple[int, int, int]:
         """Voxels along x, y, z of a generated label array."""
-        d = self.spacing()
+        d = self.spacing(size_factor=size_factor)
         return tuple(max(1, int(round(L / h))) for L, h in zip(self.labels.box(), d))
 
     def estimated_size(self, mesh: MeshSettings = None) -> tuple[float, float]:
         """(cells, unknowns of a discontinuous P1 potential: the most a case can need) [-]."""
-        shape = self.stack()[0].shape if isinstance(self.labels, ImageLabels) else self.shape()
+        factor = 1.0 if mesh is None else mesh.size_factor
+        shape = self.stack()[0].shape if isinstance(self.labels, ImageLabels) else self.shape(factor)
         return _size(shape, self.cell_type)
 
     def stack(self):
@@ -289,14 +297,28 @@ class Voxel3D(GeometryParameters):
         """Before any meshing: a voxel size, labels with regions, a mesh within the memory limit."""
         if isinstance(self.labels, ImageLabels):
             labels, size = self.stack()
-            self.spacing(size)
+            self._check_heights(np.asarray(labels.shape) * np.asarray(self.spacing(size)))
             assign_regions(labels, self.region_map())
             return self
-        self.spacing()
+        self._check_heights(np.asarray(self.shape()) * np.asarray(self.spacing()))
         _check_memory("geometry.voxel_size", self.shape(), self.cell_type, self.memory_limit)
         if self.regions is not None and not any(_region_key(k) is None for k in self.regions):
             raise CaseError("geometry.regions", "generated labels need an 'other' region for the grains")
         return self
+
+    def _check_heights(self, extent: np.ndarray) -> None:
+        if self.height_map is not None:
+            try:
+                check_height_map(self.height_map, *extent, self.heights(extent, (64, 64)))
+            except ValueError as exc:
+                raise CaseError("geometry.height_map", str(exc)) from None
+
+    def heights(self, extent, cells) -> np.ndarray | None:
+        """The height map at the lateral grid vertices [m], shape (nx + 1, ny + 1); None if flat."""
+        if self.height_map is None:
+            return None
+        x, y = np.meshgrid(*(np.linspace(0, extent[a], cells[a] + 1) for a in (0, 1)), indexing="ij")
+        return np.asarray(self.height_map.heights(x, y, extent[0], extent[1]), float)
 
 
 def _size(shape, cell_type: str) -> tuple[float, float]:
@@ -354,8 +376,8 @@ def build(p: Voxel3D, mesh: MeshSettings) -> LabelVolume:
         spacing = p.spacing(size)
         source = {"file": p.labels.file}
     else:
-        spacing = p.spacing()
-        labels = p.labels.labels(p.shape(), spacing)
+        spacing = p.spacing(size_factor=mesh.size_factor)
+        labels = p.labels.labels(p.shape(mesh.size_factor), spacing)
         source = {"seed": p.labels.seed, "domain_count": p.labels.count()}
     regions = assign_regions(labels, p.region_map())
     extent = np.asarray(labels.shape) * np.asarray(spacing)
@@ -371,4 +393,7 @@ def build(p: Voxel3D, mesh: MeshSettings) -> LabelVolume:
         "projected_interface_area_m2": float(extent[0] * extent[1]),
     }
     names = tuple(sorted(set(p.region_map().values())))
-    return LabelVolume(labels, tuple(spacing), regions, p.cell_type, p.smoothing, metadata, names)
+    heights = p.heights(extent, labels.shape)
+    if heights is not None:
+        metadata["interface_mean_height_m"], metadata["interface_rms_height_m"] = height_moments(heights)
+    return LabelVolume(labels, tuple(spacing), regions, p.cell_type, p.smoothing, metadata, names, heights)

@@ -16,7 +16,7 @@ from mpi4py import MPI
 from meshes.described import BOUNDARIES, HeightMapSlab
 from solver.geometry.boxes import box_facet_tags, distributed_box, finish, local_cells, timer
 
-__all__ = ["build_height_map_slab"]
+__all__ = ["build_height_map_slab", "lift_onto_heights"]
 
 
 def build_height_map_slab(slab: HeightMapSlab, comm: MPI.Comm = MPI.COMM_WORLD):
@@ -35,9 +35,16 @@ def build_height_map_slab(slab: HeightMapSlab, comm: MPI.Comm = MPI.COMM_WORLD):
 
 def _map_vertices(x: np.ndarray, slab: HeightMapSlab) -> None:
     """Move the box vertices (z in layer units) onto the graded slab over the height map, in place."""
-    nx, ny, _ = slab.cells
-    i = np.clip(np.rint(x[:, 0] / slab.width * nx).astype(np.int64), 0, nx)
-    j = np.clip(np.rint(x[:, 1] / slab.depth * ny).astype(np.int64), 0, ny)
     k = np.clip(np.rint(x[:, 2]).astype(np.int64), 0, len(slab.levels) - 1)
-    h = slab.heights[i, j]
-    x[:, 2] = h + (slab.thickness - h) * (slab.levels[k] / slab.thickness)
+    x[:, 2] = slab.levels[k]
+    lift_onto_heights(x, slab.heights, slab.width, slab.depth, slab.thickness)
+
+
+def lift_onto_heights(x: np.ndarray, heights: np.ndarray, width: float, depth: float, thickness: float) -> None:
+    """z' = h + (L - h) z / L for vertices of a lateral grid of ``heights.shape - 1`` cells over
+    [0, width] x [0, depth] (h read at the vertex's grid index), in place."""
+    nx, ny = heights.shape[0] - 1, heights.shape[1] - 1
+    i = np.clip(np.rint(x[:, 0] / width * nx).astype(np.int64), 0, nx)
+    j = np.clip(np.rint(x[:, 1] / depth * ny).astype(np.int64), 0, ny)
+    h = heights[i, j]
+    x[:, 2] = h + (thickness - h) * (x[:, 2] / thickness)

@@ -7,6 +7,9 @@ two cells carry different labels of the same region get ``grain_boundary_facets`
 shared-facet ghosts both cells of every owned facet are local, so this needs no
 communication.
 
+A rough anode (``heights``) maps the grid as the structured slab does (see
+:mod:`solver.geometry.structured`), after the labels are read and the facets tagged.
+
 Smoothing (``smoothing`` > 0 passes): the vertices on label interfaces (a vertex whose
 surrounding voxels do not all carry one label) are moved by Taubin's lambda|mu filter
 (lambda = 0.5, mu = -0.53), each pass ``x <- x + f * mean_n (x_n - x)`` over the
@@ -26,6 +29,7 @@ import dolfinx
 from meshes.described import BOUNDARIES, GB_FACET_TAG, GB_FACETS, LabelVolume
 from solver.errors import GeometryError
 from solver.geometry.boxes import box_facet_tags, distributed_box, finish, local_cells, timer
+from solver.geometry.structured import lift_onto_heights
 
 __all__ = ["build_label_volume", "interface_displacement"]
 
@@ -59,6 +63,8 @@ def build_label_volume(volume: LabelVolume, comm: MPI.Comm = MPI.COMM_WORLD):
     values = np.concatenate([values, np.full(gb.size, GB_FACET_TAG, np.int32)])
     if volume.smoothing:
         _smooth(msh, volume)
+    if volume.heights is not None:  # after smoothing, which reads the flat grid positions
+        lift_onto_heights(msh.geometry.x, volume.heights, extent[0], extent[1], extent[2])
     metadata = dict(volume.metadata, geometry=volume.metadata.get("generator", ""))
     return finish(msh, cell_regions, facets, values, region_tags, boundaries, metadata, clock())
 

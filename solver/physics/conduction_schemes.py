@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import ufl
 from petsc4py import PETSc
 
@@ -21,8 +22,10 @@ from dolfinx import fem
 
 from solver.geometry.driver import TaggedMesh
 from solver.physics.grain_boundaries import (
+    INSIDE_GRAINS,
     GrainBoundaryModel,
     dg_operator,
+    interior_facet_tags,
     nitsche_dirichlet,
     potential_space,
     sheet_constraints,
@@ -97,6 +100,10 @@ class InteriorPenaltyScheme:
 
     def bulk(self, unknown, test, sigma, tagged: TaggedMesh):
         return dg_operator(unknown, test, sigma, tagged, self.model, self.degree)
+
+    def joining_facets(self, tagged: TaggedMesh) -> np.ndarray:
+        """The local interior facets inside grains (not GB facets): what joins cells into a grain."""
+        return interior_facet_tags(tagged, self.model).find(INSIDE_GRAINS)
 
     def impose(self, V, tagged: TaggedMesh, phi, v, sigma, dirichlet: list) -> Imposed:
         imposed = Imposed()

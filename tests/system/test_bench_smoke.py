@@ -98,3 +98,23 @@ def test_headline_table_regenerates_the_marked_readme_section(tmp_path):
     text = readme.read_text()
     assert "old table" not in text and text.startswith("before\n") and text.endswith("after\n")
     assert "| 111,761 | 1 |" in text and "4 / 102" in text
+
+
+def test_headline_targets_table_judges_each_target_from_the_rows():
+    """The targets table: each ratio of the points at 1e6 DOFs and above against its limit,
+    the largest point's total memory against 24 GB, and the 2-rank end-to-end speed-up
+    against the capacity ceiling; a point below 5e5 DOFs does not count."""
+    sys.path.insert(0, str(ROOT))
+    from bench.headline_table import targets
+
+    base = {"end_to_end_over_plain": "2.5", "mesh_over_solve": "0.1", "bv_over_linear": "1.9", "kb_per_dof": "2.0",
+            "maxrss_mb_sum": "2048", "dofs": "1000000"}
+    rows = [dict(base, ranks="1", t_total="30"), dict(base, ranks="2", t_total="20", bv_over_linear="2.1"),
+            dict(base, ranks="1", dofs="100000", t_total="3", end_to_end_over_plain="9.0")]
+    text = targets(rows, ceiling=1.8).splitlines()
+    verdicts = {line.split(" | ")[0].lstrip("| "): line.rsplit(" | ", 1)[1].rstrip(" |") for line in text[2:]}
+    assert verdicts["end to end <= 3x the plain DOLFINx solve"] == "met"  # the 9.0x point at 1e5 is left out
+    assert verdicts["Butler-Volmer solve <= 2x linear kinetics, same mesh"] == "**not met**"
+    assert verdicts["1.0e6 DOFs within the machine's 24 GB"] == "met"
+    speedup = next(line for line in text if line.startswith("| 2 ranks"))
+    assert "1.50x / 1.80x = 83%" in speedup and speedup.endswith("| met |")

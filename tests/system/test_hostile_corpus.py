@@ -88,6 +88,7 @@ def test_corpus_fuzzes_every_case_section():
 #: key paths of sections and geometries added after the corpus was first built, each to be fuzzed
 RECENT_KEYS = [("geometry", "flaw_2d", "anode"), ("risk", "also", "*"), ("geometry", "voxel_3d", "labels"),
                ("geometry", "voxel_3d", "regions"), ("geometry", "voxel_3d", "voxel_size"),
+               ("geometry", "voxel_3d", "height_map"),
                ("geometry", "rough_interface_3d_structured", "cell_type"),
                ("geometry", "rough_interface_3d", "contact"), ("geometry", "cell_3d", "contact"),
                ("geometry", "cell_3d", "pit"), ("cycling", "interface", "filament_flaw_depth"),

@@ -154,6 +154,61 @@ def test_two_grain_stack_adds_the_gb_resistance_in_series(tmp_path_factory, cell
     assert i * gb.resistance > 0.01 * metrics["counter_potential"]  # resolved: 1e-8 of the total is 1e-6 of it
 
 
+ROUGH_VOXELS = {"labels": {"kind": "voronoi", "grain_count": 6, "width": "2 um", "depth": "3 um", "thickness": "2 um",
+                           "seed": 4}, "voxel_size": "0.25 um", "cell_type": "tetrahedron"}
+SINUSOID = {"kind": "sinusoids", "modes": [{"amplitude": "0.3 um", "wavelength_x": "2 um"}]}
+
+
+@pytest.mark.mpi
+def test_rough_voxel_polycrystal_follows_its_height_map():
+    """The voxel grid mapped onto z' = h + (L - h) z / L: anode vertices on h (exactly, at the
+    grid), the counter flat, the volume W D L minus the integral of the piecewise-linear h
+    over the anode triangles (the mesh tiles the region between them, exact to round-off),
+    and the same GB facets and labels as the flat grid."""
+    flat, _ = _build("voxel_3d", **ROUGH_VOXELS)
+    rough, p = _build("voxel_3d", **ROUGH_VOXELS, height_map=SINUSOID)
+    width, depth, thickness = 2e-6, 3e-6, 2e-6
+    h = lambda x, y: 0.3e-6 * np.cos(2 * np.pi * x / 2e-6)  # noqa: E731
+    msh = rough.mesh
+    corners = msh.geometry.x[_owned_facet_nodes(rough, "anode_interface")]  # (facets, 3, 3)
+    assert np.max(np.abs(corners[..., 2] - h(corners[..., 0], corners[..., 1]))) < 1e-12 * thickness
+    top = msh.geometry.x[_owned_facet_nodes(rough, "counter_electrode")]
+    assert np.max(np.abs(top[..., 2] - thickness)) < 1e-12 * thickness
+    e1, e2 = corners[:, 1, :2] - corners[:, 0, :2], corners[:, 2, :2] - corners[:, 0, :2]
+    projected = 0.5 * np.abs(e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0])
+    lost = msh.comm.allreduce(float(np.sum(projected * corners[..., 2].mean(axis=1))), MPI.SUM)
+    assert measure(rough, "grains") == pytest.approx(width * depth * thickness - lost, rel=1e-12)
+    gb = rough.boundary_tag("grain_boundary_facets")
+    assert msh.comm.allreduce(rough.facet_tags.find(gb).size, MPI.SUM) == flat.mesh.comm.allreduce(
+        flat.facet_tags.find(gb).size, MPI.SUM)
+    assert _surface(rough, gb, interior=True) > _surface(flat, gb, interior=True)  # the sheared GBs are larger
+    # the trapezoidal rule is exact for the sampled cosine: a / sqrt(2)
+    assert rough.metadata["interface_rms_height_m"] == pytest.approx(0.3e-6 / np.sqrt(2), rel=1e-12)
+
+
+def _owned_facet_nodes(tm, boundary):
+    """Geometry rows of the vertices of the owned facets of ``boundary``, shape (facets, 3)."""
+    import dolfinx.mesh
+
+    facets = tm.facet_tags.find(tm.boundary_tag(boundary))
+    facets = facets[facets < tm.mesh.topology.index_map(tm.mesh.topology.dim - 1).size_local]
+    return dolfinx.mesh.entities_to_geometry(tm.mesh, tm.mesh.topology.dim - 1, facets)
+
+
+def test_voxel_size_factor_scales_generated_voxels_and_not_a_stack():
+    _, p = _build("voxel_3d", **ROUGH_VOXELS)
+    fine = meshes.get("voxel_3d").build(p, MeshSettings(size_factor=0.5)).labels
+    assert fine.shape == tuple(2 * n for n in p.shape())  # (8, 12, 8) voxels of 0.25 um -> 0.125 um
+    assert p.estimated_size(MeshSettings(size_factor=0.5))[0] == 8 * p.estimated_size(MeshSettings())[0]
+
+
+def test_a_height_map_too_large_for_the_voxel_box_names_its_key():
+    raw = {"name": "r", "geometry": {"type": "voxel_3d", **ROUGH_VOXELS,
+                                     "height_map": {"kind": "random", "rms_height": "2 um", "correlation_length": "1 um"}},
+           "materials": {"grains": "Li6PS5Cl"}, "electrochemistry": {"applied_current_density": "1 mA/cm^2"}}
+    assert _error(raw).key == "geometry.height_map"
+
+
 # ---------------------------------------------------------------- height-map meshes
 def _sinusoid_area(a, wavelength, width, depth):
     k = 2 * np.pi / wavelength

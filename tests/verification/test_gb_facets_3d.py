@@ -127,8 +127,9 @@ def test_failure_advice_names_the_linear_solver_when_it_failed():
 
 @pytest.mark.mpi
 def test_split_jacobian_equals_the_full_assembly():
-    """The Newton Jacobian assembled as K + J_ct(phi) (K once per solve) is the full Jacobian
-    at a state away from the first one (equal to 1e-9 of the kinetics part: round-off)."""
+    """The Newton Jacobian assembled as K + J_ct(phi) (K once per solve) is the full Jacobian,
+    at the first call (J takes K's pattern) and at a state away from it (equal to 1e-9 of
+    the kinetics part: round-off)."""
     import dolfinx.fem.petsc
 
     kin = make_kinetics("butler_volmer", exchange_current_density=6.9, temperature=T)
@@ -136,17 +137,17 @@ def test_split_jacobian_equals_the_full_assembly():
                                   grain_boundary=GrainBoundaryModel(1.67e-7, 1.5e-10))
     with ConductionProblem(stack(), {"electrolyte": SIGMA}, settings) as problem:
         snes, J = problem.problem.solver, problem.problem.A
-        for value in (0.0, -0.02):  # the first call assembles in full, the second splits
+        for value in (0.0, -0.02):  # the first call gives J its pattern, the second re-uses it
             x = problem.problem.x
             x.set(value)
             problem._split(snes, x, J, None)
-        full, kinetics = J.duplicate(), J.duplicate()
-        dolfinx.fem.petsc.assemble_matrix(full, problem.problem.J, problem.bcs, diag=1.0)
-        dolfinx.fem.petsc.assemble_matrix(kinetics, problem._split.varying, [], diag=0.0)
-        full.assemble()
-        kinetics.assemble()
-        full.axpy(-1.0, J)
-        # against the size of the part that changes (the identity rows would hide it)
-        assert full.norm() <= 1e-9 * kinetics.norm() and kinetics.norm() > 0
-        full.destroy()
-        kinetics.destroy()
+            full, kinetics = J.duplicate(), J.duplicate()
+            dolfinx.fem.petsc.assemble_matrix(full, problem.problem.J, problem.bcs, diag=1.0)
+            dolfinx.fem.petsc.assemble_matrix(kinetics, problem._split.varying, [], diag=0.0)
+            full.assemble()
+            kinetics.assemble()
+            full.axpy(-1.0, J)
+            # against the size of the part that changes (the identity rows would hide it)
+            assert full.norm() <= 1e-9 * kinetics.norm() and kinetics.norm() > 0, value
+            full.destroy()
+            kinetics.destroy()
