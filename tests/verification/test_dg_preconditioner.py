@@ -15,7 +15,6 @@ Under ``mpiexec -n 2`` the global counts are the same.
 
 import numpy as np
 import pytest
-from mpi4py import MPI
 
 from solver.physics.conduction import ConductionProblem, ConductionSettings
 from solver.physics.dg_preconditioner import grain_labels
