@@ -166,7 +166,7 @@ def point(case: Path, dofs: float, ranks: int, dofs_at_unit_size: float, size_fa
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--case", action="append", help="case YAML (repeatable); default cases/polycrystal_3d.yaml")
+    ap.add_argument("--case", action="append", help="case YAML (repeatable); default cases/polycrystal_3d_rough_voxel.yaml")
     ap.add_argument("--dofs", nargs="+", type=float, default=[1e5])
     ap.add_argument("--ranks", nargs="+", type=int, default=[1])
     ap.add_argument("--dofs-at-unit-size", type=float, default=DOFS_AT_UNIT_SIZE)

@@ -131,18 +131,18 @@ def grain_wise_embedding(V: fem.FunctionSpace, constrained: np.ndarray, labels: 
     imap = V.dofmap.index_map
     n_local = imap.size_local + imap.num_ghosts
     blocks = [None] if V.num_sub_spaces == 0 else list(range(V.num_sub_spaces))
-    rows, cols, vals, grain = [], [], [], []
+    parts = []  # (rows, W columns, values, grains) of each sub-space
     for sub in blocks:
         r, c, v = _owned_csr(V, W, sub)
         if sub in (None, 0):
             g = labels[_cell_of_dofs(V if sub is None else V.sub(0), n_local)[r]]
         else:
             g = np.full(r.size, SHEET, np.int64)
-        rows, cols, vals, grain = rows + [r], cols + [c], vals + [v], grain + [g]
-    rows, cols, vals, grain = (np.concatenate(x) for x in (rows, cols, vals, grain))
+        parts.append((r, c, v, g))
+    rows, cols, vals, grain = (np.concatenate(x) for x in zip(*parts))
     keep = ~np.isin(rows, constrained) & (vals != 0)
     rows, cols, vals, grain = rows[keep], cols[keep], vals[keep], grain[keep]
-    grains = int(comm.allreduce(msh.topology.index_map(msh.topology.dim).size_global))
+    grains = msh.topology.index_map(msh.topology.dim).size_global  # labels are global cell indices
     coarse, owned = _number_pairs(comm, W, cols, grain, grains)
     order = np.lexsort((coarse, rows))
     indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=imap.size_local))]).astype(PETSc.IntType)

@@ -97,7 +97,7 @@ def test_headline_table_regenerates_the_marked_readme_section(tmp_path):
     main([str(path), "--readme", str(readme)])
     text = readme.read_text()
     assert "old table" not in text and text.startswith("before\n") and text.endswith("after\n")
-    assert "| 111,761 | 1 |" in text and "4 / 102" in text
+    assert "| h | 111,761 | 1 |" in text and "4 / 102" in text  # the run is the CSV's name
 
 
 def test_headline_targets_table_judges_each_target_from_the_rows():
