@@ -99,11 +99,18 @@ class InteriorPenaltyScheme:
         return unknowns[0], tests[0], unknowns, tests
 
     def bulk(self, unknown, test, sigma, tagged: TaggedMesh):
-        return dg_operator(unknown, test, sigma, tagged, self.model, self.degree)
+        return dg_operator(unknown, test, sigma, tagged, self.model, self.degree, self._interior(tagged))
 
     def joining_facets(self, tagged: TaggedMesh) -> np.ndarray:
         """The local interior facets inside grains (not GB facets): what joins cells into a grain."""
-        return interior_facet_tags(tagged, self.model).find(INSIDE_GRAINS)
+        return self._interior(tagged).find(INSIDE_GRAINS)
+
+    def _interior(self, tagged: TaggedMesh):
+        """The interior facet tags of ``tagged``, computed once for the bulk form and the preconditioner."""
+        cached = getattr(self, "_interior_tags", None)
+        if cached is None or cached[0] is not tagged:
+            self._interior_tags = cached = (tagged, interior_facet_tags(tagged, self.model))
+        return cached[1]
 
     def impose(self, V, tagged: TaggedMesh, phi, v, sigma, dirichlet: list) -> Imposed:
         imposed = Imposed()

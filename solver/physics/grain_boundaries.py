@@ -146,16 +146,19 @@ def facet_penalty(domain, sigma, degree: int, penalty: float, interior: bool):
     return factor * ufl.max_value(sigma("+"), sigma("-")) * area / ufl.min_value(volume("+"), volume("-"))
 
 
-def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryModel, degree: int):
+def dg_operator(unknown, test, sigma, tagged: TaggedMesh, model: GrainBoundaryModel, degree: int,
+                interior: dolfinx.mesh.MeshTags | None = None):
     """The SIPG bulk form with lumped GBs, and the GB dissipation form.
 
-    ``unknown``/``test``: phi, v (G_gb = 0) or the pairs (phi, psi), (v, w). Returns
+    ``unknown``/``test``: phi, v (G_gb = 0) or the pairs (phi, psi), (v, w); ``interior``:
+    :func:`interior_facet_tags` of ``tagged`` if already computed. Returns
     (form, dissipation form [W, or W/m in 2D]); the dissipation is
     int_GB [phi]^2/R_gb dS, or int_GB (2/R_gb) sum (phi - psi)^2 + G_gb |P grad psi|^2 dS.
     """
     phi, v = (unknown[0], test[0]) if model.conductance else (unknown, test)
     msh = tagged.mesh
-    dS = ufl.Measure("dS", domain=msh, subdomain_data=interior_facet_tags(tagged, model))
+    interior = interior_facet_tags(tagged, model) if interior is None else interior
+    dS = ufl.Measure("dS", domain=msh, subdomain_data=interior)
     n = ufl.FacetNormal(msh)
     eta = facet_penalty(msh, sigma, degree, model.penalty, interior=True)
     r_gb = form_constant(msh, model.resistance)
